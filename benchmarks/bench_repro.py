@@ -1,0 +1,98 @@
+"""Benchmark: cold and no-op `dvc repro` on the sample city, and the aggregation vs DuckDB.
+
+Run: make bench   (or .venv/bin/python benchmarks/bench_repro.py)
+Prints wall time and peak memory; never used as a test assertion.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+def copy_project(dest: Path) -> None:
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO, capture_output=True,
+                           check=True).stdout.decode().split("\0")
+    for rel in filter(None, files):
+        src = REPO / rel
+        if src.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / rel)
+    (dest / "dvc.lock").unlink(missing_ok=True)
+    subprocess.run(["git", "init", "-q"], cwd=dest, check=True)
+
+
+def timed(args: list[str], cwd: Path, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(args, cwd=cwd, env=env, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def bench_aggregation() -> None:
+    import duckdb
+    import polars as pl
+
+    from pipeline import catalogues, ingest
+    from pipeline.indicators import compute, load_regions
+
+    raw = REPO / "data" / "raw"
+    t0 = time.perf_counter()
+    res = ingest.ingest(raw, progress=False)
+    t_ingest = time.perf_counter() - t0
+    clean = res.clean
+    regions = load_regions(REPO / "data" / "reference" / "regions.csv")
+    items = catalogues.items().item_ids
+    # polars: group by region × month × type group (the core of the engine)
+    reps = 20
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        pl_out = clean.group_by(["region_code", "period", "type_group"]).agg([pl.col(i).sum() for i in items])
+    t_pl = (time.perf_counter() - t0) / reps
+    con = duckdb.connect()
+    con.register("clean", clean.to_arrow())
+    sql = ("select region_code, period, type_group, " + ", ".join(f"sum({i}) as {i}" for i in items)
+           + " from clean group by all")
+    con.execute(sql).fetchall()  # warm
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        dk_out = con.execute(sql).fetchall()
+    t_dk = (time.perf_counter() - t0) / reps
+    assert len(dk_out) == pl_out.height
+    t0 = time.perf_counter()
+    table = compute(clean, regions)
+    t_engine = time.perf_counter() - t0
+    print(f"ingest（读取 {res.report['reconciliation']['rows_read']} 行，{len(res.report['files'])} 个文件）：{t_ingest:.2f} s")
+    print(f"分组汇总 {clean.height} 行：polars {t_pl * 1000:.2f} ms，DuckDB {t_dk * 1000:.2f} ms，比值 polars/DuckDB = {t_pl / t_dk:.2f}")
+    print(f"完整指标引擎（{table.height} 行输出）：{t_engine:.2f} s")
+
+
+def main() -> None:
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    from pipeline import fonts
+
+    env["HEALTHSTATS_FONT_DIR"] = str(fonts.ensure_fonts())
+    with tempfile.TemporaryDirectory() as tmp:
+        proj = Path(tmp) / "project"
+        copy_project(proj)
+        cold = timed(["dvc", "repro"], proj, env)
+        noop = min(timed(["dvc", "repro"], proj, env) for _ in range(3))
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"冷启动 dvc repro：{cold:.1f} s（目标 ≤ 60 s）")
+    print(f"无变化 dvc repro：{noop:.2f} s（目标 ≤ 3 s，取 3 次最小值）")
+    print(f"子进程峰值内存：{peak_mb:.0f} MB")
+    bench_aggregation()
+    print(f"本进程峰值内存：{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

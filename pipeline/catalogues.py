@@ -1,0 +1,238 @@
+"""Load and validate the data catalogues (items, classification, breakdowns, indicators)."""
+
+from __future__ import annotations
+
+import csv
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import CATALOGUE_DIR
+from .errors import UserError
+
+ITEM_KINDS = {"stock", "flow"}
+CHANGE_KINDS = {"pct", "pp", "diff"}
+BREAKDOWN_FIELDS = {"type_group", "type_sub", "ownership", "govt_run", "level_class", "tcm"}
+
+
+def _load_yaml(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except (OSError, yaml.YAMLError) as exc:
+        raise UserError(f"目录文件 {path.name} 无法读取：{exc}") from exc
+
+
+def normalise_label(text: object) -> str:
+    """Normalise a header label: full-width → half-width (NFKC), no spaces, no unit suffix in brackets."""
+    value = unicodedata.normalize("NFKC", str(text or ""))
+    value = "".join(value.split())
+    for unit in ("(千元)", "(元)", "(人)", "(张)", "(人次)", "(床日)", "(个)"):
+        if value.endswith(unit):
+            value = value[: -len(unit)]
+    return value
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    label: str
+    aliases: tuple[str, ...]
+    kind: str = "flow"
+    unit: str = ""
+    group: str = ""
+    required: bool = True
+    identity: bool = False
+
+
+@dataclass(frozen=True)
+class ItemCatalogue:
+    identity: tuple[Item, ...]
+    items: tuple[Item, ...]
+    by_label: dict[str, str] = field(repr=False)
+
+    @property
+    def all(self) -> tuple[Item, ...]:
+        return self.identity + self.items
+
+    def item(self, item_id: str) -> Item:
+        for it in self.all:
+            if it.id == item_id:
+                return it
+        raise KeyError(item_id)
+
+    @property
+    def stock_ids(self) -> tuple[str, ...]:
+        return tuple(i.id for i in self.items if i.kind == "stock")
+
+    @property
+    def item_ids(self) -> tuple[str, ...]:
+        return tuple(i.id for i in self.items)
+
+    def match(self, label: object) -> str | None:
+        return self.by_label.get(normalise_label(label))
+
+
+@lru_cache(maxsize=None)
+def items(path: Path = CATALOGUE_DIR / "items.yaml") -> ItemCatalogue:
+    raw = _load_yaml(path)
+    ident = tuple(
+        Item(id=e["id"], label=e["label"], aliases=tuple(e.get("aliases", [])), kind="id",
+             required=bool(e.get("required", True)), identity=True)
+        for e in raw["identity"]
+    )
+    its = tuple(
+        Item(id=e["id"], label=e["label"], aliases=tuple(e.get("aliases", [])), kind=e["kind"],
+             unit=e.get("unit", ""), group=e.get("group", ""), required=bool(e.get("required", True)))
+        for e in raw["items"]
+    )
+    by_label: dict[str, str] = {}
+    for it in ident + its:
+        if it.kind not in ITEM_KINDS | {"id"}:
+            raise UserError(f"items.yaml：项目 {it.id} 的 kind“{it.kind}”无效（应为 stock 或 flow）")
+        for label in (it.label, *it.aliases):
+            key = normalise_label(label)
+            if key in by_label and by_label[key] != it.id:
+                raise UserError(f"items.yaml：列名“{label}”同时映射到 {by_label[key]} 和 {it.id}")
+            by_label[key] = it.id
+    return ItemCatalogue(identity=ident, items=its, by_label=by_label)
+
+
+@dataclass(frozen=True)
+class Classification:
+    public_label: str
+    private_label: str
+    public_reg_types: tuple[str, ...]
+    government_sponsors: tuple[str, ...]
+    level_prefixes: tuple[str, ...]
+    unrated_label: str
+    tcm_subtypes: tuple[str, ...]
+
+
+@lru_cache(maxsize=None)
+def classification(path: Path = CATALOGUE_DIR / "classification.yaml") -> Classification:
+    raw = _load_yaml(path)
+    return Classification(
+        public_label=raw["ownership"]["public_label"],
+        private_label=raw["ownership"]["private_label"],
+        public_reg_types=tuple(raw["ownership"]["public_reg_types"]),
+        government_sponsors=tuple(raw["government_sponsors"]),
+        level_prefixes=tuple(raw["hospital_levels"]["prefixes"]),
+        unrated_label=raw["hospital_levels"]["unrated_label"],
+        tcm_subtypes=tuple(raw["tcm_subtypes"]),
+    )
+
+
+@dataclass(frozen=True)
+class InstitutionType:
+    type_code: str
+    type_name: str
+    type_group: str
+    type_sub: str
+    files_monthly: bool
+
+
+@lru_cache(maxsize=None)
+def institution_types(path: Path = CATALOGUE_DIR / "institution_types.csv") -> dict[str, InstitutionType]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    out: dict[str, InstitutionType] = {}
+    for row in rows:
+        code = row["type_code"].strip()
+        out[code] = InstitutionType(
+            type_code=code,
+            type_name=row["type_name"].strip(),
+            type_group=row["type_group"].strip(),
+            type_sub=(row.get("type_sub") or "").strip(),
+            files_monthly=(row.get("files_monthly") or "").strip().lower() in {"true", "1", "是", "yes"},
+        )
+    return out
+
+
+def lookup_type(code: str, table: dict[str, InstitutionType] | None = None) -> InstitutionType | None:
+    """Exact WS 218 code, else the longest catalogued prefix (A519 → A5 if only A5 is listed)."""
+    table = institution_types() if table is None else table
+    code = code.strip().upper()
+    for end in range(len(code), 0, -1):
+        hit = table.get(code[:end])
+        if hit is not None:
+            return hit
+    return None
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    id: str
+    label: str
+    depth: int
+    where: dict[str, tuple[Any, ...]]
+
+
+@lru_cache(maxsize=None)
+def breakdowns(path: Path = CATALOGUE_DIR / "breakdowns.yaml") -> tuple[Breakdown, ...]:
+    raw = _load_yaml(path)["breakdowns"]
+    out = []
+    seen: set[str] = set()
+    for e in raw:
+        where = {k: tuple(v) for k, v in (e.get("where") or {}).items()}
+        unknown = set(where) - BREAKDOWN_FIELDS
+        if unknown:
+            raise UserError(f"breakdowns.yaml：分组 {e['id']} 使用了未知字段 {sorted(unknown)}")
+        if e["id"] in seen:
+            raise UserError(f"breakdowns.yaml：分组 id {e['id']} 重复")
+        seen.add(e["id"])
+        out.append(Breakdown(id=e["id"], label=e["label"], depth=int(e.get("depth", 0)), where=where))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    name: str
+    unit: str
+    numerator: tuple[str, ...]
+    denominator: tuple[str, ...] = ()
+    scale: float = 1.0
+    divide_by_days: bool = False
+    multiply_by_days: bool = False
+    decimals: int = 0
+    change: str = "pct"
+    change_unit: str = ""
+    note: str = ""
+
+    @property
+    def change_label(self) -> str:
+        return {"pct": "%", "pp": "百分点"}.get(self.change, self.change_unit)
+
+
+@lru_cache(maxsize=None)
+def indicators(path: Path = CATALOGUE_DIR / "indicators.yaml") -> tuple[Indicator, ...]:
+    raw = _load_yaml(path)["indicators"]
+    known = set(items().item_ids)
+    out = []
+    for e in raw:
+        ind = Indicator(
+            id=e["id"], name=e["name"], unit=e.get("unit", ""),
+            numerator=tuple(e["numerator"]), denominator=tuple(e.get("denominator") or ()),
+            scale=float(e.get("scale", 1)), divide_by_days=bool(e.get("divide_by_days", False)),
+            multiply_by_days=bool(e.get("multiply_by_days", False)), decimals=int(e.get("decimals", 0)),
+            change=e.get("change", "pct"), change_unit=e.get("change_unit", ""), note=e.get("note", ""),
+        )
+        missing = set(ind.numerator + ind.denominator) - known
+        if missing:
+            raise UserError(f"indicators.yaml：指标 {ind.id} 引用了未知项目 {sorted(missing)}")
+        if ind.change not in CHANGE_KINDS:
+            raise UserError(f"indicators.yaml：指标 {ind.id} 的 change“{ind.change}”无效")
+        out.append(ind)
+    return tuple(out)
+
+
+def indicator(indicator_id: str) -> Indicator:
+    for ind in indicators():
+        if ind.id == indicator_id:
+            return ind
+    raise KeyError(indicator_id)

@@ -1,0 +1,155 @@
+"""命令行入口：python -m pipeline <命令>。每个流水线阶段都是一个命令，dvc.yaml 调用的也是它们。"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .errors import UserError
+
+app = typer.Typer(
+    help=(
+        "岳阳市卫生健康统计流水线。\n\n"
+        "日常使用：修改 params.yaml 中的 period（报告期），把直报系统导出文件放到 data/raw/<YYYY-MM>/，"
+        "然后运行 dvc repro。下面的命令是流水线的各个步骤，也可以单独运行。"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+
+def _fail(exc: UserError) -> None:
+    typer.echo(f"错误：{exc}", err=True)
+    raise typer.Exit(code=1)
+
+
+@app.command("sample-data")
+def sample_data(
+    root: Annotated[Path, typer.Option(help="项目根目录（写入其中的 data/reference 和 data/raw）")] = Path("."),
+) -> None:
+    """生成示例城市（模拟岳阳市）的机构名录、人口和 24 个月的月报导出文件。结果可重复，逐字节相同。"""
+    from . import sample_data as sd
+
+    try:
+        summary = sd.generate(root)
+    except UserError as exc:
+        _fail(exc)
+    typer.echo(sd.main_summary_text(summary))
+
+
+@app.command("setup-fonts")
+def setup_fonts() -> None:
+    """准备报告用的中文字体（思源黑体 Noto Sans SC 常规/粗体），首次约需 30 秒，之后直接复用。"""
+    from . import fonts
+
+    path = fonts.ensure_fonts()
+    typer.echo(f"中文字体已就绪：{path.name}/ 下 NotoSansSC-Regular.ttf、NotoSansSC-Bold.ttf")
+
+
+@app.command("ingest")
+def ingest_cmd(
+    raw: Annotated[Path, typer.Option(help="原始导出文件目录（按月份分子目录）")] = Path("data/raw"),
+    out: Annotated[Path, typer.Option(help="输出目录：规范数据表、隔离表和核对报告")] = Path("data/interim"),
+) -> None:
+    """读取直报系统导出文件，生成规范数据表；读不了的行进入隔离表并注明原因，最后打印行数核对。"""
+    from . import ingest
+
+    try:
+        result = ingest.ingest(raw)
+        ingest.write_outputs(result, out)
+    except UserError as exc:
+        _fail(exc)
+    typer.echo(ingest.reconciliation_text(result.report))
+
+
+@app.command("indicators")
+def indicators_cmd(
+    canonical: Annotated[Path, typer.Option(help="规范数据表（ingest 的输出）")] = Path("data/interim/canonical.parquet"),
+    regions: Annotated[Path, typer.Option(help="地区表")] = Path("data/reference/regions.csv"),
+    out: Annotated[Path, typer.Option(help="输出的指标表（parquet）")] = Path("data/indicators/indicators.parquet"),
+) -> None:
+    """按指标目录计算全部指标（各机构类别 × 全市及各县市区 × 本月/累计，含同期和同比）。"""
+    import polars as pl
+
+    from . import indicators
+    from .io_utils import write_parquet
+
+    try:
+        if not canonical.is_file():
+            raise UserError(f"找不到规范数据表 {canonical}", hint="请先运行 python -m pipeline ingest 或 dvc repro")
+        table = indicators.compute(pl.read_parquet(canonical), indicators.load_regions(regions))
+        write_parquet(table, out)
+    except UserError as exc:
+        _fail(exc)
+    months = sorted(table["period"].unique().to_list())
+    typer.echo(f"指标计算完成：{table.height} 行，月份 {months[0]} 至 {months[-1]}，写入 {out}")
+
+
+@app.command("monthly-report")
+def monthly_report_cmd(
+    period: Annotated[Optional[str], typer.Option(help="报告期 YYYY-MM；不填则读取 params.yaml 的 period")] = None,
+    indicators_path: Annotated[Path, typer.Option("--indicators", help="指标表")] = Path(
+        "data/indicators/indicators.parquet"
+    ),
+    out_root: Annotated[Path, typer.Option(help="报告输出根目录")] = Path("reports/monthly"),
+    backend: Annotated[Optional[str], typer.Option(help="排版后端：auto / quarto / pandoc")] = None,
+) -> None:
+    """执行月报笔记本（papermill），生成 report.html、report.pdf 和 indicators.csv。"""
+    from . import notebook
+    from .params import read_params
+    from .period import Month
+
+    try:
+        params = read_params("monthly_report")
+        month = Month.parse(period or params["period"])
+        out_dir = out_root / str(month)
+        notebook.run_monthly_report(
+            month=month,
+            indicators_path=indicators_path,
+            out_dir=out_dir,
+            org_name=params["report.org_name"],
+            backend=backend or params["report.backend"],
+        )
+    except UserError as exc:
+        _fail(exc)
+    typer.echo(f"月报已生成：{out_dir}/report.html、{out_dir}/report.pdf、{out_dir}/indicators.csv")
+
+
+@app.command("life-table")
+def life_table_cmd(
+    input_csv: Annotated[Path, typer.Argument(help="输入 CSV：age（年龄组起点）、population（人口）、deaths（死亡数），"
+                                              "可选 sex、region_code（按组分别编表）")],
+    out: Annotated[Path, typer.Option(help="输出 CSV（每组每个年龄组一行）")],
+    confidence: Annotated[float, typer.Option(help="置信水平，默认 0.95")] = 0.95,
+) -> None:
+    """编制简略寿命表（Chiang II 法），给出各年龄组预期寿命及其置信区间（Chiang 方差法）。"""
+    from . import lifetable
+
+    try:
+        options = lifetable.LifeTableOptions(confidence=confidence)
+        data = lifetable.read_life_table_input(input_csv)
+        result = lifetable.life_tables(data, options)
+        lifetable.write_life_table(result, out)
+        summary = lifetable.life_expectancy_summary(data, options)
+    except lifetable.LifeTableInputError as exc:
+        typer.echo(f"错误：{exc}", err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(f"寿命表已写入 {out}（{result.height} 行）")
+    for row in summary.iter_rows(named=True):
+        group = "，".join(f"{k}={row[k]}" for k in ("sex", "region_code") if k in row and row[k] is not None)
+        flag = "（人年数不足，结果不稳定）" if row.get("unstable") else ""
+        typer.echo(f"  {group or '合计'}：出生时预期寿命 {row['e0']:.2f} 岁，"
+                   f"{confidence:.0%} 置信区间 {row['e0_lower']:.2f}–{row['e0_upper']:.2f}{flag}")
+
+
+def main() -> None:
+    try:
+        app()
+    except UserError as exc:  # pragma: no cover - commands catch their own
+        typer.echo(f"错误：{exc}", err=True)
+        sys.exit(1)

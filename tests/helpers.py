@@ -1,0 +1,31 @@
+"""Shared test helpers: tiny canonical tables built by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from pipeline import catalogues
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def clean_row(org_code: str, period: str, region_code: str = "430602", *, type_group: str = "医院",
+              type_sub: str = "综合医院", ownership: str = "公立", govt_run: bool = True,
+              level_class: str | None = "三级", **values: float) -> dict[str, Any]:
+    """One canonical row: classification columns plus every item (0 unless given)."""
+    row: dict[str, Any] = {
+        "org_code": org_code, "name": org_code, "period": period, "region_code": region_code,
+        "type_group": type_group, "type_sub": type_sub, "ownership": ownership, "govt_run": govt_run,
+        "level_class": level_class if type_group == "医院" else None, "tcm": False,
+    }
+    for item_id in catalogues.items().item_ids:
+        row[item_id] = float(values.pop(item_id, 0.0))
+    assert not values, f"unknown items {values}"
+    return row
+
+
+def clean_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
+    return pl.DataFrame(rows, infer_schema_length=None)

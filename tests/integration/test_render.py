@@ -1,0 +1,225 @@
+"""pipeline.render：中文 markdown → HTML（单文件）+ PDF（typst），离线、可复现。"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from pypdf import PdfReader
+
+from pipeline import charts, render
+from pipeline.fonts import FONT_FAMILY, ensure_fonts
+from pipeline.render import RenderError, RenderResult, render_markdown
+
+DOC = """\
+---
+title: 岳阳市卫生健康统计月报
+subtitle: 2025年1—10月
+date: 2025年12月
+author: 岳阳市卫生健康委员会
+{extra_meta}---
+
+# 一、总体情况
+
+全市总诊疗人次 1,234,567 人次，同比增长 3.2%。{extra_text}
+
+: 表1 各县市区总诊疗人次
+
+| 地区 | 总诊疗人次 | 同比（%） |
+|:-----|----------:|--------:|
+| 岳阳楼区 | 123,456 | 3.2 |
+| 华容县 | 98,765 | -1.5 |
+
+{figure}"""
+
+FIGURE = "![图1 总诊疗人次趋势](charts/trend.svg)\n"
+
+
+def _write_doc(
+    directory: Path,
+    *,
+    extra_meta: str = "",
+    extra_text: str = "",
+    chart: bool = True,
+    figure: bool = True,
+) -> Path:
+    """写一份小型中文报告；chart=False 不生成 SVG，figure=False 不引用图片。"""
+    directory.mkdir(parents=True, exist_ok=True)
+    if chart:
+        rows = [{"month": m, "series": "2024年", "value": 100_000.0 + 5_000 * m} for m in range(1, 13)]
+        rows += [{"month": m, "series": "2025年", "value": 104_000.0 + 6_000 * m} for m in range(1, 11)]
+        svg = charts.to_svg(charts.trend_chart(pl.DataFrame(rows), "总诊疗人次逐月趋势", "人次"))
+        (directory / "charts").mkdir(exist_ok=True)
+        (directory / "charts" / "trend.svg").write_text(svg, encoding="utf-8")
+    md = directory / "report.md"
+    text = DOC.format(extra_meta=extra_meta, extra_text=extra_text, figure=FIGURE if figure else "")
+    md.write_text(text, encoding="utf-8")
+    return md
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[RenderResult, RenderResult]:
+    base = tmp_path_factory.mktemp("render")
+    md = _write_doc(base / "src")
+    first = render_markdown(md, base / "out1", backend="pandoc")
+    second = render_markdown(md, base / "out2", backend="pandoc")
+    return first, second
+
+
+def test_outputs_exist(rendered: tuple[RenderResult, RenderResult]) -> None:
+    result = rendered[0]
+    assert result.backend == "pandoc"
+    assert result.html.name == "report.html" and result.html.is_file()
+    assert result.pdf.name == "report.pdf" and result.pdf.is_file()
+    leftovers = [p.name for p in result.html.parent.iterdir() if p.name.endswith(".tmp")]
+    assert leftovers == []
+
+
+def test_html_is_self_contained(rendered: tuple[RenderResult, RenderResult]) -> None:
+    html = rendered[0].html.read_text(encoding="utf-8")
+    assert "http" not in html
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?(?!data:|#)""", html)
+    assert "mathjax" not in html.lower() and "require.js" not in html.lower()
+    assert re.search(r"<svg\b", html)
+    assert "data:image/svg+xml" not in html
+    assert "总诊疗人次逐月趋势" in html  # 图中文字以 <text> 形式内联
+    assert '<html lang="zh-Hans">' in html
+    faces = re.findall(r"@font-face\s*\{[^}]*\}", html)
+    assert len(faces) == 2
+    for face in faces:
+        assert f'font-family: "{FONT_FAMILY}"' in face
+        assert "url(data:font/woff2;base64," in face
+
+
+def test_html_table_style(rendered: tuple[RenderResult, RenderResult]) -> None:
+    html = rendered[0].html.read_text(encoding="utf-8")
+    assert "<caption>表1 各县市区总诊疗人次</caption>" in html
+    assert '<td style="text-align: right;">123,456</td>' in html
+
+
+def _pdf_fonts(resources: Any, seen: set[int] | None = None) -> list[tuple[str, bool]]:
+    """(BaseFont, 是否嵌入) —— 遍历页面及表单 XObject 的 /Resources。"""
+    seen = set() if seen is None else seen
+    found: list[tuple[str, bool]] = []
+    if resources is None:
+        return found
+    resources = resources.get_object()
+    for ref in (resources.get("/Font") or {}).values():
+        font = ref.get_object()
+        descriptor = font.get("/FontDescriptor")
+        if descriptor is None and "/DescendantFonts" in font:
+            descriptor = font["/DescendantFonts"][0].get_object().get("/FontDescriptor")
+        descriptor = descriptor.get_object() if descriptor is not None else {}
+        embedded = any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))
+        found.append((str(font.get("/BaseFont")), embedded))
+    for ref in (resources.get("/XObject") or {}).values():
+        xobject = ref.get_object()
+        key = id(xobject)
+        if xobject.get("/Subtype") == "/Form" and key not in seen:
+            seen.add(key)
+            found += _pdf_fonts(xobject.get("/Resources"), seen)
+    return found
+
+
+def test_pdf_fonts_embedded_and_text(rendered: tuple[RenderResult, RenderResult]) -> None:
+    reader = PdfReader(rendered[0].pdf)
+    fonts = [f for page in reader.pages for f in _pdf_fonts(page.get("/Resources"))]
+    assert fonts
+    assert all(embedded for _, embedded in fonts)
+    names = {name for name, _ in fonts}
+    assert all(re.fullmatch(r"/[A-Z]{6}\+NotoSansSC-(Regular|Bold)", n) for n in names), names
+    assert any(n.endswith("NotoSansSC-Regular") for n in names)
+    text = "".join(page.extract_text() for page in reader.pages)
+    for phrase in ("总诊疗人次", "岳阳市卫生健康统计月报", "第 1 页", "总诊疗人次逐月趋势", "12月"):
+        assert phrase in text
+    assert "图 1" not in text and "表 1" not in text  # 不加自动编号前缀
+
+
+def test_two_renders_are_byte_identical(rendered: tuple[RenderResult, RenderResult]) -> None:
+    first, second = rendered
+    assert first.html.read_bytes() == second.html.read_bytes()
+    assert first.pdf.read_bytes() == second.pdf.read_bytes()
+
+
+def test_source_date_epoch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    md = _write_doc(tmp_path / "src", chart=False, figure=False)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735689600")  # 2025-01-01
+    result = render_markdown(md, tmp_path / "out", stem="月报", backend="pandoc")
+    assert result.pdf.name == "月报.pdf"
+    assert PdfReader(result.pdf).metadata["/CreationDate"].startswith("D:20250101")
+
+
+def test_missing_image_names_file(tmp_path: Path) -> None:
+    md = _write_doc(tmp_path / "src", chart=False)
+    out = tmp_path / "out"
+    with pytest.raises(RenderError, match=r"找不到图片文件：charts/trend\.svg"):
+        render_markdown(md, out, backend="pandoc")
+    assert not (out / "report.html").exists() and not (out / "report.pdf").exists()
+
+
+def test_typst_warning_is_error(tmp_path: Path) -> None:
+    md = _write_doc(tmp_path / "src", extra_meta="mainfont: 不存在的字体\n", chart=False, figure=False)
+    with pytest.raises(RenderError, match="typst 编译产生警告.*unknown font family"):
+        render_markdown(md, tmp_path / "out", backend="pandoc")
+
+
+def test_typst_warning_direct_call(tmp_path: Path) -> None:
+    with pytest.raises(RenderError, match="typst 编译产生警告"):
+        render.compile_typst('#set text(font: "Nonexistent Sans")\n中文', tmp_path, ensure_fonts())
+
+
+def test_missing_glyph_is_error(tmp_path: Path) -> None:
+    md = _write_doc(tmp_path / "src", extra_text="😀", chart=False, figure=False)
+    with pytest.raises(RenderError, match="缺少以下字符的字形.*U\\+1F600"):
+        render_markdown(md, tmp_path / "out", backend="pandoc")
+
+
+def test_external_image_rejected(tmp_path: Path) -> None:
+    md = tmp_path / "doc.md"
+    md.write_text("# 一、图\n\n![图](https://example.org/a.svg)\n", encoding="utf-8")
+    with pytest.raises(RenderError, match="外部"):
+        render_markdown(md, tmp_path / "out", backend="pandoc")
+
+
+def test_missing_pandoc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pypandoc
+
+    def no_pandoc() -> str:
+        raise OSError("no pandoc")
+
+    monkeypatch.setattr(pypandoc, "get_pandoc_path", no_pandoc)
+    monkeypatch.setattr(render.shutil, "which", lambda name: None)
+    md = _write_doc(tmp_path / "src", chart=False, figure=False)
+    with pytest.raises(RenderError, match="未找到 pandoc"):
+        render_markdown(md, tmp_path / "out", backend="pandoc")
+
+
+def test_unknown_backend(tmp_path: Path) -> None:
+    md = _write_doc(tmp_path / "src", chart=False, figure=False)
+    with pytest.raises(RenderError, match="未知的渲染后端"):
+        render_markdown(md, tmp_path / "out", backend="latex")
+
+
+def test_auto_backend_without_quarto(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(render.shutil, "which", lambda name: None)
+    assert render.resolve_backend("auto") == "pandoc"
+
+
+@pytest.mark.quarto
+@pytest.mark.skipif(shutil.which("quarto") is None, reason="未安装 Quarto，跳过 Quarto 后端测试")
+def test_quarto_backend(tmp_path: Path) -> None:
+    md = _write_doc(tmp_path / "src")
+    before = sorted(p.relative_to(md.parent) for p in md.parent.rglob("*"))
+    result = render_markdown(md, tmp_path / "out", backend="quarto")
+    assert result.backend == "quarto"
+    assert result.html.is_file() and result.pdf.is_file()
+    html = result.html.read_text(encoding="utf-8")
+    assert "<svg" in html and "@font-face" in html
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?https?:""", html)
+    assert "总诊疗人次" in "".join(page.extract_text() for page in PdfReader(result.pdf).pages)
+    # 源目录未被改动（quarto 在临时副本中渲染）
+    assert sorted(p.relative_to(md.parent) for p in md.parent.rglob("*")) == before

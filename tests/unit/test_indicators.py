@@ -1,0 +1,120 @@
+"""Indicator engine against values worked out by hand from domain.md §4–5."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from pipeline import indicators as ind
+from pipeline.catalogues import indicators as catalogue
+
+from tests.helpers import clean_frame, clean_row
+
+
+def _two_hospitals(period: str, scale: float = 1.0, beds: float = 150.0):
+    """H1: 100 beds, 31 days; H2: 50 beds. Values for January (31 days)."""
+    return [
+        clean_row("H1", period, occupied_bed_days=2480 * scale, open_bed_days=3100, discharged_bed_days=900 * scale,
+                  discharges=100 * scale, visits=5000 * scale, oe_visits=4800 * scale,
+                  outpatient_revenue=1500 * scale, outpatient_drug_revenue=450 * scale, inpatient_revenue=1000,
+                  inpatient_drug_revenue=250, beds=beds - 50, health_techs=300),
+        clean_row("H2", period, region_code="430621", level_class="二级", occupied_bed_days=1000 * scale,
+                  open_bed_days=1550, discharged_bed_days=450 * scale, discharges=50 * scale, visits=3000 * scale,
+                  oe_visits=2900 * scale, outpatient_revenue=900 * scale, outpatient_drug_revenue=300 * scale,
+                  inpatient_revenue=500, inpatient_drug_revenue=100, beds=50, health_techs=100),
+    ]
+
+
+@pytest.fixture
+def table(regions):
+    rows = _two_hospitals("2024-01") + _two_hospitals("2025-01", scale=1.1) + _two_hospitals("2025-02", beds=170)
+    # February 2025 has 28 days: open bed days shrink accordingly
+    for r in rows:
+        if r["period"] == "2025-02":
+            r["open_bed_days"] = r["open_bed_days"] / 31 * 28
+    return ind.compute(clean_frame(rows), regions)
+
+
+def v(table, indicator_id, period="2025-01", region="430600", period_type="本月", breakdown="total", column="value"):
+    t = table.filter(table["period"] == period)
+    return ind.value(t, indicator_id, region, period_type=period_type, breakdown_id=breakdown, column=column)
+
+
+def test_bed_use_rate_from_summed_parts(table):
+    # (2480 + 1000) × 1.1 / (3100 + 1550) × 100 = 3828 / 4650 × 100 = 82.32258…
+    assert v(table, "bed_use_rate") == pytest.approx(3828 / 4650 * 100)
+    # not the mean of the two hospitals' rates (88.0 and 70.97)
+    assert v(table, "bed_use_rate") != pytest.approx((2728 / 3100 + 1100 / 1550) / 2 * 100)
+    # change in 百分点: 2024-01 rate = 3480 / 4650 × 100 = 74.83871
+    assert v(table, "bed_use_rate", column="change") == pytest.approx(3828 / 4650 * 100 - 3480 / 4650 * 100)
+    units = table.filter(table["period"] == "2025-01").group_by("indicator_id").agg(pl.col("change_unit").first())
+    unit_of = dict(units.iter_rows())
+    assert unit_of["bed_use_rate"] == "百分点" and unit_of["visits"] == "%" and unit_of["avg_stay"] == "日"
+
+
+def test_avg_stay_turnover_open_beds(table):
+    # 出院者平均住院日 = 1350 / 150 = 9.0 日 (2024-01)
+    assert v(table, "avg_stay", period="2024-01") == pytest.approx(9.0)
+    # 平均开放病床 = 4650 / 31 = 150; 周转次数 = 150 / 150 = 1.0
+    assert v(table, "avg_open_beds", period="2024-01") == pytest.approx(150.0)
+    assert v(table, "bed_turnover", period="2024-01") == pytest.approx(1.0)
+
+
+def test_costs_and_drug_share(table):
+    # 次均门诊费用 = (1500 + 900) × 1000 / 8000 = 300 元
+    assert v(table, "outpatient_cost", period="2024-01") == pytest.approx(300.0)
+    # variant over 门急诊: 2,400,000 / 7700 = 311.688…
+    assert v(table, "outpatient_cost_oe", period="2024-01") == pytest.approx(2_400_000 / 7700)
+    # 人均住院费用 = 1500 × 1000 / 150 = 10,000 元
+    assert v(table, "inpatient_cost", period="2024-01") == pytest.approx(10_000.0)
+    # 门诊药占比 = 750 / 2400 × 100 = 31.25 %; 住院 = 350 / 1500 × 100
+    assert v(table, "op_drug_share", period="2024-01") == pytest.approx(31.25)
+    assert v(table, "ip_drug_share", period="2024-01") == pytest.approx(350 / 1500 * 100)
+
+
+def test_growth_percent(table):
+    # visits 2025-01 = 8800, 2024-01 = 8000 → +10.0 %
+    assert v(table, "visits") == pytest.approx(8800)
+    assert v(table, "visits", column="base_value") == pytest.approx(8000)
+    assert v(table, "visits", column="change") == pytest.approx(10.0)
+
+
+def test_cumulative_flows_sum_and_stocks_average(table):
+    # 1-2月 visits = 8800 + 8000; beds = mean(150, 220) = 185 (Feb: H1 120 + H2 50 = 170 + … see fixture)
+    feb_beds = (170 - 50) + 50
+    assert v(table, "visits", period="2025-02", period_type="累计") == pytest.approx(8800 + 8000)
+    assert v(table, "beds", period="2025-02", period_type="累计") == pytest.approx((150 + feb_beds) / 2)
+    # cumulative 使用率 = (3828 + 3480) / (4650 + 4650/31*28) × 100
+    expected = (3828 + 3480) / (4650 + 4650 / 31 * 28) * 100
+    assert v(table, "bed_use_rate", period="2025-02", period_type="累计") == pytest.approx(expected)
+    # cumulative 平均开放病床 = Σ open bed days / (31 + 28)
+    assert v(table, "avg_open_beds", period="2025-02", period_type="累计") == pytest.approx(
+        (4650 + 4650 / 31 * 28) / 59
+    )
+    # 2024-02 is not in the data: no 同期 for 2025-02, change is None (not inf)
+    assert v(table, "visits", period="2025-02", column="base_value") is None
+    assert v(table, "visits", period="2025-02", column="change") is None
+
+
+def test_region_and_breakdown_cells(table):
+    assert v(table, "visits", period="2024-01", region="430602") == pytest.approx(5000)
+    assert v(table, "visits", period="2024-01", region="430621") == pytest.approx(3000)
+    assert v(table, "visits", period="2024-01", breakdown="hosp_l2") == pytest.approx(3000)
+    # a breakdown with no institution is present: counts 0, ratios None ('—'), never NaN
+    assert v(table, "visits", period="2024-01", breakdown="primary") == 0
+    assert v(table, "bed_use_rate", period="2024-01", breakdown="primary") is None
+
+
+def test_every_catalogue_cell_present(table, regions):
+    one = table.filter(table["period"] == "2025-01")
+    from pipeline.catalogues import breakdowns
+
+    expected = len(catalogue()) * len(breakdowns()) * len(regions.codes) * 2
+    assert one.height == expected
+    assert one["value"].is_nan().sum() == 0
+
+
+def test_zero_base_gives_no_growth(regions):
+    rows = [clean_row("H1", "2024-01", visits=0), clean_row("H1", "2025-01", visits=100)]
+    t = ind.compute(clean_frame(rows), regions)
+    assert v(t, "visits", column="change") is None
