@@ -150,7 +150,9 @@ def test_source_date_epoch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735689600")  # 2025-01-01
     result = render_markdown(md, tmp_path / "out", stem="月报", backend="pandoc")
     assert result.pdf.name == "月报.pdf"
-    assert PdfReader(result.pdf).metadata["/CreationDate"].startswith("D:20250101")
+    metadata = PdfReader(result.pdf).metadata
+    assert metadata is not None
+    assert str(metadata["/CreationDate"]).startswith("D:20250101")
 
 
 def test_missing_image_names_file(tmp_path: Path) -> None:
@@ -192,7 +194,7 @@ def test_missing_pandoc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
         raise OSError("no pandoc")
 
     monkeypatch.setattr(pypandoc, "get_pandoc_path", no_pandoc)
-    monkeypatch.setattr(render.shutil, "which", lambda name: None)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
     md = _write_doc(tmp_path / "src", chart=False, figure=False)
     with pytest.raises(RenderError, match="未找到 pandoc"):
         render_markdown(md, tmp_path / "out", backend="pandoc")
@@ -205,7 +207,7 @@ def test_unknown_backend(tmp_path: Path) -> None:
 
 
 def test_auto_backend_without_quarto(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(render.shutil, "which", lambda name: None)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
     assert render.resolve_backend("auto") == "pandoc"
 
 
