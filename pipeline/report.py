@@ -11,12 +11,12 @@ from pathlib import Path
 
 import polars as pl
 
-from . import catalogues, fmt
+from . import fmt, tables
 from .indicators import CUMULATIVE, MONTH, city_code, for_period, value
 from .io_utils import write_csv, write_text
 from .period import Month
 
-INDENT = "\u3000"  # full-width space: survives markdown table trimming
+MONTHLY_TABLES = ("visits_by_type", "discharges_by_type", "visits_by_region", "bed_use_by_type")
 
 # Wording of a change by the catalogue's change kind (and unit for differences): (up, down).
 CHANGE_WORDS: dict[str, tuple[str, str]] = {"%": ("增长", "下降"), "百分点": ("提高", "降低"), "日": ("延长", "缩短"),
@@ -95,58 +95,6 @@ def summary_text(t: pl.DataFrame, month: Month, city: str) -> list[str]:
     ]
 
 
-def _row_label(label: str, depth: int) -> str:
-    return INDENT * depth + label
-
-
-def _markdown_table(header: list[str], align: list[str], rows: list[list[str]]) -> str:
-    marks = {"l": ":---", "r": "---:", "c": ":---:"}
-    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(marks[a] for a in align) + " |"]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join(lines)
-
-
-def count_table(t: pl.DataFrame, month: Month, city: str, indicator_id: str, breakdown_ids: tuple[str, ...] | None = None
-                ) -> str:
-    """Rows by institution type: 本月, 同期, 同比 and 1–N月累计, 同期, 同比 (full numbers)."""
-    cum = month.cumulative_label.removeprefix(f"{month.year}年")
-    header = ["机构类别", f"{month.month}月", "上年同期", "同比增长(%)", f"{cum}累计", "上年同期", "同比增长(%)"]
-    rows = []
-    for b in catalogues.breakdowns():
-        if breakdown_ids is not None and b.id not in breakdown_ids:
-            continue
-        row = [_row_label(b.label, b.depth)]
-        for pt in (MONTH, CUMULATIVE):
-            row += [
-                fmt.number(_cell(t, indicator_id, city, pt, b.id), 0, thousands=True),
-                fmt.number(_cell(t, indicator_id, city, pt, b.id, "base_value"), 0, thousands=True),
-                fmt.signed(_cell(t, indicator_id, city, pt, b.id, "change"), 1),
-            ]
-        rows.append(row)
-    return _markdown_table(header, ["l"] + ["r"] * 6, rows)
-
-
-BED_TABLE_ROWS = ("hosp", "hosp_public", "hosp_private", "hosp_l3", "hosp_l2", "hosp_l1", "hosp_unrated", "primary",
-                  "chc", "thc")
-
-
-def bed_table(t: pl.DataFrame, month: Month, city: str) -> str:
-    cum = month.cumulative_label.removeprefix(f"{month.year}年")
-    header = ["机构类别", f"使用率 {month.month}月(%)", "增减(百分点)", f"使用率 {cum}(%)", "增减(百分点)",
-              f"平均住院日 {month.month}月", "增减(日)", f"平均住院日 {cum}", "增减(日)"]
-    labels = {b.id: b for b in catalogues.breakdowns()}
-    rows = []
-    for bd in BED_TABLE_ROWS:
-        b = labels[bd]
-        row = [_row_label(b.label, b.depth)]
-        for ind_id in ("bed_use_rate", "avg_stay"):
-            for pt in (MONTH, CUMULATIVE):
-                row += [fmt.number(_cell(t, ind_id, city, pt, bd), 1),
-                        fmt.signed(_cell(t, ind_id, city, pt, bd, "change"), 1)]
-        rows.append(row)
-    return _markdown_table(header, ["l"] + ["r"] * 8, rows)
-
-
 def trend_data(table: pl.DataFrame, month: Month, city: str) -> pl.DataFrame:
     """City 总诊疗人次 (万人次) by month for this year up to `month` and all of last year."""
     rows = table.filter(
@@ -174,6 +122,9 @@ def build_monthly(*, period: str, indicators_path: Path, out_dir: Path, org_name
 
     csv_path = out_dir / "indicators.csv"
     write_csv(t.select(CSV_COLUMNS), csv_path)
+    specs = tables.table_specs()
+    built = {tid: tables.build(specs[tid], t, month, city, n) for n, tid in enumerate(MONTHLY_TABLES, start=1)}
+    tables.write_xlsx(list(built.values()), out_dir / "tables.xlsx", org_name=org_name)
 
     chart = charts.trend_chart(trend_data(table, month, city), title=f"全市医疗卫生机构总诊疗人次逐月趋势",
                                y_title="万人次")
@@ -199,13 +150,11 @@ def build_monthly(*, period: str, indicators_path: Path, out_dir: Path, org_name
             "",
             intro[2],
             "",
-            f"表1　医疗卫生机构诊疗人次数（{cum}）　单位：人次",
+            tables.to_markdown(built["visits_by_type"]),
             "",
-            count_table(t, month, city, "visits"),
+            tables.to_markdown(built["discharges_by_type"]),
             "",
-            f"表2　医疗卫生机构出院人数（{cum}）　单位：人",
-            "",
-            count_table(t, month, city, "discharges"),
+            tables.to_markdown(built["visits_by_region"]),
             "",
             f"![图1　全市医疗卫生机构总诊疗人次逐月趋势（{month.year}年与{month.year - 1}年）](charts/trend.svg)",
             "",
@@ -213,9 +162,7 @@ def build_monthly(*, period: str, indicators_path: Path, out_dir: Path, org_name
             "",
             intro[3],
             "",
-            f"表3　医疗卫生机构病床使用率和出院者平均住院日（{cum}）",
-            "",
-            bed_table(t, month, city),
+            tables.to_markdown(built["bed_use_by_type"]),
             "",
             "## 说明",
             "",
