@@ -23,10 +23,10 @@ def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Drop papermill's timings and other run-specific metadata so that same inputs give same bytes."""
     nb.metadata.pop("papermill", None)
     nb.metadata.pop("widgets", None)
-    for cell in nb.cells:
+    for index, cell in enumerate(nb.cells):
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
-        cell.pop("id", None)
+        cell["id"] = f"cell-{index}"  # stable ids instead of random ones
     return nb
 
 

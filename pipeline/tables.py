@@ -156,7 +156,8 @@ def to_markdown(table: BuiltTable) -> str:
         f"{table.title}　单位：{table.spec.unit}" if table.spec.unit else table.title,
         "",
         "| " + " | ".join(headers) + " |",
-        "| :--- | " + " | ".join("---:" for _ in table.columns) + " |",
+        # pandoc sizes columns by the dashes of this line: a wide label column, equal number columns
+        "| :" + "-" * 15 + " | " + " | ".join("-" * 7 + ":" for _ in table.columns) + " |",
     ]
     for row in table.rows:
         cells = [INDENT * row.depth + row.label] + [table.cell_text(row, i) for i in range(len(table.columns))]
