@@ -28,6 +28,7 @@ from .io_utils import write_csv, write_json, write_parquet
 from .period import Month, PeriodError
 
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".csv")
+NON_MONTHLY_FOLDERS = ("annual",)  # data/raw/annual/<year>/ holds the annual inputs, read by other stages
 SUMMARY_MARKERS = ("合计", "小计", "总计")
 ZERO_MARKERS = {"", "-", "—", "–", "--", "/", "－"}
 HEADER_SCAN_ROWS = 20
@@ -87,6 +88,8 @@ def discover_files(raw_dir: Path) -> list[tuple[Month, Path]]:
         if not path.is_file() or path.name.startswith((".", "~$")) or path.name.lower() == "readme.md":
             continue
         rel = path.relative_to(raw_dir)
+        if rel.parts[0] in NON_MONTHLY_FOLDERS:
+            continue
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             if path.suffix.lower() == ".xls":
                 raise UserError(
@@ -204,6 +207,7 @@ def check_required(header: Header, sheet: SheetData, cat: ItemCatalogue) -> None
 # ---------------------------------------------------------------------------- values
 
 _NUM_CLEAN = re.compile(r"[,\s]")
+_FLOAT_CODE = re.compile(r"^(\d+)\.0+$")
 
 
 def parse_number(value: Any) -> float:
@@ -230,7 +234,8 @@ def parse_code(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return unicodedata.normalize("NFKC", str(value)).strip().upper()
+    text = unicodedata.normalize("NFKC", str(value)).strip().upper()
+    return _FLOAT_CODE.sub(r"\1", text)  # '430602.0' (a number saved as text) → '430602'
 
 
 def parse_text(value: Any) -> str:

@@ -46,6 +46,8 @@ def execute(source: Path, output: Path, parameters: dict[str, Any], cwd: Path) -
             pm.execute_notebook(
                 str(src), str(executed), parameters=parameters, kernel_name=KERNEL, cwd=str(cwd),
                 progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+                # the kernel's start-up warning about local TCP transport is noise for a statistician
+                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
             )
         except pm.PapermillExecutionError as exc:
             # An error raised by our own code inside the notebook: show its message, not the traceback.

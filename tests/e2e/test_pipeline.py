@@ -109,7 +109,9 @@ def test_headline_numbers_match_independent_computation(project):
         y, m = int(p[:4]), int(p[5:7])
         if y == year and m <= month:
             scope = ["all_cum"] + (["all_month"] if m == month else [])
-            hosp = str(r["机构类别代码"]).startswith("A")
+            # 医院 = WS 218 A类 except A6 (疗养院, counted under 其他机构 in the national bulletins)
+            code = str(r["机构类别代码"])
+            hosp = code.startswith("A") and not code.startswith("A6")
             for s in scope:
                 sums[(s, "visits")] += float(r["总诊疗人次数"])
                 sums[(s, "discharges")] += float(r["出院人数"])

@@ -119,3 +119,12 @@ def test_file_outside_month_folder(tmp_path):
     _write_xlsx(raw / "a.xlsx", [_row("A1", "甲")])
     with pytest.raises(UserError, match="月份文件夹"):
         ingest.ingest(raw, progress=False)
+
+
+def test_annual_folder_is_not_read_as_monthly(tmp_path):
+    raw = tmp_path / "raw"
+    _write_xlsx(raw / "2025-10" / "a.xlsx", [_row("A1", "甲")])
+    (raw / "annual" / "2025").mkdir(parents=True)
+    (raw / "annual" / "2025" / "life_deaths.csv").write_text("age,population,deaths\n", encoding="utf-8")
+    res = ingest.ingest(raw, progress=False)
+    assert [f["file"].rsplit("/", 1)[-1] for f in res.report["files"]] == ["a.xlsx"]
