@@ -91,3 +91,53 @@ class Month:
 def days_in(months: tuple[Month, ...] | list[Month]) -> int:
     """Calendar days D of a period made of whole months."""
     return sum(m.days for m in months)
+
+
+_QUARTER_RE = re.compile(r"^\s*(\d{4})\s*[-年]?\s*[Qq]\s*([1-4])\s*$")
+
+
+@dataclass(frozen=True, order=True)
+class Quarter:
+    """A calendar quarter, e.g. Quarter(2025, 4) ('2025Q4')."""
+
+    year: int
+    quarter: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.quarter <= 4:
+            raise PeriodError(f"季度必须在 1–4 之间，收到 {self.quarter}")
+        if not 1900 <= self.year <= 9999:
+            raise PeriodError(f"年份不合理：{self.year}")
+
+    @classmethod
+    def parse(cls, text: str) -> "Quarter":
+        """Parse '2025Q4', '2025-Q4' or '2025q4'."""
+        match = _QUARTER_RE.match(str(text))
+        if not match:
+            raise PeriodError(f"无法识别的季度“{text}”：请写成 YYYYQn 格式，例如 2025Q4")
+        return cls(int(match.group(1)), int(match.group(2)))
+
+    @classmethod
+    def of(cls, month: Month) -> "Quarter":
+        return cls(month.year, (month.month - 1) // 3 + 1)
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}Q{self.quarter}"
+
+    @property
+    def label(self) -> str:
+        """Chinese label, e.g. '2025年第四季度'."""
+        return f"{self.year}年第{'一二三四'[self.quarter - 1]}季度"
+
+    @property
+    def months(self) -> tuple[Month, ...]:
+        first = 3 * (self.quarter - 1) + 1
+        return tuple(Month(self.year, m) for m in range(first, first + 3))
+
+    def contains(self, month: Month) -> bool:
+        return month in self.months
+
+    @property
+    def previous(self) -> "Quarter":
+        index = self.year * 4 + (self.quarter - 1) - 1
+        return Quarter(index // 4, index % 4 + 1)
