@@ -1,0 +1,261 @@
+"""人均预期寿命测算阶段：示例城市数据 → 寿命表、e0、XLSX、CSV、报告（HTML + PDF）。"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import math
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+from openpyxl import load_workbook
+
+from pipeline import life_expectancy as le
+from pipeline import life_sample
+from pipeline.errors import UserError
+from tests.helpers import REPO
+
+ORG = "岳阳市卫生健康委员会"
+CITY = "430600"
+OUTPUTS = ("summary.csv", "life_tables.xlsx", "report.html", "report.pdf")
+
+
+def _make_root(root: Path) -> Path:
+    """A project root with the sample city's regions/population and the generated life-expectancy inputs."""
+    ref = root / "data" / "reference"
+    ref.mkdir(parents=True, exist_ok=True)
+    repo_ref = REPO / "data" / "reference"
+    if (repo_ref / "regions.csv").is_file() and (repo_ref / "population.csv").is_file():
+        for name in ("regions.csv", "population.csv"):
+            shutil.copy2(repo_ref / name, ref / name)
+    else:  # pragma: no cover - a checkout without generated reference data
+        from pipeline import sample_data
+
+        sample_data.generate(root, months=[], progress=False)
+    life_sample.generate_life(root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def sample_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _make_root(tmp_path_factory.mktemp("life_root"))
+
+
+@pytest.fixture(scope="module")
+def produced(sample_root: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[le.LifeExpectancyResult, Path]:
+    params = le.LifeExpectancyParams(year=2025)
+    out = tmp_path_factory.mktemp("life_out") / "2025"
+    le.produce(params, out, root=sample_root, org_name=ORG)
+    return le.compute(params, sample_root), out
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_city_e0_is_plausible_and_women_live_longer(produced: tuple[le.LifeExpectancyResult, Path]) -> None:
+    result, _ = produced
+    total, men, women = (result.row(CITY, s) for s in le.SEXES)
+    assert total and men and women
+    assert 77.0 <= total["e0"] <= 79.5
+    assert men["e0"] < total["e0"] < women["e0"]
+    assert total["e0_lower"] < total["e0"] < total["e0_upper"]
+    assert not total["unstable"]
+    # 2025 compared with 2024 (the previous year's file is present).
+    assert total["e0_previous"] is not None
+    assert math.isclose(total["e0_change"], total["e0"] - total["e0_previous"])
+
+
+def test_every_county_has_rows_and_ranks(produced: tuple[le.LifeExpectancyResult, Path]) -> None:
+    result, _ = produced
+    summary = result.summary
+    counties = summary.filter((pl.col("level") == le.COUNTY_LEVEL) & (pl.col("sex") == "合计"))
+    assert counties.get_column("region_code").to_list() == list(result.regions.codes)
+    assert sorted(counties.get_column("rank").to_list()) == list(range(1, len(result.regions.codes) + 1))
+    assert summary.height == 3 * (1 + len(result.regions.codes))
+
+
+def test_underreporting_adds_exactly_the_missing_deaths_and_lowers_e0(sample_root: Path) -> None:
+    plain = le.compute(le.LifeExpectancyParams(year=2025, underreporting=False, use_surveillance_imr=False),
+                       sample_root)
+    adjusted = le.compute(le.LifeExpectancyParams(year=2025, underreporting=True, use_surveillance_imr=False),
+                          sample_root)
+    bands = life_sample.UNDERREPORTING_BANDS
+    raw = pl.read_csv(sample_root / le.deaths_path(2025), schema_overrides={"region_code": pl.String})
+    expected_extra = math.fsum(
+        d * life_sample.underreporting_rate(a) / (1.0 - life_sample.underreporting_rate(a))
+        for a, d in raw.select("age", "deaths").iter_rows()
+    )
+    assert bands  # the rates file is the generator's
+    before, after = plain.row(CITY, "合计"), adjusted.row(CITY, "合计")
+    assert before and after
+    assert before["deaths_used"] == before["deaths_registered"] == raw.get_column("deaths").sum()
+    assert math.isclose(after["deaths_used"] - after["deaths_registered"], expected_extra, rel_tol=1e-9)
+    for sex in le.SEXES:
+        b, a = plain.row(CITY, sex), adjusted.row(CITY, sex)
+        assert b and a and a["e0"] < b["e0"]
+        assert math.isclose(a["e0_unadjusted"], b["e0"], rel_tol=1e-12)
+
+
+def test_surveillance_imr_sets_the_city_q0(produced: tuple[le.LifeExpectancyResult, Path]) -> None:
+    result, _ = produced
+    tables = result.current.tables
+    q0 = tables.filter((pl.col("region_code") == CITY) & (pl.col("sex") == "合计") & (pl.col("age") == 0))["qx"][0]
+    assert math.isclose(q0 * 1000.0, life_sample.IMR_PER_1000[2025], rel_tol=1e-9)
+
+
+def test_xlsx_sheets_headers_and_values_match_summary(produced: tuple[le.LifeExpectancyResult, Path]) -> None:
+    result, out = produced
+    wb = load_workbook(out / "life_tables.xlsx")
+    names = [result.regions.city_name, *(result.regions.name(c) for c in result.regions.codes)]
+    assert wb.sheetnames == [le.SUMMARY_SHEET, *names, le.NOTES_SHEET]
+    city = wb[result.regions.city_name]
+    header = [c.value for c in city[1]]
+    assert header == ["性别", "年龄组", "人口数", "登记死亡数", "死亡数", "死亡率 mx", "死亡概率 qx", "尚存人数 lx",
+                      "死亡人数 dx", "生存人年数 Lx", "累计生存人年数 Tx", "预期寿命 ex", "95%置信区间下限",
+                      "95%置信区间上限"]
+    first = {h: c for h, c in zip(header, city[2])}
+    assert first["性别"].value == "合计" and first["年龄组"].value == "0岁"
+    assert first["预期寿命 ex"].number_format == "0.00"
+    assert first["人口数"].number_format == "#,##0"
+    n_ages = len(life_sample.AGES)
+    assert city.max_row == 1 + 3 * n_ages
+    assert [city.cell(row=1 + i * n_ages + 1, column=1).value for i in range(3)] == ["合计", "男", "女"]
+    assert city.cell(row=1 + n_ages, column=2).value == "85岁及以上"
+
+    with (out / "summary.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == list(le.SUMMARY_COLUMNS)
+    csv_e0 = next(float(r["e0"]) for r in rows if r["region_code"] == CITY and r["sex"] == "合计")
+    assert first["预期寿命 ex"].value == csv_e0  # full precision in both
+    summary_sheet = wb[le.SUMMARY_SHEET]
+    assert summary_sheet.cell(row=2, column=4).value == csv_e0
+
+
+def test_report_text_table_and_chart(produced: tuple[le.LifeExpectancyResult, Path]) -> None:
+    result, out = produced
+    md = (out / "source" / "report.md").read_text(encoding="utf-8")
+    total = result.row(CITY, "合计")
+    assert total
+    assert 'title: "岳阳市2025年人均预期寿命测算报告"' in md
+    assert f"2025年全市人均预期寿命为{le.fmt.number(total['e0'], 2)}岁（95%置信区间：" in md
+    assert "比上年提高" in md or "比上年降低" in md
+    assert "“十四五”规划目标（2025年78岁左右）" in md and "2035年目标（80岁左右）" in md
+    for heading in ("## 一、测算结果", "## 二、数据与方法", "## 三、寿命表"):
+        assert heading in md
+    assert "charts/e0_county.svg" in md
+    svg = (out / "source" / "charts" / "e0_county.svg").read_text(encoding="utf-8")
+    assert "南湖新区" in svg and "Noto Sans SC" in svg
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "<svg" in html and "人均预期寿命测算报告" in html
+    assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_two_runs_give_identical_bytes(produced: tuple[le.LifeExpectancyResult, Path], tmp_path: Path) -> None:
+    _, first = produced
+    other_root = _make_root(tmp_path / "root")  # a different folder: no path may leak into the outputs
+    second = tmp_path / "out" / "2025"
+    le.produce(le.LifeExpectancyParams(year=2025), second, root=other_root, org_name=ORG)
+    for name in OUTPUTS:
+        assert _sha(first / name) == _sha(second / name), name
+
+
+def test_missing_year_names_the_missing_file(sample_root: Path) -> None:
+    with pytest.raises(UserError) as info:
+        le.compute(le.LifeExpectancyParams(year=2023), sample_root)
+    message = str(info.value)
+    assert "data/raw/annual/2023/life_deaths.csv" in message
+    assert "regions.csv" not in message  # only what is actually missing
+
+
+def test_missing_reference_files_are_all_listed(sample_root: Path, tmp_path: Path) -> None:
+    root = tmp_path / "partial"
+    shutil.copytree(sample_root / "data" / "raw", root / "data" / "raw")
+    (root / "data" / "reference").mkdir(parents=True)
+    shutil.copy2(sample_root / le.REGIONS_PATH, root / le.REGIONS_PATH)
+    with pytest.raises(UserError) as info:
+        le.compute(le.LifeExpectancyParams(year=2025), root)
+    message = str(info.value)
+    for rel in (le.ADJUSTMENTS_PATH, le.MATERNAL_CHILD_PATH, le.TARGETS_PATH):
+        assert rel.as_posix() in message
+    assert le.deaths_path(2025).as_posix() not in message
+    # Without the adjustments the rates and IMR files are not needed.
+    with pytest.raises(UserError) as info:
+        le.compute(le.LifeExpectancyParams(year=2025, underreporting=False, use_surveillance_imr=False), root)
+    assert le.ADJUSTMENTS_PATH.as_posix() not in str(info.value)
+    assert le.TARGETS_PATH.as_posix() in str(info.value)
+
+
+def test_open_age_90_needs_finer_ages(sample_root: Path) -> None:
+    with pytest.raises(UserError, match="85 岁及以上"):
+        le.compute(le.LifeExpectancyParams(year=2025, open_age=90), sample_root)
+
+
+def test_finer_ages_are_merged_into_the_open_interval(sample_root: Path, tmp_path: Path) -> None:
+    root = tmp_path / "fine"
+    shutil.copytree(sample_root, root)
+    path = root / le.deaths_path(2025)
+    data = pl.read_csv(path, schema_overrides={"region_code": pl.String})
+    old = data.filter(pl.col("age") == 85)
+    split = pl.concat([
+        old.with_columns(pl.col("population") // 2, pl.col("deaths") // 2),
+        old.with_columns(pl.lit(90, dtype=pl.Int64).alias("age"), pl.col("population") - pl.col("population") // 2,
+                         pl.col("deaths") - pl.col("deaths") // 2),
+    ])
+    pl.concat([data.filter(pl.col("age") != 85), split]).sort("region_code", "sex", "age").write_csv(path)
+    merged = le.compute(le.LifeExpectancyParams(year=2025, open_age=85), root).row(CITY, "合计")
+    original = le.compute(le.LifeExpectancyParams(year=2025, open_age=85), sample_root).row(CITY, "合计")
+    assert merged and original and math.isclose(merged["e0"], original["e0"], rel_tol=1e-12)
+    finer_result = le.compute(le.LifeExpectancyParams(year=2025, open_age=90), root)
+    finer = finer_result.row(CITY, "合计")
+    assert finer and finer["e0"] != merged["e0"]
+    # 2024 has only 85+: no comparison, and the report says why.
+    assert finer_result.previous is None and finer["e0_previous"] is None
+    assert "无法按 90 岁及以上的开放组计算" in finer_result.previous_note
+
+
+def test_unstable_county_is_shown_as_dash(sample_root: Path, tmp_path: Path) -> None:
+    root = tmp_path / "tiny"
+    shutil.copytree(sample_root, root)
+    path = root / le.deaths_path(2025)
+    data = pl.read_csv(path, schema_overrides={"region_code": pl.String})
+    tiny = "430692"
+    shrunk = data.with_columns(
+        pl.when(pl.col("region_code") == tiny).then(pl.max_horizontal(pl.col("population") // 100, 2))
+        .otherwise(pl.col("population")).alias("population"),
+        pl.when(pl.col("region_code") == tiny).then(pl.when(pl.col("age") >= 70).then(1).otherwise(0))
+        .otherwise(pl.col("deaths")).alias("deaths"),
+    )
+    shrunk.write_csv(path)
+    result = le.compute(le.LifeExpectancyParams(year=2025), root)
+    row = result.row(tiny, "合计")
+    assert row and row["unstable"] and row["rank"] is None
+    assert row["total_person_years"] < 5000
+    doc = le.build_report(result, tmp_path / "out", ORG)
+    name = result.regions.name(tiny)
+    line = next(ln for ln in doc.markdown.splitlines() if ln.startswith(f"| {name}"))
+    cells = [c.strip() for c in line.strip("|").split("|")]
+    assert cells[0] == f"{name}*"
+    assert cells[1:5] == ["—", "—", "—", "—"]
+    assert "结果不稳定" in doc.markdown and "注：标“*”的地区" in doc.markdown
+    svg = (doc.source_dir / "charts" / "e0_county.svg").read_text(encoding="utf-8")
+    assert name not in svg
+    # The city total still includes the small county's people and deaths.
+    assert result.row(CITY, "合计")["total_person_years"] == shrunk.get_column("population").sum()  # type: ignore[index]
+
+
+def test_notebook_stage_writes_the_executed_notebook(sample_root: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(sample_root)
+    out = tmp_path / "nb" / "2025"
+    le.run_life_expectancy(params=le.LifeExpectancyParams(year=2025), out_dir=out, org_name=ORG, backend="auto")
+    for name in (*OUTPUTS, "life_expectancy.ipynb"):
+        assert (out / name).is_file(), name
+    text = (out / "life_expectancy.ipynb").read_text(encoding="utf-8")
+    notebook = json.loads(text)
+    assert "papermill" not in notebook["metadata"]
+    assert all("execution" not in c["metadata"] for c in notebook["cells"])
+    assert str(tmp_path) not in text and str(sample_root) not in text
