@@ -170,6 +170,7 @@ class Breakdown:
     label: str
     depth: int
     where: dict[str, tuple[Any, ...]]
+    extra: bool = False  # an extra view (中医类, 综合医院): not in the default type tree
 
 
 @lru_cache(maxsize=None)
@@ -185,7 +186,8 @@ def breakdowns(path: Path = CATALOGUE_DIR / "breakdowns.yaml") -> tuple[Breakdow
         if e["id"] in seen:
             raise UserError(f"breakdowns.yaml：分组 id {e['id']} 重复")
         seen.add(e["id"])
-        out.append(Breakdown(id=e["id"], label=e["label"], depth=int(e.get("depth", 0)), where=where))
+        out.append(Breakdown(id=e["id"], label=e["label"], depth=int(e.get("depth", 0)), where=where,
+                             extra=bool(e.get("extra", False))))
     return tuple(out)
 
 
@@ -198,6 +200,7 @@ class Indicator:
     denominator: tuple[str, ...] = ()
     scale: float = 1.0
     divide_by_days: bool = False
+    per_population: bool = False
     multiply_by_days: bool = False
     decimals: int = 0
     change: str = "pct"
@@ -219,6 +222,7 @@ def indicators(path: Path = CATALOGUE_DIR / "indicators.yaml") -> tuple[Indicato
             id=e["id"], name=e["name"], unit=e.get("unit", ""),
             numerator=tuple(e["numerator"]), denominator=tuple(e.get("denominator") or ()),
             scale=float(e.get("scale", 1)), divide_by_days=bool(e.get("divide_by_days", False)),
+            per_population=bool(e.get("per_population", False)),
             multiply_by_days=bool(e.get("multiply_by_days", False)), decimals=int(e.get("decimals", 0)),
             change=e.get("change", "pct"), change_unit=e.get("change_unit", ""), note=e.get("note", ""),
         )

@@ -187,3 +187,29 @@ def bar_chart(
         width=DEFAULT_WIDTH - 80, height=alt.Step(BAR_STEP)
     )
     return configure(layered)
+
+
+def scatter_chart(
+    data: pl.DataFrame,
+    x: str,
+    y: str,
+    label: str,
+    title: str,
+    x_title: str,
+    y_title: str,
+) -> alt.LayerChart:
+    """散点图（如各县市区病床使用率与平均住院日），每个点标注名称；坐标轴不强制从 0 开始。"""
+    _require_columns(data, (x, y, label))
+    rows = (
+        data.select(pl.col(label).cast(pl.String), pl.col(x).cast(pl.Float64), pl.col(y).cast(pl.Float64))
+        .drop_nulls()
+        .sort(label)
+        .to_dicts()
+    )
+    base = alt.Chart(alt.InlineData(values=rows), title=title).encode(
+        x=alt.X(f"{x}:Q", title=x_title, scale=alt.Scale(zero=False, nice=True)),
+        y=alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(zero=False, nice=True)),
+    )
+    points = base.mark_point(filled=True, size=60, color=PALETTE[0])
+    labels = base.mark_text(align="left", dx=6, dy=-6, fontSize=11, color=TEXT_COLOR).encode(text=f"{label}:N")
+    return configure(alt.LayerChart(layer=[points, labels]).properties(width=DEFAULT_WIDTH, height=DEFAULT_HEIGHT + 40))

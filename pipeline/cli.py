@@ -33,13 +33,16 @@ def sample_data(
     root: Annotated[Path, typer.Option(help="项目根目录（写入其中的 data/reference 和 data/raw）")] = Path("."),
 ) -> None:
     """生成示例城市（模拟岳阳市）的机构名录、人口和 24 个月的月报导出文件。结果可重复，逐字节相同。"""
+    from . import life_sample
     from . import sample_data as sd
 
     try:
         summary = sd.generate(root)
+        life = life_sample.generate_life(root)  # reads the regions and population just written
     except UserError as exc:
         _fail(exc)
     typer.echo(sd.main_summary_text(summary))
+    typer.echo(life_sample.summary_text(life))
 
 
 @app.command("setup-fonts")
@@ -71,6 +74,9 @@ def ingest_cmd(
 def indicators_cmd(
     canonical: Annotated[Path, typer.Option(help="规范数据表（ingest 的输出）")] = Path("data/interim/canonical.parquet"),
     regions: Annotated[Path, typer.Option(help="地区表")] = Path("data/reference/regions.csv"),
+    population: Annotated[Path, typer.Option(help="常住人口表（每千人口指标用）")] = Path(
+        "data/reference/population.csv"
+    ),
     out: Annotated[Path, typer.Option(help="输出的指标表（parquet）")] = Path("data/indicators/indicators.parquet"),
 ) -> None:
     """按指标目录计算全部指标（各机构类别 × 全市及各县市区 × 本月/累计，含同期和同比）。"""
@@ -82,7 +88,8 @@ def indicators_cmd(
     try:
         if not canonical.is_file():
             raise UserError(f"找不到规范数据表 {canonical}", hint="请先运行 python -m pipeline ingest 或 dvc repro")
-        table = indicators.compute(pl.read_parquet(canonical), indicators.load_regions(regions))
+        table = indicators.compute(pl.read_parquet(canonical), indicators.load_regions(regions),
+                                   indicators.load_population(population))
         write_parquet(table, out)
     except UserError as exc:
         _fail(exc)
@@ -120,6 +127,34 @@ def monthly_report_cmd(
     typer.echo(f"月报已生成：{out_dir}/report.html、{out_dir}/report.pdf、{out_dir}/indicators.csv")
 
 
+@app.command("county-reports")
+def county_reports_cmd(
+    period: Annotated[Optional[str], typer.Option(help="报告期 YYYY-MM；不填则读取 params.yaml 的 period")] = None,
+    indicators_path: Annotated[Path, typer.Option("--indicators", help="指标表")] = Path(
+        "data/indicators/indicators.parquet"
+    ),
+    out_root: Annotated[Path, typer.Option(help="县市区版输出根目录（其下按报告期、地区代码建子目录）")] = Path(
+        "reports/county"
+    ),
+    backend: Annotated[Optional[str], typer.Option(help="排版后端：auto / quarto / pandoc")] = None,
+) -> None:
+    """生成各县市区版月报（每个县市区一份 report.html、report.pdf、tables.xlsx、indicators.csv）；
+    数据没有变化的县市区沿用上次的结果。"""
+    from . import notebook
+    from .params import read_params
+    from .period import Month
+
+    try:
+        params = read_params("county_reports")
+        month = Month.parse(period or params["period"])
+        out_dir = out_root / str(month)
+        notebook.run_county_reports(month=month, indicators_path=indicators_path, out_root=out_dir,
+                                    org_name=params["report.org_name"], backend=backend or params["report.backend"])
+    except UserError as exc:
+        _fail(exc)
+    typer.echo(f"县市区版月报已生成：{out_dir}/<地区代码>/report.html、report.pdf、tables.xlsx")
+
+
 @app.command("life-table")
 def life_table_cmd(
     input_csv: Annotated[Path, typer.Argument(help="输入 CSV：age（年龄组起点）、population（人口）、deaths（死亡数），"
@@ -145,6 +180,76 @@ def life_table_cmd(
         flag = "（人年数不足，结果不稳定）" if row.get("unstable") else ""
         typer.echo(f"  {group or '合计'}：出生时预期寿命 {row['e0']:.2f} 岁，"
                    f"{confidence:.0%} 置信区间 {row['e0_lower']:.2f}–{row['e0_upper']:.2f}{flag}")
+
+
+@app.command("life-expectancy")
+def life_expectancy_cmd(
+    year: Annotated[Optional[int], typer.Option(help="测算年份；不填则读取 params.yaml 的 life_expectancy.year")] = None,
+    out_root: Annotated[Path, typer.Option(help="报告输出根目录（其下按年份建子目录）")] = Path(
+        "reports/life_expectancy"
+    ),
+    backend: Annotated[Optional[str], typer.Option(help="排版后端：auto / quarto / pandoc")] = None,
+) -> None:
+    """人均预期寿命测算：执行测算笔记本（papermill），生成测算报告 report.html、report.pdf，
+    寿命表 life_tables.xlsx 和汇总 summary.csv。参数见 params.yaml 的 life_expectancy 一节。"""
+    from . import life_expectancy as le
+    from .params import read_params
+
+    try:
+        params = read_params("life_expectancy")
+        options = le.LifeExpectancyParams.from_params(params, year=year)
+        out_dir = out_root / str(options.year)
+        le.run_life_expectancy(
+            params=options,
+            out_dir=out_dir,
+            org_name=params["report.org_name"],
+            backend=backend or params["report.backend"],
+        )
+    except UserError as exc:
+        _fail(exc)
+    typer.echo(f"人均预期寿命测算报告已生成：{out_dir}/report.html、{out_dir}/report.pdf、"
+               f"{out_dir}/life_tables.xlsx、{out_dir}/summary.csv")
+
+
+@app.command("qc")
+def qc_cmd(
+    canonical: Annotated[Path, typer.Option(help="规范数据表（ingest 的输出）")] = Path("data/interim/canonical.parquet"),
+    replaced: Annotated[Path, typer.Option(help="被更正报送替换的记录（ingest 的输出）")] = Path(
+        "data/interim/replaced.parquet"
+    ),
+    registry: Annotated[Path, typer.Option(help="机构名录（决定每月应报机构）")] = Path("data/reference/registry.csv"),
+    regions: Annotated[Path, typer.Option(help="地区表")] = Path("data/reference/regions.csv"),
+    out: Annotated[Path, typer.Option(help="质控结果目录（results.parquet、filing.parquet）")] = Path("data/qc"),
+    report_root: Annotated[Path, typer.Option(help="质控通报输出根目录（其下按季度建子目录）")] = Path("reports/qc"),
+    backend: Annotated[Optional[str], typer.Option(help="排版后端：auto / quarto / pandoc")] = None,
+) -> None:
+    """数据质控：按机构名录核对漏报、迟报、重报和机构代码，执行质控规则目录中的全部审核规则，
+    生成季度质控通报（HTML、PDF，委内资料）和各县市区问题清单（xlsx）。季度为 params.yaml 的 period 所在季度
+    （截至 period 当月），输出在 reports/qc/<period>/ 下。"""
+    from . import qc, qc_report
+    from .params import read_params
+
+    try:
+        params = read_params("qc")
+        quarter, month = qc.quarter_of(str(params["period"]))
+        due_day = int(params["qc.due_day"])
+        if not 1 <= due_day <= 31:
+            raise UserError(f"params.yaml 中 qc.due_day（{due_day}）应为 1–31 之间的日期")
+        clean, replaced_rows = qc.load_inputs(canonical, replaced)
+        result = qc.run(clean, replaced_rows, qc.load_registry(registry), due_day=due_day)
+        qc.write_outputs(result, out)
+        out_dir = report_root / str(month)  # the 通报 of the quarter to date, filed under the report month
+        qc_report.run_qc_report(
+            period=month, results_path=out / "results.parquet", filing_path=out / "filing.parquet",
+            regions_path=regions, out_dir=out_dir, org_name=params["report.org_name"], due_day=due_day,
+            backend=backend or params["report.backend"],
+        )
+        summary = qc.summarise(result.results, result.filing, quarter, month)
+    except UserError as exc:
+        _fail(exc)
+    typer.echo(qc.summary_text(summary))
+    typer.echo(f"质控结果：{out}/results.parquet；质控通报（委内）：{out_dir}/{qc_report.BULLETIN_STEM}.html、.pdf；"
+               f"县市区问题清单：{out_dir}/{qc_report.COUNTY_DIR}/")
 
 
 def main() -> None:

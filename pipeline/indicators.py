@@ -136,6 +136,8 @@ def indicator_expr(ind: Indicator) -> pl.Expr:
         value = value * pl.col("days")
     if ind.divide_by_days:
         value = value / pl.col("days")
+    if ind.per_population:
+        value = pl.when(pl.col("population") > 0).then(value / pl.col("population")).otherwise(None)
     return value.cast(pl.Float64)
 
 
@@ -146,12 +148,32 @@ def change_expr(ind: Indicator, value: str = "value", base: str = "base_value") 
     return pl.when(b.is_not_null() & v.is_not_null()).then(v - b).otherwise(None)
 
 
-def compute(clean: pl.DataFrame, regions: Regions) -> pl.DataFrame:
+def load_population(path: Path) -> pl.DataFrame:
+    """常住人口 (year-end) by region and year: region_code, year, population."""
+    try:
+        return pl.read_csv(path, schema_overrides={"region_code": pl.Utf8, "year": pl.Int32, "population": pl.Float64})
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise UserError(f"人口表 {path} 无法读取：{exc}", hint="请检查 data/reference/population.csv") from exc
+
+
+def population_for(periods: pl.DataFrame, population: pl.DataFrame | None) -> pl.DataFrame:
+    """Attach the resident population of each region for the period's year, or the latest earlier year
+    (the yearbook appears with a lag); null where none is known."""
+    if population is None:
+        return periods.with_columns(population=pl.lit(None, pl.Float64), population_year=pl.lit(None, pl.Int32))
+    pop = population.sort("year").rename({"year": "population_year"})
+    keys = periods.select("region_code", "year").unique().sort("region_code", "year")
+    matched = keys.join_asof(pop, left_on="year", right_on="population_year", by="region_code", strategy="backward",
+                            check_sortedness=False)  # sorted above, per region
+    return periods.join(matched, on=["region_code", "year"], how="left")
+
+
+def compute(clean: pl.DataFrame, regions: Regions, population: pl.DataFrame | None = None) -> pl.DataFrame:
     """The tidy indicator table for every month in the data (see module docstring)."""
     inds = catalogues.indicators()
     bds = catalogues.breakdowns()
-    periods = period_aggregates(monthly_aggregates(clean, regions, bds))
-    base_cols = ["breakdown_id", "region_code", "period_type", "year", "month", "days", "n_reports"]
+    periods = population_for(period_aggregates(monthly_aggregates(clean, regions, bds)), population)
+    base_cols = ["breakdown_id", "region_code", "period_type", "year", "month", "days", "n_reports", "population_year"]
     frames = []
     for order, ind in enumerate(inds):
         frames.append(
@@ -198,7 +220,7 @@ def compute(clean: pl.DataFrame, regions: Regions) -> pl.DataFrame:
     return long.sort(["year", "month", "_pt_order", "_ind_order", "_bd_order", "_rg_order"]).select(
         "period", "year", "month", "period_type", "period_label", "indicator_id", "indicator", "unit",
         "breakdown_id", "breakdown", "depth", "region_code", "region", "region_level", "value", "base_value", "change",
-        "change_unit", "decimals", "n_reports",
+        "change_unit", "decimals", "n_reports", "population_year",
     )
 
 

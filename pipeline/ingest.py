@@ -22,7 +22,7 @@ from typing import Any, Iterable, Iterator
 import polars as pl
 
 from . import catalogues
-from .catalogues import ItemCatalogue, normalise_label
+from .catalogues import ItemCatalogue
 from .errors import UserError, location
 from .io_utils import write_csv, write_json, write_parquet
 from .period import Month, PeriodError

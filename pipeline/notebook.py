@@ -74,3 +74,21 @@ def run_monthly_report(*, month: Month, indicators_path: Path, out_dir: Path, or
         },
         cwd=cwd,
     )
+
+
+def run_county_reports(*, month: Month, indicators_path: Path, out_root: Path, org_name: str, backend: str) -> None:
+    if not indicators_path.is_file():
+        raise UserError(f"找不到指标表 {indicators_path}", hint="请先运行 dvc repro（或 python -m pipeline indicators）")
+    cwd = Path.cwd()
+    execute(
+        NOTEBOOK_DIR / "county_reports.py",
+        out_root / "county_reports.ipynb",
+        parameters={
+            "period": str(month),
+            "indicators_path": os.path.relpath(indicators_path.resolve(), cwd),
+            "out_root": os.path.relpath(out_root.resolve(), cwd),
+            "org_name": org_name,
+            "backend": backend,
+        },
+        cwd=cwd,
+    )

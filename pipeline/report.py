@@ -1,43 +1,73 @@
-"""Monthly report (卫生健康统计月报): tidy indicators → text, tables and a chart as pandoc markdown.
+"""Monthly report (卫生健康统计月报): tidy indicators → text, tables and charts as pandoc markdown.
 
-The notebook `notebooks/monthly_report.py` calls `build_monthly`, displays the result and
-calls `render_monthly`; all logic lives here.
+Two editions from one builder: the city edition (全市, with county tables and charts) and a
+county edition for each county-level unit (its own numbers, its rank among the counties and
+the city figure for comparison). The notebooks only call `build_monthly` / `build_county_editions`
+and `render_monthly`; all logic lives here.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
 
 import polars as pl
 
-from . import fmt, tables
-from .indicators import CUMULATIVE, MONTH, city_code, for_period, value
+from . import catalogues, fmt, tables
+from .indicators import CITY_LEVEL, CUMULATIVE, MONTH, city_code, for_period, value
 from .io_utils import write_csv, write_text
 from .period import Month
 
-MONTHLY_TABLES = ("visits_by_type", "discharges_by_type", "visits_by_region", "bed_use_by_type")
+CITY_TABLES = ("visits_by_type", "discharges_by_type", "visits_by_region", "discharges_by_region",
+               "bed_use_by_type", "bed_use_by_region", "cost_by_type", "resources_by_region")
+COUNTY_TABLES = ("visits_by_type", "discharges_by_type", "bed_use_by_type", "cost_by_type")
 
-# Wording of a change by the catalogue's change kind (and unit for differences): (up, down).
+# Wording of a change by the catalogue's change unit: (up, down).
 CHANGE_WORDS: dict[str, tuple[str, str]] = {"%": ("增长", "下降"), "百分点": ("提高", "降低"), "日": ("延长", "缩短"),
-                                            "次": ("增加", "减少")}
+                                            "次": ("增加", "减少"), "张": ("增加", "减少"), "人": ("增加", "减少")}
 
 CSV_COLUMNS = ("period", "period_type", "period_label", "indicator_id", "indicator", "unit", "breakdown_id",
                "breakdown", "region_code", "region", "value", "base_value", "change", "change_unit")
+
+# Indicators compared with the city and ranked among counties in a county edition:
+# (indicator id, period type, breakdown, label, rank descending?)
+COMPARISON_ROWS: tuple[tuple[str, str, str, str, bool], ...] = (
+    ("visits", CUMULATIVE, "total", "总诊疗人次数(人次)", True),
+    ("discharges", CUMULATIVE, "total", "出院人数(人)", True),
+    ("bed_use_rate", CUMULATIVE, "hosp", "医院病床使用率(%)", True),
+    ("avg_stay", CUMULATIVE, "hosp", "医院出院者平均住院日(日)", False),
+    ("outpatient_cost", CUMULATIVE, "hosp", "医院次均门诊费用(元)", False),
+    ("inpatient_cost", CUMULATIVE, "hosp", "医院人均住院费用(元)", False),
+    ("beds_per_1000", MONTH, "total", "每千常住人口床位(张)", True),
+    ("doctors_per_1000", MONTH, "total", "每千常住人口执业(助理)医师(人)", True),
+)
+
+
+COMPARISON_NOTE = ("注：同比增减一栏，人次、人数和费用为增长百分比(%)，病床使用率为百分点，平均住院日为日，"
+                   "每千常住人口指标为增减数；位次按数值由高到低排列（平均住院日和费用由低到高）。")
 
 
 @dataclass(frozen=True)
 class MonthlyDocument:
     month: Month
+    region_code: str
+    region_name: str
     out_dir: Path
     source_dir: Path
     markdown_path: Path
     markdown: str
     indicators_csv: Path
+    tables_xlsx: Path
+
+
+# ---------------------------------------------------------------------------- wording
 
 
 def change_phrase(change: float | None, unit: str, decimals: int = 1) -> str:
-    """'增长3.2%' / '降低0.4个百分点' / '缩短0.3日' / '持平'; '—' style text when there is no base."""
+    """'增长3.2%' / '降低0.4个百分点' / '缩短0.3日' / '持平'; '无可比数据' when there is no base."""
     if change is None:
         return "无可比数据"
     text = fmt.number(abs(change), decimals)
@@ -49,57 +79,109 @@ def change_phrase(change: float | None, unit: str, decimals: int = 1) -> str:
     return f"{word}{text}{suffix}"
 
 
-def _cell(table: pl.DataFrame, indicator_id: str, city: str, period_type: str, breakdown: str = "total",
-          column: str = "value") -> float | None:
-    return value(table, indicator_id, city, period_type=period_type, breakdown_id=breakdown, column=column)
+class Cells:
+    """Look-ups into a one-period tidy table for one region."""
+
+    def __init__(self, t: pl.DataFrame, region_code: str) -> None:
+        self.t = t
+        self.region = region_code
+
+    def get(self, indicator_id: str, period_type: str, breakdown: str = "total", column: str = "value",
+            region: str | None = None) -> float | None:
+        return value(self.t, indicator_id, region or self.region, period_type=period_type, breakdown_id=breakdown,
+                     column=column)
+
+    def count_with_change(self, indicator_id: str, period_type: str, breakdown: str, unit: str) -> str:
+        v = self.get(indicator_id, period_type, breakdown)
+        c = self.get(indicator_id, period_type, breakdown, "change")
+        return f"{fmt.wan(v)}万{unit}，同比{change_phrase(c, '%')}"
+
+    def rate_with_change(self, indicator_id: str, breakdown: str, unit: str = "%", change_unit: str = "百分点",
+                         decimals: int = 1, period_type: str = CUMULATIVE) -> str:
+        v = self.get(indicator_id, period_type, breakdown)
+        c = self.get(indicator_id, period_type, breakdown, "change")
+        return f"{fmt.number(v, decimals, thousands=True)}{unit}，同比{change_phrase(c, change_unit)}"
 
 
-def _count_sentence(t: pl.DataFrame, city: str, indicator_id: str, what: str, unit: str, label: str,
-                    period_type: str, parts: tuple[tuple[str, str], ...]) -> str:
-    total = _cell(t, indicator_id, city, period_type)
-    change = _cell(t, indicator_id, city, period_type, column="change")
-    text = f"{label}，全市医疗卫生机构{what}{fmt.wan(total)}万{unit}，同比{change_phrase(change, '%')}。"
-    pieces = []
-    for bd, name in parts:
-        v = _cell(t, indicator_id, city, period_type, bd)
-        c = _cell(t, indicator_id, city, period_type, bd, column="change")
-        pieces.append(f"{name}{fmt.wan(v)}万{unit}，同比{change_phrase(c, '%')}")
-    return text + "其中：" + "；".join(pieces) + "。"
+def county_rank(t: pl.DataFrame, indicator_id: str, period_type: str, breakdown: str, region_code: str,
+                descending: bool = True, column: str = "value") -> tuple[int, int] | None:
+    """(rank, number of ranked counties) of one county for one indicator; None when it has no value.
+
+    Ranks by the full-precision value; ties share the best rank (competition ranking)."""
+    rows = t.filter(
+        (pl.col("indicator_id") == indicator_id) & (pl.col("period_type") == period_type)
+        & (pl.col("breakdown_id") == breakdown) & (pl.col("region_level") != CITY_LEVEL)
+        & pl.col(column).is_not_null()
+    ).select("region_code", column)
+    own = rows.filter(pl.col("region_code") == region_code)
+    if own.height == 0:
+        return None
+    mine = own[column][0]
+    better = rows.filter(pl.col(column) > mine if descending else pl.col(column) < mine).height
+    return better + 1, rows.height
 
 
-def _rate_sentence(t: pl.DataFrame, city: str, label: str) -> str:
-    def rate(bd: str) -> str:
-        v = _cell(t, "bed_use_rate", city, CUMULATIVE, bd)
-        c = _cell(t, "bed_use_rate", city, CUMULATIVE, bd, column="change")
-        return f"{fmt.number(v, 1)}%，同比{change_phrase(c, '百分点')}"
+def summary_paragraphs(t: pl.DataFrame, month: Month, region_code: str, place: str, county: bool) -> dict[str, str]:
+    """The generated text of each section, in the national bulletin's style."""
+    c = Cells(t, region_code)
+    city = city_code(t)
+    cum = month.cumulative_label.removeprefix(f"{month.year}年")
+    subject = f"{place}医疗卫生机构"
 
-    stay = _cell(t, "avg_stay", city, CUMULATIVE, "hosp")
-    stay_c = _cell(t, "avg_stay", city, CUMULATIVE, "hosp", column="change")
-    return (
-        f"{label}，全市医院病床使用率{rate('hosp')}。其中：公立医院{rate('hosp_public')}，"
-        f"民营医院{rate('hosp_private')}；三级医院{rate('hosp_l3')}，二级医院{rate('hosp_l2')}。"
-        f"基层医疗卫生机构中，乡镇卫生院病床使用率{rate('thc')}。"
-        f"全市医院出院者平均住院日{fmt.number(stay, 1)}日，同比{change_phrase(stay_c, '日')}。"
-    )
+    def vs_city(indicator_id: str, breakdown: str = "total", period_type: str = CUMULATIVE) -> str:
+        if not county:
+            return ""
+        ch = c.get(indicator_id, period_type, breakdown, "change", region=city)
+        rank = county_rank(t, indicator_id, period_type, breakdown, region_code, column="change")
+        rank_text = f"，增速居全市{rank[1]}个县市区第{rank[0]}位" if rank else ""
+        return f"（全市{change_phrase(ch, '%')}{rank_text}）"
+
+    visits_cum = (f"{cum}，{subject}总诊疗人次达{c.count_with_change('visits', CUMULATIVE, 'total', '人次')}"
+                  f"{vs_city('visits')}。其中：医院{c.count_with_change('visits', CUMULATIVE, 'hosp', '人次')}；"
+                  f"基层医疗卫生机构{c.count_with_change('visits', CUMULATIVE, 'primary', '人次')}；"
+                  f"专业公共卫生机构{c.count_with_change('visits', CUMULATIVE, 'public_health', '人次')}。")
+    visits_month = (f"{month.month}月，{subject}总诊疗人次{c.count_with_change('visits', MONTH, 'total', '人次')}"
+                    f"{vs_city('visits', period_type=MONTH)}。其中：医院{c.count_with_change('visits', MONTH, 'hosp', '人次')}；"
+                    f"基层医疗卫生机构{c.count_with_change('visits', MONTH, 'primary', '人次')}。")
+    discharges = (f"{cum}，{subject}出院人数{c.count_with_change('discharges', CUMULATIVE, 'total', '人')}"
+                  f"{vs_city('discharges')}。其中：医院{c.count_with_change('discharges', CUMULATIVE, 'hosp', '人')}；"
+                  f"基层医疗卫生机构{c.count_with_change('discharges', CUMULATIVE, 'primary', '人')}。")
+    beds = (f"{cum}，{place}医院病床使用率{c.rate_with_change('bed_use_rate', 'hosp')}。"
+            f"其中：公立医院{c.rate_with_change('bed_use_rate', 'hosp_public')}，"
+            f"民营医院{c.rate_with_change('bed_use_rate', 'hosp_private')}；"
+            f"三级医院{c.rate_with_change('bed_use_rate', 'hosp_l3')}，二级医院{c.rate_with_change('bed_use_rate', 'hosp_l2')}。"
+            f"乡镇卫生院病床使用率{c.rate_with_change('bed_use_rate', 'thc')}。"
+            f"{place}医院出院者平均住院日{c.rate_with_change('avg_stay', 'hosp', '日', '日')}。")
+    costs = (f"{cum}，{place}医院次均门诊费用{c.rate_with_change('outpatient_cost', 'hosp', '元', '%')}；"
+             f"人均住院费用{c.rate_with_change('inpatient_cost', 'hosp', '元', '%')}。"
+             f"二级及以上公立医院次均门诊费用{c.rate_with_change('outpatient_cost', 'hosp_public_l2plus', '元', '%')}，"
+             f"人均住院费用{c.rate_with_change('inpatient_cost', 'hosp_public_l2plus', '元', '%')}。"
+             f"医院门诊药占比{c.rate_with_change('op_drug_share', 'hosp')}，"
+             f"住院药占比{c.rate_with_change('ip_drug_share', 'hosp')}。")
+    pop_year = t.filter((pl.col("region_code") == region_code) & pl.col("population_year").is_not_null())
+    pop_note = f"（常住人口取{pop_year['population_year'][0]}年末数）" if pop_year.height else ""
+    resources = (f"{month.label}末，{place}纳入月报的医疗卫生机构实有床位"
+                 f"{fmt.number(c.get('beds', MONTH), 0, thousands=True)}张，同比{change_phrase(c.get('beds', MONTH, column='change'), '%')}；"
+                 f"卫生技术人员{fmt.number(c.get('health_techs', MONTH), 0, thousands=True)}人，"
+                 f"同比{change_phrase(c.get('health_techs', MONTH, column='change'), '%')}，"
+                 f"其中执业(助理)医师{fmt.number(c.get('doctors', MONTH), 0, thousands=True)}人，"
+                 f"注册护士{fmt.number(c.get('nurses', MONTH), 0, thousands=True)}人。"
+                 f"每千常住人口床位{fmt.number(c.get('beds_per_1000', MONTH), 2)}张、"
+                 f"执业(助理)医师{fmt.number(c.get('doctors_per_1000', MONTH), 2)}人、"
+                 f"注册护士{fmt.number(c.get('nurses_per_1000', MONTH), 2)}人{pop_note}；"
+                 f"医护比1:{fmt.number(c.get('nurse_doctor_ratio', MONTH), 2)}。")
+    return {"visits_cum": visits_cum, "visits_month": visits_month, "discharges": discharges, "beds": beds,
+            "costs": costs, "resources": resources}
 
 
-def summary_text(t: pl.DataFrame, month: Month, city: str) -> list[str]:
-    parts = (("hosp", "医院"), ("primary", "基层医疗卫生机构"), ("public_health", "专业公共卫生机构"))
-    return [
-        _count_sentence(t, city, "visits", "总诊疗人次达", "人次", month.cumulative_label.removeprefix(f"{month.year}年"),
-                        CUMULATIVE, parts),
-        _count_sentence(t, city, "visits", "总诊疗人次", "人次", f"{month.month}月", MONTH, parts[:2]),
-        _count_sentence(t, city, "discharges", "出院人数", "人", month.cumulative_label.removeprefix(f"{month.year}年"),
-                        CUMULATIVE, parts[:2]),
-        _rate_sentence(t, city, month.cumulative_label.removeprefix(f"{month.year}年")),
-    ]
+# ---------------------------------------------------------------------------- charts
 
 
-def trend_data(table: pl.DataFrame, month: Month, city: str) -> pl.DataFrame:
-    """City 总诊疗人次 (万人次) by month for this year up to `month` and all of last year."""
+def trend_data(table: pl.DataFrame, month: Month, region_code: str) -> pl.DataFrame:
+    """总诊疗人次 (万人次) by month for this year up to `month` and all of last year."""
     rows = table.filter(
-        (pl.col("indicator_id") == "visits") & (pl.col("breakdown_id") == "total") & (pl.col("region_code") == city)
-        & (pl.col("period_type") == MONTH)
+        (pl.col("indicator_id") == "visits") & (pl.col("breakdown_id") == "total")
+        & (pl.col("region_code") == region_code) & (pl.col("period_type") == MONTH)
         & (((pl.col("year") == month.year) & (pl.col("month") <= month.month)) | (pl.col("year") == month.year - 1))
     )
     return rows.select(
@@ -109,78 +191,237 @@ def trend_data(table: pl.DataFrame, month: Month, city: str) -> pl.DataFrame:
     ).sort(["series", "month"], descending=[True, False])
 
 
-def build_monthly(*, period: str, indicators_path: Path, out_dir: Path, org_name: str) -> MonthlyDocument:
-    """Write indicators.csv, the chart and report.md for one month; return the document."""
+def county_values(t: pl.DataFrame, indicator_id: str, period_type: str, breakdown: str) -> pl.DataFrame:
+    return t.filter(
+        (pl.col("indicator_id") == indicator_id) & (pl.col("period_type") == period_type)
+        & (pl.col("breakdown_id") == breakdown) & (pl.col("region_level") != CITY_LEVEL)
+    ).select("region", "value")
+
+
+def write_charts(table: pl.DataFrame, t: pl.DataFrame, month: Month, region_code: str, place: str, county: bool,
+                 chart_dir: Path) -> list[tuple[str, str]]:
+    """Write the edition's charts as SVG; return (file name, caption) in report order."""
     from . import charts  # local import: altair is heavy
 
-    month = Month.parse(period)
-    table = pl.read_parquet(indicators_path)
+    out: list[tuple[str, str]] = []
+    trend = charts.trend_chart(trend_data(table, month, region_code), title=f"{place}医疗卫生机构总诊疗人次逐月趋势",
+                               y_title="万人次")
+    write_text(charts.to_svg(trend), chart_dir / "trend.svg")
+    out.append(("trend.svg", f"{place}医疗卫生机构总诊疗人次逐月趋势（{month.year}年与{month.year - 1}年）"))
+    if county:
+        return out
+    cum = month.cumulative_label
+    bars = county_values(t, "visits", CUMULATIVE, "total").with_columns(pl.col("value") / 10000)
+    write_text(charts.to_svg(charts.bar_chart(bars, "region", "value", title="各县市区总诊疗人次（万人次）")),
+               chart_dir / "counties_visits.svg")
+    out.append(("counties_visits.svg", f"各县市区医疗卫生机构总诊疗人次（{cum}）"))
+    scatter = county_values(t, "bed_use_rate", CUMULATIVE, "hosp").rename({"value": "rate"}).join(
+        county_values(t, "avg_stay", CUMULATIVE, "hosp").rename({"value": "stay"}), on="region")
+    write_text(charts.to_svg(charts.scatter_chart(scatter, "rate", "stay", "region",
+                                                  title="各县市区医院病床使用率与出院者平均住院日",
+                                                  x_title="病床使用率(%)", y_title="平均住院日(日)")),
+               chart_dir / "counties_beds.svg")
+    out.append(("counties_beds.svg", f"各县市区医院病床使用率与出院者平均住院日（{cum}）"))
+    return out
+
+
+# ---------------------------------------------------------------------------- tables
+
+
+def comparison_table(t: pl.DataFrame, month: Month, region_code: str, place: str, number: int) -> tables.BuiltTable:
+    """County vs city for the key indicators, with the county's rank among the county-level units."""
+    city = city_code(t)
+    c = Cells(t, region_code)
+    decimals = {i.id: i.decimals for i in catalogues.indicators()}
+    spec = tables.TableSpec(id="comparison", title=f"{place}主要指标与全市比较", unit="", row_by="indicator",
+                            row_ids=None, breakdown="total", columns=())
+    columns = (
+        tables.Column(group="本地", header="本期", indicator="", period_type="", field="value", decimals=1),
+        tables.Column(group="本地", header="同比增减", indicator="", period_type="", field="change", decimals=1),
+        tables.Column(group="全市", header="本期", indicator="", period_type="", field="value", decimals=1),
+        tables.Column(group="全市", header="同比增减", indicator="", period_type="", field="change", decimals=1),
+        tables.Column(group="在县市区中", header="位次", indicator="", period_type="", field="rank", decimals=0),
+    )
+    rows = []
+    for ind_id, pt, bd, label, desc in COMPARISON_ROWS:
+        rank = county_rank(t, ind_id, pt, bd, region_code, descending=desc)
+        rows.append(tables.Row(label=label, depth=0, cells=(
+            c.get(ind_id, pt, bd), c.get(ind_id, pt, bd, "change"), c.get(ind_id, pt, bd, region=city),
+            c.get(ind_id, pt, bd, "change", region=city), float(rank[0]) if rank else None),
+            decimals=decimals[ind_id]))
+    return tables.BuiltTable(spec=spec, number=number, title=f"表{number}　{place}主要指标与全市比较（{month.cumulative_label}）",
+                             columns=columns, rows=tuple(rows))
+
+
+# ---------------------------------------------------------------------------- document
+
+
+def _front_matter(title: str, subtitle: str, org_name: str, month: Month) -> list[str]:
+    return ["---", f'title: "{title}"', f'subtitle: "{subtitle}"', f'author: "{org_name}"', f'date: "{month.label}"',
+            "lang: zh-Hans", "---", ""]
+
+
+NOTES = [
+    "1. 数据来源于国家卫生统计网络直报系统医疗卫生机构月报，统计范围为医院、基层医疗卫生机构"
+    "（不含诊所、医务室和村卫生室）、专业公共卫生机构和其他机构；卫生资源为纳入月报机构的月末数。",
+    "2. 病床使用率 = 实际占用总床日数 ÷ 实际开放总床日数 × 100%；出院者平均住院日 = 出院者占用总床日数 ÷ 出院人数；"
+    "次均门诊费用 = 门诊收入 ÷ 总诊疗人次数；人均住院费用 = 住院收入 ÷ 出院人数。比率均由分子、分母分别汇总后计算。",
+    "3. 同比增长按未修约数据计算；“—”表示无数据或无可比数据；表中“#”为“其中”项；位次按未修约数值排列。",
+    "4. 每千常住人口指标以统计年鉴常住人口（年末数）为分母，当年数未发布时取最近一年数。",
+]
+
+
+def _markdown(month: Month, place: str, title_place: str, org_name: str, texts: dict[str, str],
+              built: dict[str, tables.BuiltTable], figures: list[tuple[str, str]], county: bool) -> str:
+    md = tables.to_markdown
+    fig = {name: f"![图{i}　{caption}](charts/{name})" for i, (name, caption) in enumerate(figures, start=1)}
+    lines = _front_matter(f"{title_place}卫生健康统计月报", month.cumulative_label, org_name, month)
+    lines += ["## 一、医疗服务", "", texts["visits_cum"], "", texts["visits_month"], "", texts["discharges"], ""]
+    if county:
+        lines += [md(built["comparison"]), "", COMPARISON_NOTE, ""]
+    lines += [md(built["visits_by_type"]), "", md(built["discharges_by_type"]), ""]
+    if not county:
+        lines += [md(built["visits_by_region"]), "", md(built["discharges_by_region"]), ""]
+    lines += [fig["trend.svg"], ""]
+    if not county:
+        lines += [fig["counties_visits.svg"], ""]
+    lines += ["## 二、病床使用", "", texts["beds"], "", md(built["bed_use_by_type"]), ""]
+    if not county:
+        lines += [md(built["bed_use_by_region"]), "", fig["counties_beds.svg"], ""]
+    lines += ["## 三、医药费用", "", texts["costs"], "", md(built["cost_by_type"]), ""]
+    lines += ["## 四、卫生资源", "", texts["resources"], ""]
+    if not county:
+        lines += [md(built["resources_by_region"]), ""]
+    lines += ["## 说明", "", *NOTES, ""]
+    return "\n".join(lines)
+
+
+def build_edition(table: pl.DataFrame, month: Month, region_code: str, out_dir: Path, org_name: str
+                  ) -> MonthlyDocument:
+    """Write indicators.csv, tables.xlsx, the charts and report.md of one edition; return the document."""
     t = for_period(table, month)
     city = city_code(t)
+    county = region_code != city
+    region_name = t.filter(pl.col("region_code") == region_code)["region"][0]
+    place = region_name if county else "全市"
     source = out_dir / "source"
     (source / "charts").mkdir(parents=True, exist_ok=True)
 
     csv_path = out_dir / "indicators.csv"
-    write_csv(t.select(CSV_COLUMNS), csv_path)
+    rows = t if not county else t.filter(pl.col("region_code").is_in([region_code, city]))
+    write_csv(rows.select(CSV_COLUMNS), csv_path)
+
     specs = tables.table_specs()
-    built = {tid: tables.build(specs[tid], t, month, city, n) for n, tid in enumerate(MONTHLY_TABLES, start=1)}
-    tables.write_xlsx(list(built.values()), out_dir / "tables.xlsx", org_name=org_name)
+    names = COUNTY_TABLES if county else CITY_TABLES
+    built: dict[str, tables.BuiltTable] = {}
+    number = 1
+    if county:
+        built["comparison"] = comparison_table(t, month, region_code, region_name, number)
+        number += 1
+    for tid in names:
+        built[tid] = tables.build(specs[tid], t, month, region_code, number)
+        number += 1
+    xlsx_path = out_dir / "tables.xlsx"
+    tables.write_xlsx(list(built.values()), xlsx_path, org_name=org_name)
 
-    chart = charts.trend_chart(trend_data(table, month, city), title=f"全市医疗卫生机构总诊疗人次逐月趋势",
-                               y_title="万人次")
-    write_text(charts.to_svg(chart), source / "charts" / "trend.svg")
-
-    cum = month.cumulative_label
-    intro = summary_text(t, month, city)
-    md = "\n".join(
-        [
-            "---",
-            f'title: "{org_name.removesuffix("卫生健康委员会")}卫生健康统计月报"',
-            f'subtitle: "{cum}"',
-            f'author: "{org_name}"',
-            f'date: "{month.label}"',
-            "lang: zh-Hans",
-            "---",
-            "",
-            "## 一、医疗服务",
-            "",
-            intro[0],
-            "",
-            intro[1],
-            "",
-            intro[2],
-            "",
-            tables.to_markdown(built["visits_by_type"]),
-            "",
-            tables.to_markdown(built["discharges_by_type"]),
-            "",
-            tables.to_markdown(built["visits_by_region"]),
-            "",
-            f"![图1　全市医疗卫生机构总诊疗人次逐月趋势（{month.year}年与{month.year - 1}年）](charts/trend.svg)",
-            "",
-            "## 二、病床使用",
-            "",
-            intro[3],
-            "",
-            tables.to_markdown(built["bed_use_by_type"]),
-            "",
-            "## 说明",
-            "",
-            "1. 本月报数据来源于国家卫生统计网络直报系统月报，统计范围为医院、基层医疗卫生机构"
-            "（不含诊所、医务室和村卫生室）、专业公共卫生机构和其他机构。",
-            "2. 病床使用率 = 实际占用总床日数 ÷ 实际开放总床日数 × 100%；出院者平均住院日 = "
-            "出院者占用总床日数 ÷ 出院人数。比率均由分子、分母分别汇总后计算。",
-            "3. 同比增长按未修约数据计算；“—”表示无可比数据；表中“#”为“其中”项。",
-            "",
-        ]
-    )
+    figures = write_charts(table, t, month, region_code, place, county, source / "charts")
+    texts = summary_paragraphs(t, month, region_code, place, county)
+    title_place = org_name.removesuffix("卫生健康委员会") if not county else region_name
+    md = _markdown(month, place, title_place, org_name, texts, built, figures, county)
     md_path = source / "report.md"
     write_text(md, md_path)
-    return MonthlyDocument(month=month, out_dir=out_dir, source_dir=source, markdown_path=md_path, markdown=md,
-                           indicators_csv=csv_path)
+    return MonthlyDocument(month=month, region_code=region_code, region_name=region_name, out_dir=out_dir,
+                           source_dir=source, markdown_path=md_path, markdown=md, indicators_csv=csv_path,
+                           tables_xlsx=xlsx_path)
 
 
-def render_monthly(doc: MonthlyDocument, backend: str = "auto"):  # -> render.RenderResult
+def build_monthly(*, period: str, indicators_path: Path, out_dir: Path, org_name: str) -> MonthlyDocument:
+    """The city edition."""
+    month = Month.parse(period)
+    table = pl.read_parquet(indicators_path)
+    return build_edition(table, month, city_code(table), out_dir, org_name)
+
+
+def render_monthly(doc: MonthlyDocument, backend: str = "auto") -> Any:  # -> render.RenderResult
     from . import render
 
     return render.render_markdown(doc.markdown_path, doc.out_dir, stem="report", backend=backend)
+
+
+# ---------------------------------------------------------------------------- county editions
+
+STAMP = ".inputs.sha256"
+
+
+# Rows of other regions that a county edition shows: the comparison table and the growth ranks in the text.
+SHARED_KEYS = {(i, pt, bd) for i, pt, bd, _, _ in COMPARISON_ROWS} | {
+    (i, pt, "total") for i in ("visits", "discharges") for pt in (MONTH, CUMULATIVE)
+}
+
+
+def edition_rows(t: pl.DataFrame, region_code: str) -> pl.DataFrame:
+    """The part of a one-period table that a county edition depends on."""
+    shared = pl.DataFrame(sorted(SHARED_KEYS), schema=["indicator_id", "period_type", "breakdown_id"], orient="row")
+    return pl.concat([t.filter(pl.col("region_code") == region_code),
+                      t.join(shared, on=["indicator_id", "period_type", "breakdown_id"]).filter(
+                          pl.col("region_code") != region_code).select(t.columns)], how="vertical")
+
+
+def edition_fingerprint(t: pl.DataFrame, region_code: str, extra: dict[str, Any]) -> str:
+    """What a county edition depends on: its rows of the period (`edition_rows`), the code that builds it,
+    and the parameters. Same fingerprint → same output bytes, so the edition can be skipped."""
+    h = hashlib.sha256()
+    h.update(json.dumps({"region": region_code, **extra}, sort_keys=True, ensure_ascii=False).encode())
+    h.update(t.sort(["indicator_id", "period_type", "breakdown_id", "region_code"]).write_csv().encode())
+    package = Path(__file__).resolve().parent
+    for rel in ("report.py", "tables.py", "charts.py", "render.py", "fmt.py", "catalogues/report_tables.yaml",
+                "catalogues/indicators.yaml", "catalogues/breakdowns.yaml", "templates/report.css",
+                "templates/report.html", "templates/report.typst"):
+        path = package / rel
+        if path.exists():
+            h.update(rel.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class CountyRun:
+    region_code: str
+    region_name: str
+    rendered: bool  # False: inputs unchanged, the existing edition was kept
+
+
+def build_county_editions(*, period: str, indicators_path: Path, out_root: Path, org_name: str, backend: str,
+                          progress: Callable[[str], None] = print) -> list[CountyRun]:
+    """One edition per county-level unit under out_root/<region_code>/; editions whose inputs did not change
+    since the last run are kept as they are (the stage's outputs persist between runs)."""
+    month = Month.parse(period)
+    table = pl.read_parquet(indicators_path)
+    t = for_period(table, month)
+    trend_rows = table.filter((pl.col("indicator_id") == "visits") & (pl.col("breakdown_id") == "total")
+                              & (pl.col("period_type") == MONTH))
+    counties = t.filter(pl.col("region_level") != CITY_LEVEL).select("region_code", "region").unique().sort(
+        "region_code").rows()
+    runs = []
+    for i, (code, name) in enumerate(counties, start=1):
+        out_dir = out_root / code
+        stamp = out_dir / STAMP
+        fingerprint = edition_fingerprint(
+            pl.concat([edition_rows(t, code), trend_rows.filter(pl.col("region_code") == code)], how="vertical"),
+            code, {"period": str(month), "org_name": org_name, "backend": backend})
+        outputs_ok = all((out_dir / n).is_file() for n in ("report.html", "report.pdf", "tables.xlsx", "indicators.csv"))
+        if outputs_ok and stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == fingerprint:
+            progress(f"[{i}/{len(counties)}] {name}：数据未变，沿用已有县市区版")
+            runs.append(CountyRun(code, name, rendered=False))
+            continue
+        progress(f"[{i}/{len(counties)}] 生成 {name} 县市区版……")
+        doc = build_edition(table, month, code, out_dir, org_name)
+        render_monthly(doc, backend)
+        write_text(fingerprint + "\n", stamp)
+        runs.append(CountyRun(code, name, rendered=True))
+    # editions of units that are no longer in the region table are removed, never left stale
+    known = {code for code, _ in counties}
+    for stale in sorted(p for p in out_root.glob("*") if p.is_dir() and p.name not in known):
+        import shutil
+
+        shutil.rmtree(stale)
+    return runs

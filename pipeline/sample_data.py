@@ -26,7 +26,6 @@ import io
 import math
 import random
 import sys
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -35,9 +34,9 @@ import yaml
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from openpyxl.writer.excel import ExcelWriter
 
-CATALOGUE_DIR = Path(__file__).resolve().parent / "catalogues"
+from . import CATALOGUE_DIR
+from .xlsx import workbook_bytes
 
 __all__ = [
     "ALL_MONTHS",
@@ -1303,26 +1302,7 @@ def _xlsx_bytes(period: str, ident: list[tuple[str, str]], items: list[tuple[str
     wb.properties.created = export
     wb.properties.modified = export
     wb.properties.title = f"医疗卫生机构月报表（{y}年{m}月）"
-    raw = io.BytesIO()
-    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(wb, archive).save()  # (save_workbook would stamp 'modified' with the wall clock)
-    return _normalise_zip(raw.getvalue(), export)
-
-
-def _normalise_zip(data: bytes, when: dt.datetime) -> bytes:
-    """Rewrite a zip with fixed timestamps/attributes and a fixed entry order."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    names = src.namelist()
-    order = sorted(names, key=lambda n: (n != "[Content_Types].xml", not n.startswith("_rels/"), n))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for name in order:
-            info = zipfile.ZipInfo(name, date_time=when.timetuple()[:6])
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 0
-            info.external_attr = 0
-            dst.writestr(info, src.read(name), compresslevel=6)
-    return out.getvalue()
+    return workbook_bytes(wb, export)
 
 
 def _write_if_changed(path: Path, data: bytes) -> None:
@@ -1567,7 +1547,7 @@ def _readme_text(plan: _Plan, types: dict[str, _TypeInfo], ident, items, defects
         a(f"| {kinds[d.kind]} | {d.period} | `{d.org_code}` | {d.name} | {region_names[d.region_code]}（{d.region_code}） | {d.description} |")
     a("")
     dup = defects[0]
-    a(f"重复上报两行的差异（第一行 → 第二行，第二行正确；金额单位千元），其余列（存量、开放/占用床日、标识列）相同：")
+    a("重复上报两行的差异（第一行 → 第二行，第二行正确；金额单位千元），其余列（存量、开放/占用床日、标识列）相同：")
     a("")
     a("| 指标 | 第一行 → 第二行 |")
     a("|---|---|")

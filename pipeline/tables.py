@@ -24,6 +24,7 @@ class ColumnGroup:
     indicator: str
     period_type: str
     fields: tuple[str, ...]
+    header: str | None = None
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class TableSpec:
     row_ids: tuple[str, ...] | None
     breakdown: str
     columns: tuple[ColumnGroup, ...]
+    month_end: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,10 @@ class Row:
     label: str
     depth: int
     cells: tuple[float | None, ...]
+    decimals: int | None = None  # overrides the columns' decimals for this row's values (mixed-indicator tables)
+
+
+FIRST_COLUMN = {"breakdown": "机构类别", "region": "地区", "indicator": "指标"}
 
 
 @dataclass(frozen=True)
@@ -62,12 +68,19 @@ class BuiltTable:
     columns: tuple[Column, ...]
     rows: tuple[Row, ...]
 
-    def cell_text(self, row: Row, i: int) -> str:
+    def decimals(self, row: Row, i: int) -> int:
         col = self.columns[i]
-        value = row.cells[i]
         if col.field == "change":
+            return 1
+        if col.field in ("value", "base_value") and row.decimals is not None:
+            return row.decimals
+        return col.decimals
+
+    def cell_text(self, row: Row, i: int) -> str:
+        value = row.cells[i]
+        if self.columns[i].field == "change":
             return fmt.signed(value, 1)
-        return fmt.number(value, col.decimals, thousands=True)
+        return fmt.number(value, self.decimals(row, i), thousands=True)
 
 
 @lru_cache(maxsize=None)
@@ -82,7 +95,7 @@ def table_specs(path: Path = CATALOGUE_DIR / "report_tables.yaml") -> dict[str, 
         ]
         groups = tuple(
             ColumnGroup(group=g["group"], indicator=g.get("indicator", e.get("indicator")), period_type=g["period_type"],
-                        fields=tuple(g["fields"]))
+                        fields=tuple(g["fields"]), header=g.get("header"))
             for g in groups_raw
         )
         for g in groups:
@@ -93,7 +106,8 @@ def table_specs(path: Path = CATALOGUE_DIR / "report_tables.yaml") -> dict[str, 
         rows = e["rows"]
         specs[tid] = TableSpec(id=tid, title=e["title"], unit=e.get("unit", ""), row_by=rows["by"],
                                row_ids=tuple(rows["ids"]) if rows.get("ids") else None,
-                               breakdown=rows.get("breakdown", "total"), columns=groups)
+                               breakdown=rows.get("breakdown", "total"), columns=groups,
+                               month_end=e.get("period_label") == "month_end")
     return specs
 
 
@@ -110,13 +124,16 @@ def build(spec: TableSpec, t: pl.DataFrame, month: Month, region_code: str, numb
     inds = {i.id: i for i in catalogues.indicators()}
     cum = month.cumulative_label.removeprefix(f"{month.year}年")
     columns = tuple(
-        Column(group=g.group.format(month=f"{month.month}月", cum=cum), header=_field_header(f, inds[g.indicator].change_label),
+        Column(group=g.group.format(month=f"{month.month}月", cum=cum),
+               header=g.header or _field_header(f, inds[g.indicator].change_label),
                indicator=g.indicator, period_type=g.period_type, field=f,
                decimals=inds[g.indicator].decimals)
         for g in spec.columns for f in g.fields
     )
     if spec.row_by == "breakdown":
-        bds = [b for b in catalogues.breakdowns() if spec.row_ids is None or b.id in spec.row_ids]
+        bds = [b for b in catalogues.breakdowns() if (b.id in spec.row_ids if spec.row_ids else not b.extra)]
+        if spec.row_ids:  # the catalogue's order of the table, not of the breakdowns
+            bds.sort(key=lambda b: spec.row_ids.index(b.id))  # type: ignore[union-attr]
         keys = [(b.id, region_code, b.label, b.depth) for b in bds]
     else:
         regions = (t.filter(pl.col("region_level") != "全市").select("region_code", "region").unique()
@@ -136,7 +153,8 @@ def build(spec: TableSpec, t: pl.DataFrame, month: Month, region_code: str, numb
             rec = lookup.get((c.indicator, c.period_type, bd, rg))
             cells.append(None if rec is None else rec[c.field])
         rows.append(Row(label=label, depth=depth, cells=tuple(cells)))
-    return BuiltTable(spec=spec, number=number, title=f"表{number}　{spec.title}（{month.cumulative_label}）",
+    when = f"{month.label}末" if spec.month_end else month.cumulative_label
+    return BuiltTable(spec=spec, number=number, title=f"表{number}　{spec.title}（{when}）",
                       columns=columns, rows=tuple(rows))
 
 
@@ -146,8 +164,7 @@ def _md_header(col: Column, first_of_group: bool) -> str:
 
 def to_markdown(table: BuiltTable) -> str:
     """A pipe table; the merged group header is folded into the first column of each group."""
-    first_col = "机构类别" if table.spec.row_by == "breakdown" else "地区"
-    headers = [first_col]
+    headers = [FIRST_COLUMN[table.spec.row_by]]
     previous = None
     for col in table.columns:
         headers.append(_md_header(col, col.group != previous))
@@ -193,7 +210,7 @@ def write_xlsx(tables: list[BuiltTable], path: Path, *, org_name: str) -> None:
         ws.cell(row=2, column=1, value=f"编制单位：{org_name}")
         ws.cell(row=2, column=ncols, value=f"单位：{table.spec.unit}" if table.spec.unit else "").alignment = Alignment(
             horizontal="right")
-        first = ws.cell(row=3, column=1, value="机构类别" if table.spec.row_by == "breakdown" else "地区")
+        first = ws.cell(row=3, column=1, value=FIRST_COLUMN[table.spec.row_by])
         first.font, first.alignment = bold, centre
         ws.merge_cells(start_row=3, start_column=1, end_row=4, end_column=1)
         col = 2
@@ -217,7 +234,7 @@ def write_xlsx(tables: list[BuiltTable], path: Path, *, org_name: str) -> None:
                     set_text(cell, fmt.DASH)
                 else:  # full precision in the cell, the catalogue's decimals in the display format
                     cell.value = value
-                    cell.number_format = number_format(1 if c.field == "change" else c.decimals, signed=c.field == "change")
+                    cell.number_format = number_format(table.decimals(row, i), signed=c.field == "change")
                 cell.alignment = Alignment(horizontal="right")
         last = 4 + len(table.rows)
         for i in range(1, ncols + 1):

@@ -118,3 +118,21 @@ def test_zero_base_gives_no_growth(regions):
     rows = [clean_row("H1", "2024-01", visits=0), clean_row("H1", "2025-01", visits=100)]
     t = ind.compute(clean_frame(rows), regions)
     assert v(t, "visits", column="change") is None
+
+
+def test_per_population_uses_same_or_latest_earlier_year(regions):
+    rows = [clean_row("H1", "2024-12", beds=7620, doctors=2710, gps=254),
+            clean_row("H1", "2025-12", beds=8000, doctors=2800, gps=393)]
+    pop = pl.DataFrame({"region_code": ["430600", "430600", "430602"], "year": [2023, 2024, 2024],
+                        "population": [1_010_000.0, 1_000_000.0, 1_000_000.0]})
+    t = ind.compute(clean_frame(rows), regions, pop)
+    # 2024: 7620 / 1,000,000 × 1000 = 7.62 张; 每万全科 = 254 / 1e6 × 1e4 = 2.54
+    assert v(t, "beds_per_1000", period="2024-12") == pytest.approx(7.62)
+    assert v(t, "gps_per_10000", period="2024-12") == pytest.approx(2.54)
+    # 2025 has no population yet: the 2024 figure is used (yearbook lag), and recorded
+    assert v(t, "beds_per_1000", period="2025-12") == pytest.approx(8.0)
+    assert t.filter((pl.col("period") == "2025-12") & (pl.col("region_code") == "430600"))["population_year"].unique().to_list() == [2024]
+    # change in 张: 8.00 − 7.62
+    assert v(t, "beds_per_1000", period="2025-12", column="change") == pytest.approx(0.38)
+    # 医护比 has no population; a region without population gives None, not inf
+    assert v(t, "beds_per_1000", period="2024-12", region="430621") is None
