@@ -27,14 +27,22 @@ def _load_yaml(path: Path) -> Any:
         raise UserError(f"目录文件 {path.name} 无法读取：{exc}") from exc
 
 
-def normalise_label(text: object) -> str:
-    """Normalise a header label: full-width → half-width (NFKC), no spaces, no unit suffix in brackets."""
+UNIT_SUFFIXES = ("千元", "万元", "元", "人", "张", "人次", "床日", "个", "次", "日")
+
+
+def split_unit(text: object) -> tuple[str, str | None]:
+    """('医疗收入', '元') from '医疗收入（元）': full-width → half-width (NFKC), no spaces, unit taken off."""
     value = unicodedata.normalize("NFKC", str(text or ""))
     value = "".join(value.split())
-    for unit in ("(千元)", "(元)", "(人)", "(张)", "(人次)", "(床日)", "(个)"):
-        if value.endswith(unit):
-            value = value[: -len(unit)]
-    return value
+    for unit in UNIT_SUFFIXES:
+        if value.endswith(f"({unit})"):
+            return value[: -len(unit) - 2], unit
+    return value, None
+
+
+def normalise_label(text: object) -> str:
+    """Normalise a header label: full-width → half-width (NFKC), no spaces, no unit suffix in brackets."""
+    return split_unit(text)[0]
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,8 @@ class ItemCatalogue:
     identity: tuple[Item, ...]
     items: tuple[Item, ...]
     by_label: dict[str, str] = field(repr=False)
+    total_words: tuple[str, ...] = ("合计", "小计")
+    money_units: dict[str, float] = field(default_factory=lambda: {"千元": 1.0})
 
     @property
     def all(self) -> tuple[Item, ...]:
@@ -99,7 +109,9 @@ def items(path: Path = CATALOGUE_DIR / "items.yaml") -> ItemCatalogue:
             if key in by_label and by_label[key] != it.id:
                 raise UserError(f"items.yaml：列名“{label}”同时映射到 {by_label[key]} 和 {it.id}")
             by_label[key] = it.id
-    return ItemCatalogue(identity=ident, items=its, by_label=by_label)
+    return ItemCatalogue(identity=ident, items=its, by_label=by_label,
+                         total_words=tuple(normalise_label(w) for w in raw.get("header_total_words", ["合计"])),
+                         money_units={str(k): float(v) for k, v in (raw.get("money_units") or {"千元": 1}).items()})
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ import io
 import re
 import sys
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -22,12 +21,14 @@ from typing import Any, Iterable, Iterator
 import polars as pl
 
 from . import catalogues
-from .catalogues import ItemCatalogue
+from .catalogues import ItemCatalogue, normalise_label, split_unit
 from .errors import UserError, location
 from .io_utils import write_csv, write_json, write_parquet
 from .period import Month, PeriodError
 
-SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".csv")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+SUPPORTED_SUFFIXES = (*EXCEL_SUFFIXES, ".csv")
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, or an encrypted (password) workbook
 NON_MONTHLY_FOLDERS = ("annual",)  # data/raw/annual/<year>/ holds the annual inputs, read by other stages
 SUMMARY_MARKERS = ("合计", "小计", "总计")
 ZERO_MARKERS = {"", "-", "—", "–", "--", "/", "－"}
@@ -66,6 +67,8 @@ class _Accumulator:
     read: int = 0
     unknown_columns: dict[str, list[str]] = field(default_factory=dict)
     skipped_sheets: list[str] = field(default_factory=list)
+    conversions: list[str] = field(default_factory=list)
+    summary_checks: list[dict[str, Any]] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------- reading files
@@ -91,11 +94,6 @@ def discover_files(raw_dir: Path) -> list[tuple[Month, Path]]:
         if rel.parts[0] in NON_MONTHLY_FOLDERS:
             continue
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            if path.suffix.lower() == ".xls":
-                raise UserError(
-                    f"文件 {rel} 是旧版 .xls 格式，本版本暂不能读取",
-                    hint="请在 Excel 中“另存为”.xlsx 后再放回该目录",
-                )
             continue
         if len(rel.parts) != 2:
             raise UserError(
@@ -108,30 +106,46 @@ def discover_files(raw_dir: Path) -> list[tuple[Month, Path]]:
             raise UserError(f"文件夹名“{rel.parts[0]}”不是月份：{exc}", hint="文件夹请命名为 YYYY-MM，例如 2025-10") from exc
         found.append((month, path))
     if not found:
-        raise UserError(f"在 {raw_dir} 下没有找到任何 .xlsx 或 .csv 导出文件", hint="请把直报系统导出的文件放在 data/raw/<YYYY-MM>/ 下")
+        raise UserError(f"在 {raw_dir} 下没有找到任何 Excel（.xlsx/.xls）或 .csv 导出文件", hint="请把直报系统导出的文件放在 data/raw/<YYYY-MM>/ 下")
     return sorted(found, key=lambda mp: (mp[0], mp[1].name))
 
 
-def _read_xlsx(path: Path, display: str) -> list[SheetData]:
-    import openpyxl  # local import: heavy
+def _read_excel(path: Path, display: str) -> list[SheetData]:
+    """Every sheet of an .xlsx/.xls/.xlsb/.ods workbook, with true Excel row numbers (calamine)."""
+    import python_calamine as pc  # local import
 
+    head = path.read_bytes()[:8]
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except zipfile.BadZipFile as exc:
-        raise UserError(
-            f"文件 {display} 不是有效的 Excel 工作簿（可能已损坏或设置了密码）",
-            hint="请在 Excel 中打开确认，取消密码保护后另存为 .xlsx",
-        ) from exc
-    except Exception as exc:  # openpyxl raises many types for broken files
-        raise UserError(f"文件 {display} 无法读取：{exc}", hint="请在 Excel 中打开确认文件完整后另存为 .xlsx") from exc
+        if head == OLE_MAGIC and path.suffix.lower() != ".xls":
+            with path.open("rb") as fh:  # an .xls saved under another name: read it by its content
+                wb = pc.CalamineWorkbook.from_filelike(fh)
+        else:
+            wb = pc.CalamineWorkbook.from_path(str(path))
+    except pc.PasswordError as exc:
+        raise UserError(f"文件 {display} 设置了打开密码，无法读取",
+                        hint="请在 Excel 中输入密码打开，取消密码（文件→信息→保护工作簿）后另存") from exc
+    except (pc.CalamineError, pc.ZipError, pc.XmlError, ValueError, OSError) as exc:
+        if head == OLE_MAGIC:
+            raise UserError(f"文件 {display} 设置了打开密码（加密的工作簿）或已损坏，无法读取",
+                            hint="请在 Excel 中打开，取消密码后另存为 .xlsx") from exc
+        raise UserError(f"文件 {display} 不是有效的 Excel 工作簿（可能已损坏）：{exc}",
+                        hint="请在 Excel 中打开确认文件完整后另存为 .xlsx，或重新从直报系统导出") from exc
     sheets = []
     try:
-        for ws in wb.worksheets:
-            rows = [(i, tuple(r)) for i, r in enumerate(ws.iter_rows(values_only=True), start=1)]
-            sheets.append(SheetData(display, ws.title, rows))
+        for name in wb.sheet_names:
+            sheet = wb.get_sheet_by_name(name)
+            rows = sheet.to_python(skip_empty_area=False)
+            sheets.append(SheetData(display, name, [(i, tuple(_cell(v) for v in r)) for i, r in enumerate(rows, start=1)]))
+    except (pc.CalamineError, ValueError) as exc:
+        raise UserError(f"文件 {display} 的工作表无法读取：{exc}", hint="请在 Excel 中打开确认后另存为 .xlsx") from exc
     finally:
         wb.close()
     return sheets
+
+
+def _cell(value: Any) -> Any:
+    """calamine gives '' for an empty cell: make it None like the CSV reader's empty fields."""
+    return None if value == "" else value
 
 
 def _read_csv(path: Path, display: str) -> list[SheetData]:
@@ -146,7 +160,7 @@ def _read_csv(path: Path, display: str) -> list[SheetData]:
             continue
     else:  # pragma: no cover - gb18030 decodes any byte string
         raise UserError(f"文件 {display} 的编码无法识别", hint="请另存为 UTF-8 或 GBK 编码的 CSV")
-    rows = [(i, tuple(r)) for i, r in enumerate(csv.reader(io.StringIO(text)), start=1)]
+    rows = [(i, tuple(_cell(v) for v in r)) for i, r in enumerate(csv.reader(io.StringIO(text)), start=1)]
     return [SheetData(display, "CSV", rows)]
 
 
@@ -155,7 +169,7 @@ def read_sheets(path: Path, display: str) -> list[SheetData]:
         raise UserError(f"文件 {display} 是空文件", hint="请重新从直报系统导出")
     if path.suffix.lower() == ".csv":
         return _read_csv(path, display)
-    return _read_xlsx(path, display)
+    return _read_excel(path, display)
 
 
 # ---------------------------------------------------------------------------- header
@@ -163,29 +177,118 @@ def read_sheets(path: Path, display: str) -> list[SheetData]:
 
 @dataclass(frozen=True)
 class Header:
-    row_index: int  # position in SheetData.rows
+    row_index: int  # position in SheetData.rows of the (last) header row; data follows it
     columns: dict[int, str]  # column position → item id
     unknown: list[str]
-    unit_text: str
+    unit_text: str  # the title/unit rows above the header, joined
+    col_units: dict[int, str] = field(default_factory=dict)  # column → unit written in its label, e.g. '元'
+    rows: int = 1  # 1 or 2 (a two-row merged header)
+
+    @property
+    def labels_row(self) -> int:
+        return self.row_index - self.rows + 1
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _looks_numeric(value: Any) -> bool:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return True
+    try:
+        parse_number(value)
+        return _text(value) not in ZERO_MARKERS
+    except ValueError:
+        return False
+
+
+def _match_row(labels: list[str], cat: ItemCatalogue) -> tuple[dict[int, str], list[str], dict[int, str]]:
+    columns: dict[int, str] = {}
+    unknown: list[str] = []
+    units: dict[int, str] = {}
+    for col, label in enumerate(labels):
+        if not label:
+            continue
+        item_id = cat.match(label)
+        if item_id is None:
+            unknown.append(label.replace("\n", ""))
+        elif item_id not in columns.values():
+            columns[col] = item_id
+            unit = split_unit(label)[1]
+            if unit:
+                units[col] = unit
+    return columns, unknown, units
+
+
+def two_row_labels(top: tuple[Any, ...], bottom: tuple[Any, ...], cat: ItemCatalogue) -> list[str]:
+    """Labels of a two-row header: '门诊收入' over '合计' and '其中：药品收入' → '门诊收入', '门诊收入-其中:药品收入'.
+
+    A merged parent cell is only filled in its first column: it is carried right over the columns whose
+    own top cell is empty and that have a sub-label below."""
+    width = max(len(top), len(bottom))
+    labels = []
+    parent = ""
+    for col in range(width):
+        t = _text(top[col]) if col < len(top) else ""
+        b = _text(bottom[col]) if col < len(bottom) else ""
+        if t:
+            parent = t
+        elif not b:
+            parent = ""
+        p = t or parent
+        if not b:
+            labels.append(p)
+        elif normalise_label(b) in cat.total_words:
+            labels.append(p)
+        elif p and cat.match(f"{p}-{b}") is not None:
+            labels.append(f"{p}-{b}")
+        elif cat.match(b) is not None or not p:
+            labels.append(b)
+        else:
+            labels.append(f"{p}-{b}")
+    return labels
 
 
 def locate_header(sheet: SheetData, cat: ItemCatalogue) -> Header | None:
-    """The first row (within the first rows) whose labels match enough catalogue items."""
-    for pos, (_, values) in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):
-        columns: dict[int, str] = {}
-        unknown: list[str] = []
-        for col, value in enumerate(values):
-            if value is None or str(value).strip() == "":
-                continue
-            item_id = cat.match(value)
-            if item_id is None:
-                unknown.append(str(value).strip())
-            elif item_id not in columns.values():
-                columns[col] = item_id
-        if len(columns) >= MIN_HEADER_MATCHES:
-            above = " ".join(str(v) for _, vals in sheet.rows[:pos] for v in vals if v is not None)
-            return Header(pos, columns, unknown, above)
+    """The first row (within the first rows) whose labels match enough catalogue items; if the row below it
+    holds sub-labels rather than data, the two rows are read together as one merged header."""
+    rows = sheet.rows[:HEADER_SCAN_ROWS]
+    for pos, (_, values) in enumerate(rows):
+        single = _match_row([_text(v) for v in values], cat)
+        if len(single[0]) < MIN_HEADER_MATCHES:
+            continue
+        above = " ".join(_text(v) for _, vals in sheet.rows[:pos] for v in vals if v is not None)
+        if pos + 1 < len(sheet.rows):
+            below = sheet.rows[pos + 1][1]
+            texts = [v for v in below if _text(v)]
+            if texts and not any(_looks_numeric(v) for v in texts):
+                double = _match_row(two_row_labels(values, below, cat), cat)
+                if len(double[0]) > len(single[0]):
+                    return Header(pos + 1, double[0], double[1], above, double[2], rows=2)
+        return Header(pos, single[0], single[1], above, single[2])
     return None
+
+
+_MONEY_UNIT = re.compile(r"金额单位\s*[:：]\s*(千元|万元|元)")
+
+
+def money_factors(header: Header, cat: ItemCatalogue, sheet: SheetData) -> dict[str, float]:
+    """Conversion factor to 千元 for every money column: from the column's own label '(元)', else from
+    '金额单位：元' above the header, else 1. Units not in the catalogue's money_units stop the run."""
+    found = _MONEY_UNIT.search(header.unit_text.replace(" ", ""))
+    sheet_unit = found.group(1) if found else "千元"
+    factors: dict[str, float] = {}
+    for col, item_id in header.columns.items():
+        item = cat.item(item_id)
+        if item.unit != "千元":
+            continue
+        unit = header.col_units.get(col, sheet_unit)
+        if unit not in cat.money_units:
+            raise UserError(f"{location(sheet.file, sheet.sheet)}：列“{item.label}”的金额单位“{unit}”无法换算",
+                            hint="请在 items.yaml 的 money_units 中写明换算系数，或改为千元后再导入")
+        factors[item_id] = cat.money_units[unit]
+    return factors
 
 
 def check_required(header: Header, sheet: SheetData, cat: ItemCatalogue) -> None:
@@ -193,7 +296,8 @@ def check_required(header: Header, sheet: SheetData, cat: ItemCatalogue) -> None
     missing = [it for it in cat.all if it.required and it.id not in present]
     if not missing:
         return
-    labels = [str(v).strip() for v in sheet.rows[header.row_index][1] if v is not None]
+    labels = [str(v).strip() for r in range(header.labels_row, header.row_index + 1)
+              for v in sheet.rows[r][1] if v is not None]
     lines = []
     for it in missing:
         close = difflib.get_close_matches(it.label, labels, n=2, cutoff=0.3)
@@ -273,9 +377,34 @@ def _raw_json(values: tuple[Any, ...]) -> str:
 # ---------------------------------------------------------------------------- rows
 
 
-def _parse_rows(sheet: SheetData, header: Header, month: Month, cat: ItemCatalogue, acc: _Accumulator) -> None:
+def column_letter(col: int) -> str:
+    """0 → 'A', 27 → 'AB' (Excel column names, for messages)."""
+    letters = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+@dataclass
+class _SheetTally:
+    data_rows: int = 0  # non-blank, non-summary
+    wrong_month: int = 0
+    months_seen: set[str] = field(default_factory=set)
+    detail_sums: dict[str, float] = field(default_factory=dict)
+    summaries: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _parse_rows(sheet: SheetData, header: Header, month: Month, cat: ItemCatalogue, acc: _Accumulator,
+                factors: dict[str, float]) -> _SheetTally:
     by_id = {item_id: col for col, item_id in header.columns.items()}
-    header_labels = {it.id: it.label for it in cat.all}
+    tally = _SheetTally(detail_sums={i: 0.0 for i in cat.item_ids})
+
+    def where(item_id: str) -> str:
+        col = by_id[item_id]
+        return f"列“{cat.item(item_id).label}”（{column_letter(col)}列）"
+
     for row_no, values in sheet.rows[header.row_index + 1 :]:
         acc.read += 1
         if _is_blank(values):
@@ -293,12 +422,14 @@ def _parse_rows(sheet: SheetData, header: Header, month: Month, cat: ItemCatalog
             summary = dict(base)
             for item_id in cat.item_ids:
                 try:
-                    summary[item_id] = parse_number(cell(item_id))
+                    summary[item_id] = parse_number(cell(item_id)) * factors.get(item_id, 1.0)
                 except ValueError:
                     summary[item_id] = None
             acc.summaries.append(summary)
+            tally.summaries.append(summary)
             continue
 
+        tally.data_rows += 1
         reasons: list[str] = []
         record: dict[str, Any] = dict(base)
         if not code:
@@ -309,33 +440,54 @@ def _parse_rows(sheet: SheetData, header: Header, month: Month, cat: ItemCatalog
             record[it.id] = parse_text(cell(it.id)) if it.id != "region_code" else parse_code(cell(it.id))
         if not record.get("region_code"):
             reasons.append("行政区划代码为空")
-        # period
         period_text = record.get("period") or ""
         if period_text:
             try:
                 row_month = Month.parse(period_text)
                 if row_month != month:
                     reasons.append(f"报告期“{period_text}”与文件夹月份 {month} 不符")
+                    tally.wrong_month += 1
+                    tally.months_seen.add(str(row_month))
             except PeriodError:
                 reasons.append(f"报告期“{period_text}”无法识别")
         record["period"] = str(month)
-        # submission time
         try:
             record["submitted_at"] = parse_time(cell("submitted_at"))
         except ValueError:
-            reasons.append(f"列“{header_labels['submitted_at']}”的值“{cell('submitted_at')}”不是日期时间")
+            reasons.append(f"{where('submitted_at')}的值“{cell('submitted_at')}”不是日期时间")
             record["submitted_at"] = None
-        # numbers
         for item_id in cat.item_ids:
             try:
-                record[item_id] = parse_number(cell(item_id))
+                record[item_id] = parse_number(cell(item_id)) * factors.get(item_id, 1.0)
             except ValueError:
-                reasons.append(f"列“{header_labels[item_id]}”的值“{cell(item_id)}”不是数字")
+                reasons.append(f"{where(item_id)}的值“{cell(item_id)}”不是数字")
                 record[item_id] = None
         if reasons:
             acc.quarantine.append({**base, "period": str(month), "reason": "；".join(reasons), "raw": _raw_json(values)})
         else:
             acc.records.append(record)
+            for item_id in cat.item_ids:
+                tally.detail_sums[item_id] += record[item_id]
+    return tally
+
+
+def check_summary_rows(sheet: SheetData, tally: _SheetTally, cat: ItemCatalogue) -> list[dict[str, Any]]:
+    """Each 合计/总计 row against the sum of the accepted detail rows of its sheet (小计 rows are kept, not
+    checked: their grouping is not known). A difference beyond rounding is reported, not silently accepted."""
+    problems = []
+    for summary in tally.summaries:
+        label = f"{summary['org_code']}{summary['name']}"
+        if "小计" in label:
+            continue
+        for item_id in cat.item_ids:
+            total = summary.get(item_id)
+            detail = tally.detail_sums[item_id]
+            if total is None or abs(total - detail) <= 0.5 + 1e-9 * abs(detail):
+                continue
+            problems.append({"file": sheet.file, "sheet": sheet.sheet, "row": summary["row"],
+                             "item": cat.item(item_id).label, "summary_value": total, "detail_sum": detail,
+                             "difference": total - detail})
+    return problems
 
 
 def _ingest_sheet(sheet: SheetData, month: Month, cat: ItemCatalogue, acc: _Accumulator) -> None:
@@ -349,7 +501,19 @@ def _ingest_sheet(sheet: SheetData, month: Month, cat: ItemCatalogue, acc: _Accu
     check_required(header, sheet, cat)
     if header.unknown:
         acc.unknown_columns[f"{sheet.file}#{sheet.sheet}"] = header.unknown
-    _parse_rows(sheet, header, month, cat, acc)
+    factors = money_factors(header, cat, sheet)
+    converted = sorted({f for f in factors.values() if f != 1.0})
+    if converted:
+        acc.conversions.append(f"{sheet.file}：工作表“{sheet.sheet}”金额单位不是千元，已按 items.yaml 的 money_units"
+                               f"换算为千元（系数 {'、'.join(repr(f) for f in converted)}）")
+    tally = _parse_rows(sheet, header, month, cat, acc, factors)
+    if tally.data_rows and tally.wrong_month == tally.data_rows:
+        raise UserError(
+            f"{location(sheet.file, sheet.sheet)}：全部 {tally.data_rows} 行的报告期都是 "
+            f"{'、'.join(sorted(tally.months_seen))}，但文件放在 {month} 文件夹中",
+            hint=f"请确认文件：应放到 data/raw/{'、'.join(sorted(tally.months_seen))}/ 下，或重新导出 {month} 的数据",
+        )
+    acc.summary_checks.extend(check_summary_rows(sheet, tally, cat))
 
 
 # ---------------------------------------------------------------------------- table building
@@ -459,6 +623,8 @@ def ingest(raw_dir: Path, *, progress: bool = True) -> IngestResult:
         "reconciliation": reconciliation,
         "unknown_columns": acc.unknown_columns,
         "skipped_sheets": acc.skipped_sheets,
+        "unit_conversions": acc.conversions,
+        "summary_row_checks": acc.summary_checks,
         "months": sorted({str(m) for m, _ in files}),
     }
     return IngestResult(clean=clean, quarantine=quarantine, replaced=replaced, summary_rows=summaries, report=report)
@@ -489,6 +655,11 @@ def reconciliation_text(report: dict[str, Any]) -> str:
         lines.append(f"  注意：{where} 有未识别的列：{'、'.join(cols)}（未导入，如需要请加入 items.yaml）")
     for msg in report["skipped_sheets"]:
         lines.append(f"  注意：{msg}")
+    for msg in report.get("unit_conversions", []):
+        lines.append(f"  注意：{msg}")
+    for chk in report.get("summary_row_checks", []):
+        lines.append(f"  注意：{chk['file']} 工作表“{chk['sheet']}”第 {chk['row']} 行合计的“{chk['item']}”为 "
+                     f"{chk['summary_value']:g}，明细行之和为 {chk['detail_sum']:g}（相差 {chk['difference']:g}），请核对")
     return "\n".join(lines)
 
 
