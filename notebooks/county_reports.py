@@ -19,6 +19,7 @@ indicators_path = "data/indicators/indicators.parquet"
 out_root = "reports/county/2025-12"
 org_name = "岳阳市卫生健康委员会"
 backend = "auto"
+filing_path = "data/qc/filing.parquet"
 
 # %%
 from pathlib import Path
@@ -26,7 +27,8 @@ from pathlib import Path
 from pipeline import report
 
 runs = report.build_county_editions(
-    period=period, indicators_path=Path(indicators_path), out_root=Path(out_root), org_name=org_name, backend=backend
+    period=period, indicators_path=Path(indicators_path), out_root=Path(out_root), org_name=org_name, backend=backend,
+    filing_path=Path(filing_path) if filing_path else None,
 )
 
 # %%

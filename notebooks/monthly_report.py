@@ -19,6 +19,7 @@ indicators_path = "data/indicators/indicators.parquet"
 out_dir = "reports/monthly/2025-12"
 org_name = "岳阳市卫生健康委员会"
 backend = "auto"
+filing_path = "data/qc/filing.parquet"
 
 # %%
 from pathlib import Path
@@ -28,7 +29,8 @@ from IPython.display import Markdown, display
 from pipeline import report
 
 doc = report.build_monthly(
-    period=period, indicators_path=Path(indicators_path), out_dir=Path(out_dir), org_name=org_name
+    period=period, indicators_path=Path(indicators_path), out_dir=Path(out_dir), org_name=org_name,
+    filing_path=Path(filing_path) if filing_path else None,
 )
 display(Markdown(doc.markdown.split("---", 2)[2]))
 

@@ -104,6 +104,9 @@ def monthly_report_cmd(
         "data/indicators/indicators.parquet"
     ),
     out_root: Annotated[Path, typer.Option(help="报告输出根目录")] = Path("reports/monthly"),
+    filing: Annotated[Path, typer.Option(help="质控阶段的报送情况表（有则写入“五、数据质量”）")] = Path(
+        "data/qc/filing.parquet"
+    ),
     backend: Annotated[Optional[str], typer.Option(help="排版后端：auto / quarto / pandoc")] = None,
 ) -> None:
     """执行月报笔记本（papermill），生成 report.html、report.pdf 和 indicators.csv。"""
@@ -121,6 +124,7 @@ def monthly_report_cmd(
             out_dir=out_dir,
             org_name=params["report.org_name"],
             backend=backend or params["report.backend"],
+            filing_path=filing,
         )
     except UserError as exc:
         _fail(exc)
@@ -136,6 +140,9 @@ def county_reports_cmd(
     out_root: Annotated[Path, typer.Option(help="县市区版输出根目录（其下按报告期、地区代码建子目录）")] = Path(
         "reports/county"
     ),
+    filing: Annotated[Path, typer.Option(help="质控阶段的报送情况表（有则写入“五、数据质量”）")] = Path(
+        "data/qc/filing.parquet"
+    ),
     backend: Annotated[Optional[str], typer.Option(help="排版后端：auto / quarto / pandoc")] = None,
 ) -> None:
     """生成各县市区版月报（每个县市区一份 report.html、report.pdf、tables.xlsx、indicators.csv）；
@@ -149,7 +156,8 @@ def county_reports_cmd(
         month = Month.parse(period or params["period"])
         out_dir = out_root / str(month)
         notebook.run_county_reports(month=month, indicators_path=indicators_path, out_root=out_dir,
-                                    org_name=params["report.org_name"], backend=backend or params["report.backend"])
+                                    org_name=params["report.org_name"], backend=backend or params["report.backend"],
+                                    filing_path=filing)
     except UserError as exc:
         _fail(exc)
     typer.echo(f"县市区版月报已生成：{out_dir}/<地区代码>/report.html、report.pdf、tables.xlsx")

@@ -58,7 +58,12 @@ def execute(source: Path, output: Path, parameters: dict[str, Any], cwd: Path) -
         nbformat.write(result, tmp_out)
 
 
-def run_monthly_report(*, month: Month, indicators_path: Path, out_dir: Path, org_name: str, backend: str) -> None:
+def _rel_or_empty(path: Path | None, cwd: Path) -> str:
+    return os.path.relpath(path.resolve(), cwd) if path is not None and path.is_file() else ""
+
+
+def run_monthly_report(*, month: Month, indicators_path: Path, out_dir: Path, org_name: str, backend: str,
+                       filing_path: Path | None = None) -> None:
     if not indicators_path.is_file():
         raise UserError(f"找不到指标表 {indicators_path}", hint="请先运行 dvc repro（或 python -m pipeline indicators）")
     cwd = Path.cwd()
@@ -71,12 +76,14 @@ def run_monthly_report(*, month: Month, indicators_path: Path, out_dir: Path, or
             "out_dir": os.path.relpath(out_dir.resolve(), cwd),
             "org_name": org_name,
             "backend": backend,
+            "filing_path": _rel_or_empty(filing_path, cwd),
         },
         cwd=cwd,
     )
 
 
-def run_county_reports(*, month: Month, indicators_path: Path, out_root: Path, org_name: str, backend: str) -> None:
+def run_county_reports(*, month: Month, indicators_path: Path, out_root: Path, org_name: str, backend: str,
+                       filing_path: Path | None = None) -> None:
     if not indicators_path.is_file():
         raise UserError(f"找不到指标表 {indicators_path}", hint="请先运行 dvc repro（或 python -m pipeline indicators）")
     cwd = Path.cwd()
@@ -89,6 +96,7 @@ def run_county_reports(*, month: Month, indicators_path: Path, out_root: Path, o
             "out_root": os.path.relpath(out_root.resolve(), cwd),
             "org_name": org_name,
             "backend": backend,
+            "filing_path": _rel_or_empty(filing_path, cwd),
         },
         cwd=cwd,
     )

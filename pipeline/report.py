@@ -253,6 +253,65 @@ def comparison_table(t: pl.DataFrame, month: Month, region_code: str, place: str
                              columns=columns, rows=tuple(rows))
 
 
+# ---------------------------------------------------------------------------- data quality (from the QC stage)
+
+
+def filing_rates(filing: pl.DataFrame, month: Month) -> pl.DataFrame:
+    """上报率 and 及时率 (%) for the month (本月) and months 1..N (累计), per region and for the city."""
+    from .qc import rates
+
+    frames = []
+    for period_type, months in ((MONTH, (month,)), (CUMULATIVE, month.months_to_date())):
+        status = filing.filter(pl.col("period").is_in([str(m) for m in months]))
+        by_region = rates(status, by=["region_code"])
+        city = rates(status).with_columns(region_code=pl.lit(None, pl.Utf8))
+        frames.append(pl.concat([by_region, city.select(by_region.columns)], how="vertical")
+                      .with_columns(period_type=pl.lit(period_type)))
+    return pl.concat(frames, how="vertical")
+
+
+def _rate_row(rates_table: pl.DataFrame, region_code: str | None, period_type: str) -> dict[str, Any] | None:
+    expr = pl.col("region_code").is_null() if region_code is None else pl.col("region_code") == region_code
+    hit = rates_table.filter(expr & (pl.col("period_type") == period_type))
+    return hit.row(0, named=True) if hit.height else None
+
+
+def quality_text(rates_table: pl.DataFrame, month: Month, region_code: str | None, place: str) -> str:
+    this = _rate_row(rates_table, region_code, MONTH)
+    cum = _rate_row(rates_table, region_code, CUMULATIVE)
+    if this is None or cum is None:
+        return f"{month.label}{place}没有应报月报的机构或没有质控数据。"
+    cum_label = month.cumulative_label.removeprefix(f"{month.year}年")
+    return (f"{month.month}月，{place}应报月报的医疗卫生机构{this['expected']}家，已报{this['filed']}家，"
+            f"上报率{fmt.number(this['report_rate'], 1)}%，及时率{fmt.number(this['timely_rate'], 1)}%；"
+            f"{cum_label}累计上报率{fmt.number(cum['report_rate'], 1)}%，及时率{fmt.number(cum['timely_rate'], 1)}%。"
+            "漏报、迟报机构名单见季度质控通报和各县市区问题清单。")
+
+
+def quality_table(rates_table: pl.DataFrame, t: pl.DataFrame, month: Month, number: int) -> tables.BuiltTable:
+    """上报率/及时率 by county (本月 and 累计), as a report table."""
+    cum = month.cumulative_label.removeprefix(f"{month.year}年")
+    spec = tables.TableSpec(id="quality", title="各县市区月报上报率和及时率", unit="%", row_by="region", row_ids=None,
+                            breakdown="total", columns=())
+    columns = tuple(
+        tables.Column(group=group, header=header, indicator="", period_type=pt, field=field, decimals=1)
+        for group, pt in ((f"{month.month}月", MONTH), (f"{cum}累计", CUMULATIVE))
+        for header, field in (("上报率", "report_rate"), ("及时率", "timely_rate"))
+    )
+    regions = t.filter(pl.col("region_level") != CITY_LEVEL).select("region_code", "region").unique().sort(
+        "region_code").rows()
+    rows = []
+    for code, name, depth in [(None, t.filter(pl.col("region_level") == CITY_LEVEL)["region"][0], 0)] + [
+            (c, n, 1) for c, n in regions]:
+        cells = []
+        for col in columns:
+            rec = _rate_row(rates_table, code, col.period_type)
+            cells.append(None if rec is None else rec[col.field])
+        rows.append(tables.Row(label=name, depth=depth, cells=tuple(cells)))
+    return tables.BuiltTable(spec=spec, number=number, title=f"表{number}　各县市区月报上报率和及时率（{month.cumulative_label}）",
+                             columns=columns, rows=tuple(rows))
+
+
 # ---------------------------------------------------------------------------- document
 
 
@@ -292,12 +351,16 @@ def _markdown(month: Month, place: str, title_place: str, org_name: str, texts: 
     lines += ["## 四、卫生资源", "", texts["resources"], ""]
     if not county:
         lines += [md(built["resources_by_region"]), ""]
+    if "quality" in texts:
+        lines += ["## 五、数据质量", "", texts["quality"], ""]
+        if "quality" in built:
+            lines += [md(built["quality"]), ""]
     lines += ["## 说明", "", *NOTES, ""]
     return "\n".join(lines)
 
 
-def build_edition(table: pl.DataFrame, month: Month, region_code: str, out_dir: Path, org_name: str
-                  ) -> MonthlyDocument:
+def build_edition(table: pl.DataFrame, month: Month, region_code: str, out_dir: Path, org_name: str,
+                  filing: pl.DataFrame | None = None) -> MonthlyDocument:
     """Write indicators.csv, tables.xlsx, the charts and report.md of one edition; return the document."""
     t = for_period(table, month)
     city = city_code(t)
@@ -321,11 +384,17 @@ def build_edition(table: pl.DataFrame, month: Month, region_code: str, out_dir: 
     for tid in names:
         built[tid] = tables.build(specs[tid], t, month, region_code, number)
         number += 1
+    rates_table = filing_rates(filing, month) if filing is not None else None
+    if rates_table is not None and not county:
+        built["quality"] = quality_table(rates_table, t, month, number)
+        number += 1
     xlsx_path = out_dir / "tables.xlsx"
     tables.write_xlsx(list(built.values()), xlsx_path, org_name=org_name)
 
     figures = write_charts(table, t, month, region_code, place, county, source / "charts")
     texts = summary_paragraphs(t, month, region_code, place, county)
+    if rates_table is not None:
+        texts["quality"] = quality_text(rates_table, month, region_code if county else None, place)
     title_place = org_name.removesuffix("卫生健康委员会") if not county else region_name
     md = _markdown(month, place, title_place, org_name, texts, built, figures, county)
     md_path = source / "report.md"
@@ -335,11 +404,17 @@ def build_edition(table: pl.DataFrame, month: Month, region_code: str, out_dir: 
                            tables_xlsx=xlsx_path)
 
 
-def build_monthly(*, period: str, indicators_path: Path, out_dir: Path, org_name: str) -> MonthlyDocument:
-    """The city edition."""
+def read_filing(filing_path: Path | None) -> pl.DataFrame | None:
+    """The QC stage's filing status (who had to file, who filed on time), if it has been run."""
+    return pl.read_parquet(filing_path) if filing_path is not None and filing_path.is_file() else None
+
+
+def build_monthly(*, period: str, indicators_path: Path, out_dir: Path, org_name: str,
+                  filing_path: Path | None = None) -> MonthlyDocument:
+    """The city edition; section 五 (data quality) appears when the QC stage's filing table is given."""
     month = Month.parse(period)
     table = pl.read_parquet(indicators_path)
-    return build_edition(table, month, city_code(table), out_dir, org_name)
+    return build_edition(table, month, city_code(table), out_dir, org_name, read_filing(filing_path))
 
 
 def render_monthly(doc: MonthlyDocument, backend: str = "auto") -> Any:  # -> render.RenderResult
@@ -391,11 +466,13 @@ class CountyRun:
 
 
 def build_county_editions(*, period: str, indicators_path: Path, out_root: Path, org_name: str, backend: str,
-                          progress: Callable[[str], None] = print) -> list[CountyRun]:
+                          filing_path: Path | None = None, progress: Callable[[str], None] = print) -> list[CountyRun]:
     """One edition per county-level unit under out_root/<region_code>/; editions whose inputs did not change
     since the last run are kept as they are (the stage's outputs persist between runs)."""
     month = Month.parse(period)
     table = pl.read_parquet(indicators_path)
+    filing = read_filing(filing_path)
+    rates_table = filing_rates(filing, month) if filing is not None else None
     t = for_period(table, month)
     trend_rows = table.filter((pl.col("indicator_id") == "visits") & (pl.col("breakdown_id") == "total")
                               & (pl.col("period_type") == MONTH))
@@ -407,14 +484,16 @@ def build_county_editions(*, period: str, indicators_path: Path, out_root: Path,
         stamp = out_dir / STAMP
         fingerprint = edition_fingerprint(
             pl.concat([edition_rows(t, code), trend_rows.filter(pl.col("region_code") == code)], how="vertical"),
-            code, {"period": str(month), "org_name": org_name, "backend": backend})
+            code, {"period": str(month), "org_name": org_name, "backend": backend,
+                   "quality": None if rates_table is None else
+                   rates_table.filter(pl.col("region_code") == code).sort("period_type").rows()})
         outputs_ok = all((out_dir / n).is_file() for n in ("report.html", "report.pdf", "tables.xlsx", "indicators.csv"))
         if outputs_ok and stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == fingerprint:
             progress(f"[{i}/{len(counties)}] {name}：数据未变，沿用已有县市区版")
             runs.append(CountyRun(code, name, rendered=False))
             continue
         progress(f"[{i}/{len(counties)}] 生成 {name} 县市区版……")
-        doc = build_edition(table, month, code, out_dir, org_name)
+        doc = build_edition(table, month, code, out_dir, org_name, filing)
         render_monthly(doc, backend)
         write_text(fingerprint + "\n", stamp)
         runs.append(CountyRun(code, name, rendered=True))

@@ -69,3 +69,23 @@ def test_city_edition_outputs(tmp_path, regions):
     for name in ("report.html", "report.pdf", "tables.xlsx", "indicators.csv"):
         assert (tmp_path / "m" / name).stat().st_size > 0, name
     assert "各县市区医疗卫生机构总诊疗人次" in doc.markdown and "![图3" in doc.markdown
+
+
+def test_quality_section_from_filing_status():
+    month = report.Month(2025, 2)
+    rows = []
+    # January: 4 due in 430602, all on time; February: 4 due, 3 filed, 2 on time; 430621: 1 due, filed late
+    for org in ("A", "B", "C", "D"):
+        rows.append(("2025-01", org, "430602", True, True))
+    rows += [("2025-02", "A", "430602", True, True), ("2025-02", "B", "430602", True, True),
+             ("2025-02", "C", "430602", True, False), ("2025-02", "D", "430602", False, False),
+             ("2025-02", "E", "430621", True, False)]
+    filing = pl.DataFrame(rows, schema=["period", "org_code", "region_code", "filed", "on_time"], orient="row")
+    rates = report.filing_rates(filing, month)
+    text = report.quality_text(rates, month, "430602", "岳阳楼区")
+    # 2月: 3/4 = 75.0 %, 2/4 = 50.0 %; 1-2月: 7/8 = 87.5 %, 6/8 = 75.0 %
+    assert text.startswith("2月，岳阳楼区应报月报的医疗卫生机构4家，已报3家，上报率75.0%，及时率50.0%；"
+                           "1-2月累计上报率87.5%，及时率75.0%。")
+    city = report.quality_text(rates, month, None, "全市")
+    # city 2月: 4/5 filed = 80.0 %, 2/5 on time = 40.0 %
+    assert "应报月报的医疗卫生机构5家，已报4家，上报率80.0%，及时率40.0%" in city
