@@ -367,6 +367,9 @@ def _prefix_ids(svg: str, prefix: str) -> str:
     return svg
 
 
+VISIBLE_SPACES = frozenset({" ", "\u00a0", "\u3000"})
+
+
 class _TextCollector(HTMLParser):
     """收集 HTML（含内联 SVG）中所有可见文字，跳过 style/script。"""
 
@@ -391,11 +394,12 @@ class _TextCollector(HTMLParser):
 
 
 def document_chars(html_text: str) -> set[str]:
-    """文档中出现的字符（不含空白与控制字符）。"""
+    """文档中出现的字符（不含控制字符；含空格、不换行空格和全角空格——表格缩进用全角空格，
+    子集里缺了它浏览器会显示方框）。"""
     collector = _TextCollector()
     collector.feed(html_text)
     collector.close()
-    return {c for c in collector.chars if c.isprintable() and not c.isspace()}
+    return {c for c in collector.chars if c.isprintable() or c in VISIBLE_SPACES}
 
 
 def check_glyph_coverage(chars: set[str], font_path: Path) -> None:

@@ -225,3 +225,11 @@ def test_quarto_backend(tmp_path: Path) -> None:
     assert "总诊疗人次" in "".join(page.extract_text() for page in PdfReader(result.pdf).pages)
     # 源目录未被改动（quarto 在临时副本中渲染）
     assert sorted(p.relative_to(md.parent) for p in md.parent.rglob("*")) == before
+
+
+def test_full_width_space_is_in_the_embedded_font_subset():
+    """Table rows are indented with U+3000: the HTML's subset font must carry it, or browsers show a box."""
+    from pipeline import render as r
+
+    chars = r.document_chars("<p>\u3000\u3000#政府办 a\u00a0b</p>")
+    assert {"\u3000", "\u00a0", " ", "政"} <= chars
