@@ -27,6 +27,9 @@ def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
         cell["id"] = f"cell-{index}"  # stable ids instead of random ones
+        if cell.get("outputs"):  # progress lines (stderr) describe the run, not the result: keep them out
+            cell["outputs"] = [o for o in cell["outputs"] if not (o.get("output_type") == "stream"
+                                                                   and o.get("name") == "stderr")]
     return nb
 
 
@@ -46,6 +49,7 @@ def execute(source: Path, output: Path, parameters: dict[str, Any], cwd: Path) -
             pm.execute_notebook(
                 str(src), str(executed), parameters=parameters, kernel_name=KERNEL, cwd=str(cwd),
                 progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+                stderr_file=sys.stderr,  # progress lines the notebook writes to stderr reach the user live
                 # the kernel's start-up warning about local TCP transport is noise for a statistician
                 extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
             )

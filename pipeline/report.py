@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -458,6 +459,10 @@ def edition_fingerprint(t: pl.DataFrame, region_code: str, extra: dict[str, Any]
     return h.hexdigest()
 
 
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 @dataclass(frozen=True)
 class CountyRun:
     region_code: str
@@ -466,9 +471,11 @@ class CountyRun:
 
 
 def build_county_editions(*, period: str, indicators_path: Path, out_root: Path, org_name: str, backend: str,
-                          filing_path: Path | None = None, progress: Callable[[str], None] = print) -> list[CountyRun]:
+                          filing_path: Path | None = None, progress: Callable[[str], None] | None = None
+                          ) -> list[CountyRun]:
     """One edition per county-level unit under out_root/<region_code>/; editions whose inputs did not change
     since the last run are kept as they are (the stage's outputs persist between runs)."""
+    progress = progress or _progress
     month = Month.parse(period)
     table = pl.read_parquet(indicators_path)
     filing = read_filing(filing_path)
