@@ -63,7 +63,7 @@ def bench_aggregation() -> None:
                       .agg([pl.col(i).sum() for i in items]).collect())
         t_pl = (time.perf_counter() - t0) / reps
         con = duckdb.connect()
-        sql = (f"select region_code, period, type_group, " + ", ".join(f"sum({i}) as {i}" for i in items)
+        sql = ("select region_code, period, type_group, " + ", ".join(f"sum({i}) as {i}" for i in items)
                + f" from read_parquet('{parquet.as_posix()}') group by all")
         con.execute(sql).fetchall()  # warm
         t0 = time.perf_counter()
