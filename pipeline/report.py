@@ -92,16 +92,33 @@ class Cells:
         return value(self.t, indicator_id, region or self.region, period_type=period_type, breakdown_id=breakdown,
                      column=column)
 
-    def count_with_change(self, indicator_id: str, period_type: str, breakdown: str, unit: str) -> str:
+    def count_with_change(self, indicator_id: str, period_type: str, breakdown: str, unit: str) -> str | None:
+        """'945.2万人次，同比增长4.5%'; None when the group has no institution (nothing to say)."""
         v = self.get(indicator_id, period_type, breakdown)
+        b = self.get(indicator_id, period_type, breakdown, "base_value")
+        if v is None or (v == 0 and not b):
+            return None
         c = self.get(indicator_id, period_type, breakdown, "change")
         return f"{fmt.wan(v)}万{unit}，同比{change_phrase(c, '%')}"
 
     def rate_with_change(self, indicator_id: str, breakdown: str, unit: str = "%", change_unit: str = "百分点",
-                         decimals: int = 1, period_type: str = CUMULATIVE) -> str:
+                         decimals: int = 1, period_type: str = CUMULATIVE) -> str | None:
+        """'84.3%，同比提高1.2个百分点'; None when the group has no value (e.g. a county without 二级医院)."""
         v = self.get(indicator_id, period_type, breakdown)
+        if v is None:
+            return None
         c = self.get(indicator_id, period_type, breakdown, "change")
         return f"{fmt.number(v, decimals, thousands=True)}{unit}，同比{change_phrase(c, change_unit)}"
+
+
+def clauses(parts: list[tuple[str, str | None]], sep: str = "；", lead: str = "其中：") -> str:
+    """'其中：医院…；基层…。' from the parts that have something to say; '' when none has."""
+    said = [f"{label}{text}" for label, text in parts if text is not None]
+    return f"{lead}{sep.join(said)}。" if said else ""
+
+
+def sentence(head: str, body: str | None) -> str:
+    return f"{head}{body}" if body is not None else f"{head}无数据"
 
 
 def county_rank(t: pl.DataFrame, indicator_id: str, period_type: str, breakdown: str, region_code: str,
@@ -137,28 +154,37 @@ def summary_paragraphs(t: pl.DataFrame, month: Month, region_code: str, place: s
         rank_text = f"，增速居全市{rank[1]}个县市区第{rank[0]}位" if rank else ""
         return f"（全市{change_phrase(ch, '%')}{rank_text}）"
 
-    visits_cum = (f"{cum}，{subject}总诊疗人次达{c.count_with_change('visits', CUMULATIVE, 'total', '人次')}"
-                  f"{vs_city('visits')}。其中：医院{c.count_with_change('visits', CUMULATIVE, 'hosp', '人次')}；"
-                  f"基层医疗卫生机构{c.count_with_change('visits', CUMULATIVE, 'primary', '人次')}；"
-                  f"专业公共卫生机构{c.count_with_change('visits', CUMULATIVE, 'public_health', '人次')}。")
-    visits_month = (f"{month.month}月，{subject}总诊疗人次{c.count_with_change('visits', MONTH, 'total', '人次')}"
-                    f"{vs_city('visits', period_type=MONTH)}。其中：医院{c.count_with_change('visits', MONTH, 'hosp', '人次')}；"
-                    f"基层医疗卫生机构{c.count_with_change('visits', MONTH, 'primary', '人次')}。")
-    discharges = (f"{cum}，{subject}出院人数{c.count_with_change('discharges', CUMULATIVE, 'total', '人')}"
-                  f"{vs_city('discharges')}。其中：医院{c.count_with_change('discharges', CUMULATIVE, 'hosp', '人')}；"
-                  f"基层医疗卫生机构{c.count_with_change('discharges', CUMULATIVE, 'primary', '人')}。")
-    beds = (f"{cum}，{place}医院病床使用率{c.rate_with_change('bed_use_rate', 'hosp')}。"
-            f"其中：公立医院{c.rate_with_change('bed_use_rate', 'hosp_public')}，"
-            f"民营医院{c.rate_with_change('bed_use_rate', 'hosp_private')}；"
-            f"三级医院{c.rate_with_change('bed_use_rate', 'hosp_l3')}，二级医院{c.rate_with_change('bed_use_rate', 'hosp_l2')}。"
-            f"乡镇卫生院病床使用率{c.rate_with_change('bed_use_rate', 'thc')}。"
-            f"{place}医院出院者平均住院日{c.rate_with_change('avg_stay', 'hosp', '日', '日')}。")
-    costs = (f"{cum}，{place}医院次均门诊费用{c.rate_with_change('outpatient_cost', 'hosp', '元', '%')}；"
-             f"人均住院费用{c.rate_with_change('inpatient_cost', 'hosp', '元', '%')}。"
-             f"二级及以上公立医院次均门诊费用{c.rate_with_change('outpatient_cost', 'hosp_public_l2plus', '元', '%')}，"
-             f"人均住院费用{c.rate_with_change('inpatient_cost', 'hosp_public_l2plus', '元', '%')}。"
-             f"医院门诊药占比{c.rate_with_change('op_drug_share', 'hosp')}，"
-             f"住院药占比{c.rate_with_change('ip_drug_share', 'hosp')}。")
+    def counts(indicator_id: str, period_type: str, unit: str, groups: tuple[tuple[str, str], ...]) -> str:
+        return clauses([(label, c.count_with_change(indicator_id, period_type, bd, unit)) for bd, label in groups])
+
+    main_groups = (("hosp", "医院"), ("primary", "基层医疗卫生机构"), ("public_health", "专业公共卫生机构"))
+    visits_cum = (f"{cum}，{sentence(subject + '总诊疗人次达', c.count_with_change('visits', CUMULATIVE, 'total', '人次'))}"
+                  f"{vs_city('visits')}。{counts('visits', CUMULATIVE, '人次', main_groups)}")
+    visits_month = (f"{month.month}月，{sentence(subject + '总诊疗人次', c.count_with_change('visits', MONTH, 'total', '人次'))}"
+                    f"{vs_city('visits', period_type=MONTH)}。{counts('visits', MONTH, '人次', main_groups[:2])}")
+    discharges = (f"{cum}，{sentence(subject + '出院人数', c.count_with_change('discharges', CUMULATIVE, 'total', '人'))}"
+                  f"{vs_city('discharges')}。{counts('discharges', CUMULATIVE, '人', main_groups[:2])}")
+
+    def rates(indicator_id: str, groups: tuple[tuple[str, str], ...]) -> list[tuple[str, str | None]]:
+        return [(label, c.rate_with_change(indicator_id, bd)) for bd, label in groups]
+
+    bed_parts = rates("bed_use_rate", (("hosp_public", "公立医院"), ("hosp_private", "民营医院"), ("hosp_l3", "三级医院"),
+                                       ("hosp_l2", "二级医院")))
+    thc = c.rate_with_change("bed_use_rate", "thc")
+    stay = c.rate_with_change("avg_stay", "hosp", "日", "日")
+    beds = (f"{cum}，{sentence(place + '医院病床使用率', c.rate_with_change('bed_use_rate', 'hosp'))}。"
+            f"{clauses(bed_parts, sep='，')}"
+            + (f"乡镇卫生院病床使用率{thc}。" if thc else "")
+            + (f"{place}医院出院者平均住院日{stay}。" if stay else ""))
+    cost_parts = [
+        ("医院次均门诊费用", c.rate_with_change("outpatient_cost", "hosp", "元", "%")),
+        ("人均住院费用", c.rate_with_change("inpatient_cost", "hosp", "元", "%")),
+        ("二级及以上公立医院次均门诊费用", c.rate_with_change("outpatient_cost", "hosp_public_l2plus", "元", "%")),
+        ("人均住院费用", c.rate_with_change("inpatient_cost", "hosp_public_l2plus", "元", "%")),
+        ("医院门诊药占比", c.rate_with_change("op_drug_share", "hosp")),
+        ("住院药占比", c.rate_with_change("ip_drug_share", "hosp")),
+    ]
+    costs = f"{cum}，{place}" + (clauses(cost_parts, lead="") or "医院医药费用无数据。")
     pop_year = t.filter((pl.col("region_code") == region_code) & pl.col("population_year").is_not_null())
     pop_note = f"（常住人口取{pop_year['population_year'][0]}年末数）" if pop_year.height else ""
     resources = (f"{month.label}末，{place}纳入月报的医疗卫生机构实有床位"
@@ -336,7 +362,10 @@ def _markdown(month: Month, place: str, title_place: str, org_name: str, texts: 
     md = tables.to_markdown
     fig = {name: f"![图{i}　{caption}](charts/{name})" for i, (name, caption) in enumerate(figures, start=1)}
     lines = _front_matter(f"{title_place}卫生健康统计月报", month.cumulative_label, org_name, month)
-    lines += ["## 一、医疗服务", "", texts["visits_cum"], "", texts["visits_month"], "", texts["discharges"], ""]
+    lines += ["## 一、医疗服务", "", texts["visits_cum"], ""]
+    if month.month > 1:  # in January the month is the whole period: say it once
+        lines += [texts["visits_month"], ""]
+    lines += [texts["discharges"], ""]
     if county:
         lines += [md(built["comparison"]), "", COMPARISON_NOTE, ""]
     lines += [md(built["visits_by_type"]), "", md(built["discharges_by_type"]), ""]
