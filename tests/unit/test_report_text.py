@@ -27,3 +27,16 @@ def test_count_table_rows_and_dashes(regions):
     # 本月 1,100 vs 1,000 → +10.0; 累计 2,100 and no complete 2024 1-3月 → '—'
     assert total == "| 总计 | 1,100 | 1,000 | +10.0 | 2,100 | — | — |"
     assert any(line.startswith("| \u3000\u3000#政府办") for line in lines)  # 其中 rows indented
+
+
+def test_groups_without_institutions_are_left_out_of_the_text(regions):
+    from pipeline import indicators, report
+
+    rows = [clean_row("H1", p, occupied_bed_days=80, open_bed_days=100, discharges=10, discharged_bed_days=90,
+                      visits=1000) for p in ("2024-01", "2025-01")]
+    t = indicators.for_period(compute(clean_frame(rows), regions), Month(2025, 1))
+    texts = report.summary_paragraphs(t, Month(2025, 1), "430600", "全市", county=False)
+    # only a public 三级 hospital: 80 / 100 = 80.0 %, no 二级/民营 clause, no '—%'
+    assert texts["beds"].startswith("1月，全市医院病床使用率80.0%，同比持平。其中：公立医院80.0%")
+    assert "二级医院" not in texts["beds"] and "民营医院" not in texts["beds"] and "—" not in texts["beds"]
+    assert "基层医疗卫生机构" not in texts["visits_cum"]  # no 基层 institution: nothing to say
