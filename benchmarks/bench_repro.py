@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -18,17 +17,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-
-def copy_project(dest: Path) -> None:
-    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO, capture_output=True,
-                           check=True).stdout.decode().split("\0")
-    for rel in filter(None, files):
-        src = REPO / rel
-        if src.is_file():
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / rel)
-    (dest / "dvc.lock").unlink(missing_ok=True)
-    subprocess.run(["git", "init", "-q"], cwd=dest, check=True)
+from tests.helpers import copy_project  # noqa: E402  (the same fresh-clone copy as the e2e test)
 
 
 def timed(args: list[str], cwd: Path, env: dict[str, str]) -> float:
@@ -87,7 +76,7 @@ def main() -> None:
     env["HEALTHSTATS_FONT_DIR"] = str(fonts.ensure_fonts())
     with tempfile.TemporaryDirectory() as tmp:
         proj = Path(tmp) / "project"
-        copy_project(proj)
+        copy_project(REPO, proj)
         cold = timed(["dvc", "repro"], proj, env)
         noop = min(timed(["dvc", "repro"], proj, env) for _ in range(3))
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

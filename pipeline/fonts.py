@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from importlib.resources import as_file, files
 from pathlib import Path
 
 from fontTools.ttLib import TTFont, TTLibError
 from fontTools.varLib.instancer import instantiateVariableFont
+
+from pipeline.io_utils import atomic_path
 
 FONT_FAMILY = "Noto Sans SC"
 FONT_DIR_ENV = "HEALTHSTATS_FONT_DIR"
@@ -82,17 +83,8 @@ def _build_static(source: Path, spec: StaticFont, target: Path) -> None:
             variable, {"wght": spec.weight}, updateFontNames=True, static=True
         )
         static.recalcTimestamp = False
-        fd, tmp_name = tempfile.mkstemp(
-            prefix=f".{spec.filename}.", suffix=".tmp", dir=target.parent
-        )
-        os.close(fd)
-        try:
-            static.save(tmp_name)
-            os.chmod(tmp_name, 0o644)
-            os.replace(tmp_name, target)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
+        with atomic_path(target) as tmp:
+            static.save(tmp)
     print(f"已生成 {target.name}", file=sys.stderr, flush=True)
 
 

@@ -66,41 +66,34 @@ def _rel_or_empty(path: Path | None, cwd: Path) -> str:
     return os.path.relpath(path.resolve(), cwd) if path is not None and path.is_file() else ""
 
 
-def run_monthly_report(*, month: Month, indicators_path: Path, out_dir: Path, org_name: str, backend: str,
-                       filing_path: Path | None = None) -> None:
+def _run_report_notebook(name: str, out_key: str, out_path: Path, *, month: Month, indicators_path: Path,
+                         org_name: str, backend: str, filing_path: Path | None) -> None:
+    """The monthly report notebooks share their parameters; only the output folder's name differs."""
     if not indicators_path.is_file():
         raise UserError(f"找不到指标表 {indicators_path}", hint="请先运行 dvc repro（或 python -m pipeline indicators）")
     cwd = Path.cwd()
     execute(
-        NOTEBOOK_DIR / "monthly_report.py",
-        out_dir / "monthly_report.ipynb",
+        NOTEBOOK_DIR / f"{name}.py",
+        out_path / f"{name}.ipynb",
         parameters={
             "period": str(month),
             "indicators_path": os.path.relpath(indicators_path.resolve(), cwd),
-            "out_dir": os.path.relpath(out_dir.resolve(), cwd),
+            out_key: os.path.relpath(out_path.resolve(), cwd),
             "org_name": org_name,
             "backend": backend,
             "filing_path": _rel_or_empty(filing_path, cwd),
         },
         cwd=cwd,
     )
+
+
+def run_monthly_report(*, month: Month, indicators_path: Path, out_dir: Path, org_name: str, backend: str,
+                       filing_path: Path | None = None) -> None:
+    _run_report_notebook("monthly_report", "out_dir", out_dir, month=month, indicators_path=indicators_path,
+                         org_name=org_name, backend=backend, filing_path=filing_path)
 
 
 def run_county_reports(*, month: Month, indicators_path: Path, out_root: Path, org_name: str, backend: str,
                        filing_path: Path | None = None) -> None:
-    if not indicators_path.is_file():
-        raise UserError(f"找不到指标表 {indicators_path}", hint="请先运行 dvc repro（或 python -m pipeline indicators）")
-    cwd = Path.cwd()
-    execute(
-        NOTEBOOK_DIR / "county_reports.py",
-        out_root / "county_reports.ipynb",
-        parameters={
-            "period": str(month),
-            "indicators_path": os.path.relpath(indicators_path.resolve(), cwd),
-            "out_root": os.path.relpath(out_root.resolve(), cwd),
-            "org_name": org_name,
-            "backend": backend,
-            "filing_path": _rel_or_empty(filing_path, cwd),
-        },
-        cwd=cwd,
-    )
+    _run_report_notebook("county_reports", "out_root", out_root, month=month, indicators_path=indicators_path,
+                         org_name=org_name, backend=backend, filing_path=filing_path)

@@ -30,6 +30,7 @@ import typst
 from fontTools import subset as ft_subset
 from fontTools.ttLib import TTFont
 
+from pipeline.io_utils import atomic_path
 from pipeline.fonts import BOLD_FILENAME, FONT_FAMILY, REGULAR_FILENAME, ensure_fonts
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -531,15 +532,8 @@ def _render_quarto(md_path: Path, out_dir: Path, stem: str, font_dir: Path) -> R
 
 def atomic_write(path: Path, data: bytes) -> None:
     """先写同目录临时文件再 os.replace，不留下半截输出。"""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
 
 
 def _tail(text: str) -> str:

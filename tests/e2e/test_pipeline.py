@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections import defaultdict
@@ -19,6 +18,7 @@ import yaml
 from pypdf import PdfReader
 
 from pipeline import fonts
+from tests.helpers import copy_project
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e
@@ -41,16 +41,7 @@ def _sha(path: Path) -> str:
 def project(tmp_path_factory) -> Path:
     """A copy of the tracked (and new, not ignored) files of the project, as a fresh git repo."""
     dest = tmp_path_factory.mktemp("city") / "project"
-    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO, capture_output=True,
-                           check=True).stdout.decode().split("\0")
-    for rel in filter(None, files):
-        src = REPO / rel
-        if src.is_file():
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / rel)
-    for leftover in ("dvc.lock",):
-        (dest / leftover).unlink(missing_ok=True)
-    subprocess.run(["git", "init", "-q"], cwd=dest, check=True)
+    copy_project(REPO, dest)
     _run(["dvc", "repro"], dest)
     return dest
 
