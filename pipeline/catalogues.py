@@ -213,6 +213,7 @@ class Indicator:
     scale: float = 1.0
     divide_by_days: bool = False
     per_population: bool = False
+    divide_by_working_days: bool = False
     multiply_by_days: bool = False
     decimals: int = 0
     change: str = "pct"
@@ -235,6 +236,7 @@ def indicators(path: Path = CATALOGUE_DIR / "indicators.yaml") -> tuple[Indicato
             numerator=tuple(e["numerator"]), denominator=tuple(e.get("denominator") or ()),
             scale=float(e.get("scale", 1)), divide_by_days=bool(e.get("divide_by_days", False)),
             per_population=bool(e.get("per_population", False)),
+            divide_by_working_days=bool(e.get("divide_by_working_days", False)),
             multiply_by_days=bool(e.get("multiply_by_days", False)), decimals=int(e.get("decimals", 0)),
             change=e.get("change", "pct"), change_unit=e.get("change_unit", ""), note=e.get("note", ""),
         )

@@ -77,6 +77,9 @@ def indicators_cmd(
     population: Annotated[Path, typer.Option(help="常住人口表（每千人口指标用）")] = Path(
         "data/reference/population.csv"
     ),
+    holidays: Annotated[Path, typer.Option(help="节假日表（医师日均担负诊疗人次的工作日数）")] = Path(
+        "data/reference/holidays.csv"
+    ),
     out: Annotated[Path, typer.Option(help="输出的指标表（parquet）")] = Path("data/indicators/indicators.parquet"),
 ) -> None:
     """按指标目录计算全部指标（各机构类别 × 全市及各县市区 × 本月/累计，含同期和同比）。"""
@@ -88,8 +91,10 @@ def indicators_cmd(
     try:
         if not canonical.is_file():
             raise UserError(f"找不到规范数据表 {canonical}", hint="请先运行 python -m pipeline ingest 或 dvc repro")
+        from .workdays import load_calendar
+
         table = indicators.compute(pl.read_parquet(canonical), indicators.load_regions(regions),
-                                   indicators.load_population(population))
+                                   indicators.load_population(population), load_calendar(holidays))
         write_parquet(table, out)
     except UserError as exc:
         _fail(exc)

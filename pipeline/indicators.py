@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -20,6 +21,7 @@ from . import catalogues
 from .catalogues import Breakdown, Indicator
 from .errors import UserError
 from .period import Month
+from .workdays import covered_years, working_days
 
 MONTH = "本月"
 CUMULATIVE = "累计"
@@ -65,7 +67,8 @@ def breakdown_filter(b: Breakdown) -> pl.Expr:
 
 
 def monthly_aggregates(clean: pl.DataFrame, regions: Regions,
-                       breakdowns: tuple[Breakdown, ...] | None = None) -> pl.DataFrame:
+                       breakdowns: tuple[Breakdown, ...] | None = None,
+                       calendar: dict[date, bool] | None = None) -> pl.DataFrame:
     """Sum of every item per breakdown × region × month, on a complete grid (zeros where no institution)."""
     breakdowns = catalogues.breakdowns() if breakdowns is None else breakdowns
     item_ids = list(catalogues.items().item_ids)
@@ -93,6 +96,7 @@ def monthly_aggregates(clean: pl.DataFrame, regions: Regions,
         year=pl.Series([m.year for m in months], dtype=pl.Int32),
         month=pl.Series([m.month for m in months], dtype=pl.Int32),
         days=pl.Series([m.days for m in months], dtype=pl.Float64),
+        working_days=pl.Series([working_days(m, calendar) for m in months], dtype=pl.Float64),
     )
 
 
@@ -115,6 +119,7 @@ def period_aggregates(monthly: pl.DataFrame) -> pl.DataFrame:
         cum_exprs
         + [
             pl.col("days").cum_sum().over(keys).alias("days"),
+            pl.col("working_days").cum_sum().over(keys).alias("working_days"),
             pl.col("n_reports").cum_sum().over(keys).alias("n_reports"),
             (pl.col("month").cum_count().over(keys) == pl.col("month")).alias("_complete"),
         ]
@@ -136,6 +141,8 @@ def indicator_expr(ind: Indicator) -> pl.Expr:
         value = value * pl.col("days")
     if ind.divide_by_days:
         value = value / pl.col("days")
+    if ind.divide_by_working_days:
+        value = pl.when(pl.col("working_days") > 0).then(value / pl.col("working_days")).otherwise(None)
     if ind.per_population:
         value = pl.when(pl.col("population") > 0).then(value / pl.col("population")).otherwise(None)
     return value.cast(pl.Float64)
@@ -168,11 +175,20 @@ def population_for(periods: pl.DataFrame, population: pl.DataFrame | None) -> pl
     return periods.join(matched, on=["region_code", "year"], how="left")
 
 
-def compute(clean: pl.DataFrame, regions: Regions, population: pl.DataFrame | None = None) -> pl.DataFrame:
-    """The tidy indicator table for every month in the data (see module docstring)."""
+def compute(clean: pl.DataFrame, regions: Regions, population: pl.DataFrame | None = None,
+            calendar: dict[date, bool] | None = None) -> pl.DataFrame:
+    """The tidy indicator table for every month in the data (see module docstring).
+
+    `calendar` (from data/reference/holidays.csv) gives the working days for 医师日均担负诊疗人次;
+    without it, Monday to Friday count."""
     inds = catalogues.indicators()
     bds = catalogues.breakdowns()
-    periods = population_for(period_aggregates(monthly_aggregates(clean, regions, bds)), population)
+    if calendar is not None:
+        years = {int(p[:4]) for p in clean["period"].unique().to_list()} - covered_years(calendar)
+        if years:
+            print(f"注意：节假日表没有 {'、'.join(map(str, sorted(years)))} 年的安排，这些年份按周一至周五计算工作日",
+                  file=sys.stderr)
+    periods = population_for(period_aggregates(monthly_aggregates(clean, regions, bds, calendar)), population)
     base_cols = ["breakdown_id", "region_code", "period_type", "year", "month", "days", "n_reports", "population_year"]
     frames = []
     for order, ind in enumerate(inds):

@@ -136,3 +136,16 @@ def test_per_population_uses_same_or_latest_earlier_year(regions):
     assert v(t, "beds_per_1000", period="2025-12", column="change") == pytest.approx(0.38)
     # 医护比 has no population; a region without population gives None, not inf
     assert v(t, "beds_per_1000", period="2024-12", region="430621") is None
+
+
+def test_workload_indicators(regions):
+    # January 2025: 19 working days (holidays.csv), 31 calendar days; 10 doctors at month end
+    rows = [clean_row("H1", "2025-01", visits=9500, doctors=10, occupied_bed_days=3100, open_bed_days=3100)]
+    from pipeline.workdays import load_calendar
+    from tests.helpers import REPO
+
+    cal = load_calendar(REPO / "data" / "reference" / "holidays.csv")
+    t = ind.compute(clean_frame(rows), regions, calendar=cal)
+    assert v(t, "doctor_daily_visits") == pytest.approx(9500 / 10 / 19)  # 50.0 人次
+    assert v(t, "doctor_daily_bed_days") == pytest.approx(3100 / 10 / 31)  # 10.0 床日
+    assert v(t, "bed_work_days") == pytest.approx(31.0)  # 3100 / (3100 / 31)
