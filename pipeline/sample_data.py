@@ -1456,6 +1456,8 @@ def _readme_text(plan: _Plan, types: dict[str, _TypeInfo], ident, items, defects
     a("└── raw/<YYYY-MM>/月报_医疗卫生机构_<YYYY>年<M>月.xlsx   直报系统月报导出，24 个月")
     a("```")
     a("")
+    a("年度数据（年报、妇幼、死因、调查等）见下文第 6 节；节假日表和人均预期寿命测算的参数见 `data/reference/README.md`。")
+    a("")
     a("机构类别代码表（WS 218，手工维护的参考数据）在 `pipeline/catalogues/institution_types.csv`："
       "`type_code, type_name, type_group, type_sub, files_monthly`。")
     a("")
