@@ -1,0 +1,485 @@
+"""Distribution (issue 7) on the real sample outputs: the `release` DVC stage in a temporary copy of the project.
+
+One module-scoped pipeline run (``dvc repro release``: the release stage and everything upstream of it) feeds
+every test here; the tests run in file order and the later ones build on the earlier state:
+bundles and confidentiality → re-run no-op → a data change gives v2 → verify → the index page in Chromium.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+from html import unescape
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import openpyxl
+import pytest
+import yaml
+from pypdf import PdfReader
+
+from pipeline import fonts
+from tests.chromium import CHROMIUM, Browser
+from tests.helpers import copy_project
+
+REPO = Path(__file__).resolve().parents[2]
+PERIOD_RE = re.compile(r"^\d{4}(-\d{2})?$")
+
+
+def _run(args: list[str], cwd: Path, *, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["HEALTHSTATS_FONT_DIR"] = str(fonts.ensure_fonts())
+    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    if ok:
+        assert proc.returncode == 0, f"{' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}"
+    return proc
+
+
+def _tree(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    dest = tmp_path_factory.mktemp("release") / "project"
+    copy_project(REPO, dest)
+    _run(["dvc", "repro", "release"], dest)
+    return dest
+
+
+@pytest.fixture(scope="module")
+def first_release(project) -> dict[str, str]:
+    """Every file under releases/ right after the first release, with its sha256."""
+    tree = _tree(project / "releases")
+    assert tree, "the release stage wrote nothing"
+    return tree
+
+
+# ---------------------------------------------------------------------------
+# catalogues, read here independently of pipeline.release_catalogue
+# ---------------------------------------------------------------------------
+
+
+def _yaml(project: Path, name: str) -> dict:
+    return yaml.safe_load((project / "pipeline" / "catalogues" / name).read_text(encoding="utf-8"))
+
+
+def _params(project: Path) -> dict:
+    return yaml.safe_load((project / "params.yaml").read_text(encoding="utf-8"))
+
+
+def _registry(project: Path) -> tuple[dict[str, str], dict[str, set[str]]]:
+    codes: dict[str, str] = {}
+    names: dict[str, set[str]] = defaultdict(set)
+    with (project / "data/reference/registry.csv").open(encoding="utf-8-sig", newline="") as fh:
+        for row in csv.DictReader(fh):
+            codes[row["org_code"].strip()] = row["region_code"].strip()
+            names[row["name"].strip()].add(row["region_code"].strip())
+    return codes, dict(names)
+
+
+def _expected_entries(project: Path, recipient: dict) -> set[str]:
+    """Every path the recipient's bundle must hold, from the two catalogues and what is on disk."""
+    editions = _yaml(project, "editions.yaml")["editions"]
+    params = _params(project)
+    releases = project / "releases"
+    expected = {"README.txt", "bundle.json", "SHA256SUMS"}
+    for eid in recipient["editions"]:
+        e = editions[eid]
+        series = eid + (f"/{recipient['region_code']}" if e.get("per_region") else "")
+        if e.get("generator"):
+            folder = releases / series
+        else:
+            keys = e["period_param"] if isinstance(e["period_param"], list) else [e["period_param"]]
+            period = None
+            for key in keys:
+                node = params
+                for part in key.split("."):
+                    node = node.get(part) if isinstance(node, dict) else None
+                if node is not None:
+                    period = str(node)
+                    break
+            folder = releases / series / str(period)
+        if not folder.is_dir():
+            assert e.get("optional"), f"{eid} was not released"
+            continue
+        latest = max((p for p in folder.iterdir() if re.fullmatch(r"v\d+", p.name)), key=lambda p: int(p.name[1:]))
+        files = [f.replace("{region_code}", recipient.get("region_code") or "") for f in e["files"]]
+        files += [f for f in e.get("optional_files", []) if (latest / f).is_file()]
+        files += ["manifest.json", "SHA256SUMS"]
+        if latest.name != "v1":
+            files += ["CHANGES.md", "CHANGES.html", "CHANGES.csv"]
+        rel = latest.relative_to(releases).as_posix()
+        expected |= {f"{rel}/{f}" for f in files}
+    return expected
+
+
+def _latest_bundle(project: Path, recipient_id: str) -> Path:
+    period = str(_params(project)["period"])
+    found = sorted((project / "releases/bundles" / period).glob(f"{recipient_id}-{period}-v*.zip"),
+                   key=lambda p: int(p.stem.rsplit("-v", 1)[1]))
+    assert found, f"no bundle for {recipient_id}"
+    return found[-1]
+
+
+# ---------------------------------------------------------------------------
+# text of every file, extracted independently of pipeline.confidentiality
+# ---------------------------------------------------------------------------
+
+_TEXT_CACHE: dict[str, str] = {}
+
+
+def _entry_text(name: str, data: bytes) -> str:
+    key = hashlib.sha256(data).hexdigest()
+    if key in _TEXT_CACHE:
+        return _TEXT_CACHE[key]
+    suffix = Path(name).suffix.lower()
+    if suffix == ".pdf":
+        reader = PdfReader(io.BytesIO(data))
+        text = "\n".join((page.extract_text() or "") for page in reader.pages)
+        text += "\n" + re.sub(r"\s+", "", text)  # names broken over lines
+    elif suffix == ".xlsx":
+        wb = openpyxl.load_workbook(io.BytesIO(data))
+        cells = {ws.title for ws in wb.worksheets}
+        for ws in wb.worksheets:
+            for row in ws.iter_rows(values_only=True):
+                cells.update(str(v) for v in row if v is not None)
+        text = "\n".join(sorted(cells))
+    elif suffix in (".html", ".htm"):
+        raw = data.decode("utf-8")
+        raw = re.sub(r"<style\b.*?</style>", " ", raw, flags=re.DOTALL | re.IGNORECASE)
+        attrs = re.findall(r'\b(?:alt|title|aria-label|href)="([^"]*)"', raw)
+        text = unescape(re.sub(r"<[^>]+>", "\n", raw)) + "\n" + "\n".join(unescape(a) for a in attrs)
+    elif suffix == ".csv":
+        rows = csv.reader(data.decode("utf-8-sig").splitlines())
+        text = "\n".join(sorted({c for row in rows for c in row}))
+    else:
+        text = data.decode("utf-8-sig")
+    _TEXT_CACHE[key] = text
+    return text
+
+
+class Institutions:
+    """Find institutions in a text: codes by an 18-character token match, names by a 6-character prefix index."""
+
+    def __init__(self, codes: dict[str, str], names: dict[str, set[str]]) -> None:
+        self.codes = codes
+        self.names = names
+        assert min(len(n) for n in names) >= 6
+        self.prefix: dict[str, list[str]] = defaultdict(list)
+        for name in names:
+            self.prefix[name[:6]].append(name)
+
+    def find(self, text: str) -> dict[str, set[str]]:
+        """{found code or name: regions}."""
+        found: dict[str, set[str]] = {}
+        for token in set(re.findall(r"[0-9A-Z]{18}", text.upper())):
+            if token in self.codes:
+                found[token] = {self.codes[token]}
+        for i in range(len(text) - 5):
+            for name in self.prefix.get(text[i:i + 6], ()):
+                if text.startswith(name, i):
+                    found[name] = set(self.names[name])
+        return found
+
+
+# ---------------------------------------------------------------------------
+# tests
+# ---------------------------------------------------------------------------
+
+
+def test_release_stage_writes_versions_bundles_index_and_catalogue(project, first_release):
+    releases = project / "releases"
+    period = str(_params(project)["period"])
+    year = str(_params(project)["life_expectancy"]["year"])
+    for rel in (f"monthly/{period}/v1/report.pdf", f"county/430621/{period}/v1/tables.xlsx",
+                f"qc_internal/{period}/v1/bulletin_internal.pdf", f"qc_county/430621/{period}/v1/430621.xlsx",
+                f"life_expectancy/{year}/v1/life_tables.xlsx", "data_catalogue/v1/indicators_dictionary.csv",
+                "data_catalogue/v1/indicators_dictionary.html", "index.html", f"bundles/{period}/SHA256SUMS"):
+        assert rel in first_release, rel
+    # nothing that is not meant to be published
+    assert not [p for p in first_release if p.endswith((".ipynb", ".inputs.sha256")) or "/source/" in p]
+    # the data dictionary lists every catalogued indicator
+    indicators = [i["id"] for i in _yaml(project, "indicators.yaml")["indicators"]]
+    rows = list(csv.DictReader(io.StringIO((releases / "data_catalogue/v1/indicators_dictionary.csv")
+                                           .read_text(encoding="utf-8-sig"))))
+    assert [r["指标代码"] for r in rows] == indicators
+    assert all(r["计算公式"] and r["单位"] and r["来源项目"] and r["分组"] for r in rows)
+    # the manifest: provenance and every file with size and sha256
+    import json
+
+    manifest = json.loads((releases / f"monthly/{period}/v1/manifest.json").read_text(encoding="utf-8"))
+    assert manifest["edition"] == "monthly" and manifest["period"] == period and manifest["version"] == 1
+    assert manifest["git"]["commit"] == "unknown"  # the copy is a fresh repo without commits
+    assert re.fullmatch(r"[0-9a-f]{64}", manifest["dvc_lock"]["sha256"])
+    assert manifest["params"]["period"] == period
+    inputs = {i["path"]: i["sha256"] for i in manifest["inputs"]}
+    raw = project / f"data/raw/{period}"
+    for path in raw.iterdir():
+        assert inputs[path.relative_to(project).as_posix()] == hashlib.sha256(path.read_bytes()).hexdigest()
+    for f in manifest["files"]:
+        data = (releases / f"monthly/{period}/v1" / f["path"]).read_bytes()
+        assert f["size"] == len(data) and f["sha256"] == hashlib.sha256(data).hexdigest()
+    sums = (releases / f"monthly/{period}/v1/SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    assert sorted(line.split("  ", 1)[1] for line in sums) == sorted(
+        ["manifest.json", "report.html", "report.pdf", "indicators.csv", "tables.xlsx"])
+
+
+def test_second_dvc_repro_is_a_noop_and_leaves_releases_alone(project, first_release):
+    proc = _run(["dvc", "repro", "release"], project)
+    assert "Running stage" not in proc.stdout, proc.stdout
+    assert _tree(project / "releases") == first_release
+
+
+def test_every_bundle_holds_exactly_what_the_recipient_catalogue_says(project):
+    recipients = _yaml(project, "recipients.yaml")["recipients"]
+    period = str(_params(project)["period"])
+    zips = sorted((project / "releases/bundles" / period).glob("*.zip"))
+    assert len(zips) == len(recipients)
+    for recipient in recipients:
+        with zipfile.ZipFile(_latest_bundle(project, recipient["id"])) as zf:
+            names = zf.namelist()
+            infos = zf.infolist()
+        assert names == sorted(names), "entries are not sorted"
+        assert {i.date_time for i in infos} == {(2024, 1, 1, 0, 0, 0)}
+        assert set(names) == _expected_entries(project, recipient), recipient["id"]
+        if recipient["kind"] == "county":
+            code = recipient["region_code"]
+            other = [n for n in names if re.search(r"\d{6}", n) and code not in n]
+            assert not other, f"{recipient['id']} got another county's edition: {other}"
+            assert f"qc_county/{code}/{period}/v1/{code}.xlsx" in names
+            assert not any(n.startswith("qc_internal/") for n in names)
+        elif recipient["kind"] == "affiliated":
+            assert not any(n.startswith(("qc_internal/", "qc_county/", "county/")) for n in names)
+        else:
+            assert any(n.startswith("qc_internal/") for n in names)
+            assert any(n.startswith("life_expectancy/") for n in names)
+
+
+def test_the_scanner_sees_institutions_in_every_format(project):
+    """A negative control: the same extraction finds the names and codes that the internal bulletin and a
+    county's problem list do contain (HTML, PDF, XLSX), so the confidentiality test below is not vacuous."""
+    codes, names = _registry(project)
+    finder = Institutions(codes, names)
+    period = str(_params(project)["period"])
+    qc = project / "reports/qc" / period
+    for name in ("bulletin_internal.html", "bulletin_internal.pdf"):
+        found = finder.find(_entry_text(name, (qc / name).read_bytes()))
+        assert len({r for regions in found.values() for r in regions}) >= 2, name
+        assert any(k in codes for k in found) and any(k in names for k in found), name
+    lists = sorted((qc / "counties").glob("*.xlsx"))
+    found_any = {p.stem: finder.find(_entry_text(p.name, p.read_bytes())) for p in lists}
+    assert any(found_any.values())
+    for code, found in found_any.items():
+        assert all(regions == {code} for regions in found.values()), code
+
+
+def test_no_bundle_holds_an_institution_it_may_not_see(project):
+    """Open every file in every bundle (XLSX cells, HTML text, PDF text, CSV, JSON, text) and look for every
+    institution code and name of the registry."""
+    codes, names = _registry(project)
+    finder = Institutions(codes, names)
+    recipients = _yaml(project, "recipients.yaml")["recipients"]
+    problems: list[str] = []
+    for recipient in recipients:
+        region = recipient.get("region_code")
+        with zipfile.ZipFile(_latest_bundle(project, recipient["id"])) as zf:
+            for info in zf.infolist():
+                found = finder.find(_entry_text(info.filename, zf.read(info)))
+                if not found:
+                    continue
+                if info.filename.startswith("qc_internal/") and recipient["kind"] in ("leadership", "department"):
+                    continue  # the internal bulletin names institutions of every county, by design
+                if region and info.filename.startswith(f"qc_county/{region}/"):
+                    foreign = {k: v for k, v in found.items() if region not in v}
+                    if foreign:
+                        problems.append(f"{recipient['id']} {info.filename}: other counties' {sorted(foreign)}")
+                    continue
+                problems.append(f"{recipient['id']} {info.filename}: {sorted(found)}")
+    assert not problems, "\n".join(problems)
+
+
+def test_rerunning_release_with_unchanged_outputs_is_a_noop(project, first_release):
+    proc = _run([sys.executable, "-m", "pipeline", "release"], project)
+    assert "空操作" in proc.stdout, proc.stdout
+    assert _tree(project / "releases") == first_release
+
+
+def _rounded(text: str, decimals: int) -> Decimal | None:
+    if text.strip() == "":
+        return None
+    return Decimal(repr(float(text))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def _published_figures(path: Path, decimals: dict[str, int]) -> dict[tuple, Decimal | None]:
+    out = {}
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        for row in csv.DictReader(fh):
+            label = (row["indicator"], row["breakdown"], row["region"], row["period_label"])
+            d = decimals[row["indicator_id"]]
+            out[label + ("value",)] = _rounded(row["value"], d)
+            out[label + ("base_value",)] = _rounded(row["base_value"], d)
+            out[label + ("change",)] = _rounded(row["change"], 1)
+    return out
+
+
+def _as_decimal(text: str) -> Decimal | None:
+    text = text.replace(",", "").replace("+", "")
+    return None if text in ("—", "") else Decimal(text)
+
+
+def test_changed_data_gives_a_revision_with_a_correct_change_log(project, first_release):
+    period = str(_params(project)["period"])
+    raw = next((project / f"data/raw/{period}").glob("*.xlsx"))
+    wb = openpyxl.load_workbook(raw)
+    ws = wb.worksheets[0]
+    header = [c.value for c in ws[3]]
+    col = header.index("总诊疗人次数") + 1
+    ws.cell(row=4, column=col).value = int(ws.cell(row=4, column=col).value) + 123457
+    wb.save(raw)
+    _run(["dvc", "repro", "monthly_report"], project)  # only the city edition is rebuilt here
+    proc = _run([sys.executable, "-m", "pipeline", "release"], project)
+    assert "修订发布 v2（R）" in proc.stdout, proc.stdout
+
+    releases = project / "releases"
+    after = _tree(releases)
+    # v1 of everything, and every earlier bundle, are byte-identical
+    for rel, digest in first_release.items():
+        if rel != "index.html" and not rel.endswith("bundles/" + period + "/SHA256SUMS"):
+            assert after.get(rel) == digest, f"{rel} changed after the revision"
+    v2 = releases / f"monthly/{period}/v2"
+    assert {p.name for p in v2.iterdir()} == {"report.html", "report.pdf", "indicators.csv", "tables.xlsx",
+                                             "manifest.json", "SHA256SUMS", "CHANGES.md", "CHANGES.html",
+                                             "CHANGES.csv"}
+    assert not (releases / f"county/430621/{period}/v2").exists()  # county editions were not rebuilt
+    import json
+
+    manifest = json.loads((v2 / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["revision"] is True and manifest["revision_mark"] == "R" and manifest["previous_version"] == 1
+
+    # every published figure that changed, and only those, as printed
+    decimals = {i["id"]: int(i.get("decimals", 0)) for i in _yaml(project, "indicators.yaml")["indicators"]}
+    old = _published_figures(releases / f"monthly/{period}/v1/indicators.csv", decimals)
+    new = _published_figures(v2 / "indicators.csv", decimals)
+    expected = {(*k, old[k], new[k]) for k in new if old.get(k) != new[k]}
+    assert expected, "the data change changed no published figure"
+    logged = set()
+    with (v2 / "CHANGES.csv").open(encoding="utf-8-sig", newline="") as fh:
+        for row in csv.DictReader(fh):
+            field = {"本期": "value", "上年": "base_value", "同比": "change"}[row["项目"][:2]]
+            logged.add((row["指标"], row["分组"], row["地区"], row["时期"], field, _as_decimal(row["原值"]),
+                        _as_decimal(row["新值"])))
+    assert logged == expected
+    md = (v2 / "CHANGES.md").read_text(encoding="utf-8")
+    assert "修订说明" in md and "（修订，R）" in md
+    assert f"| {raw.relative_to(project).as_posix()} | 修改 |" in md
+    assert md.count("| 修改 |") >= 1 and "总诊疗人次数" in md
+
+    # every recipient that gets the city report has a new bundle holding v2; the rest are untouched
+    for recipient in _yaml(project, "recipients.yaml")["recipients"]:
+        latest = _latest_bundle(project, recipient["id"])
+        assert latest.name.endswith("-v2.zip") == ("monthly" in recipient["editions"])
+        with zipfile.ZipFile(latest) as zf:
+            assert set(zf.namelist()) == _expected_entries(project, recipient)
+    index = (releases / "index.html").read_text(encoding="utf-8")
+    assert "修订 (R)" in index and f"monthly/{period}/v2/CHANGES.html" in index
+
+    # and once more: nothing changes
+    again = _run([sys.executable, "-m", "pipeline", "release"], project)
+    assert "空操作" in again.stdout
+    assert _tree(releases) == after
+
+
+def test_verify_catches_a_flipped_byte_a_missing_file_and_an_extra_file(project, tmp_path):
+    period = str(_params(project)["period"])
+    ok = _run([sys.executable, "-m", "pipeline", "verify", "releases"], project)
+    assert "核对通过" in ok.stdout
+
+    def damaged(kind: str) -> subprocess.CompletedProcess[str]:
+        copy = tmp_path / kind
+        shutil.copytree(project / f"releases/monthly/{period}/v1", copy)
+        for p in copy.iterdir():
+            os.chmod(p, 0o644)
+        if kind == "flip":
+            data = bytearray((copy / "report.pdf").read_bytes())
+            data[len(data) // 2] ^= 0x01
+            (copy / "report.pdf").write_bytes(bytes(data))
+        elif kind == "missing":
+            (copy / "tables.xlsx").unlink()
+        else:
+            (copy / "notes.txt").write_text("extra", encoding="utf-8")
+        proc = _run([sys.executable, "-m", "pipeline", "verify", str(copy)], project, ok=False)
+        assert proc.returncode != 0, proc.stdout
+        return proc
+
+    assert re.search(r"文件 report\.pdf 的 SHA-256 不符", damaged("flip").stderr)
+    assert "缺少文件 tables.xlsx" in damaged("missing").stderr
+    assert "多出文件 notes.txt" in damaged("extra").stderr
+
+    # a bundle: a file changed inside the zip (rebuilt with the same names) is caught too
+    bundle = _latest_bundle(project, "county-430621")
+    with zipfile.ZipFile(bundle) as zf:
+        entries = {i.filename: zf.read(i) for i in zf.infolist()}
+    target = next(n for n in entries if n.endswith(".xlsx"))
+    entries[target] = entries[target] + b"\0"
+    forged = tmp_path / bundle.name
+    with zipfile.ZipFile(forged, "w") as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data)
+    proc = _run([sys.executable, "-m", "pipeline", "verify", str(forged)], project, ok=False)
+    assert proc.returncode != 0 and target.rsplit("/", 1)[1] in proc.stderr
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="未安装 Chromium（/usr/bin/chromium），跳过索引页的浏览器检查；"
+                                                   "安装：apt-get install -y chromium")
+def test_index_page_in_headless_chromium(project):
+    releases = (project / "releases").resolve()
+    with Browser() as browser:
+        session = browser.open_page((releases / "index.html").as_uri())
+        links = browser.evaluate(
+            "Array.from(document.querySelectorAll('[href],[src]')).map(e => e.href || e.src)", session)
+        ids = set(browser.evaluate("Array.from(document.querySelectorAll('[id]')).map(e => e.id)", session))
+        width, viewport = browser.evaluate("[document.documentElement.scrollWidth, window.innerWidth]", session)
+        text = browser.evaluate("document.body.textContent", session)  # closed <details> too
+        requests = browser.requests(session)
+    # nothing was requested from outside the releases folder (fonts are embedded as data: URLs)
+    outside = [u for u in requests if not (u.startswith("data:") or (
+        u.startswith("file://") and Path(unquote(urlparse(u).path)).resolve().is_relative_to(releases)))]
+    assert not outside, outside
+    # every link resolves to a file inside the folder (or an anchor on the page)
+    assert len(links) > 100
+    broken = []
+    targets = set()
+    for url in links:
+        parsed = urlparse(url)
+        assert parsed.scheme == "file", url
+        path = Path(unquote(parsed.path)).resolve()
+        if path == releases / "index.html" and parsed.fragment:
+            if parsed.fragment not in ids:
+                broken.append(url)
+            continue
+        if not (path.is_relative_to(releases) and path.is_file()):
+            broken.append(url)
+        targets.add(path.relative_to(releases).as_posix())
+    assert not broken, broken
+    # every version folder's files and every bundle are linked, with their checksums on the page
+    for rel, digest in _tree(releases).items():
+        if rel == "index.html":
+            continue
+        assert rel in targets, f"{rel} is not linked from the index"
+        if not rel.endswith(("manifest.json", "SHA256SUMS")):
+            assert digest in text, f"{rel}: sha256 not shown"
+    assert "修订 (R)" in text
+    # readable on a phone: nothing wider than a 390-pixel screen
+    assert width <= viewport, (width, viewport)
