@@ -33,16 +33,18 @@ def sample_data(
     root: Annotated[Path, typer.Option(help="项目根目录（写入其中的 data/reference 和 data/raw）")] = Path("."),
 ) -> None:
     """生成示例城市（模拟岳阳市）的机构名录、人口和 24 个月的月报导出文件。结果可重复，逐字节相同。"""
-    from . import life_sample
+    from . import annual_sample, life_sample
     from . import sample_data as sd
 
     try:
         summary = sd.generate(root)
         life = life_sample.generate_life(root)  # reads the regions and population just written
+        annual = annual_sample.generate_annual(root)  # reads both, and adds its section to data/README.md
     except UserError as exc:
         _fail(exc)
     typer.echo(sd.main_summary_text(summary))
     typer.echo(life_sample.summary_text(life))
+    typer.echo(annual_sample.summary_text(annual))
 
 
 @app.command("setup-fonts")
@@ -263,6 +265,83 @@ def qc_cmd(
     typer.echo(qc.summary_text(summary))
     typer.echo(f"质控结果：{out}/results.parquet；质控通报（委内）：{out_dir}/{qc_report.BULLETIN_STEM}.html、.pdf；"
                f"县市区问题清单：{out_dir}/{qc_report.COUNTY_DIR}/")
+
+
+@app.command("release")
+def release_cmd(
+    releases: Annotated[Path, typer.Option(help="发布根目录（版本目录、收件包、索引页都在其中；不是 DVC 输出）")] = Path(
+        "releases"
+    ),
+    registry: Annotated[Path, typer.Option(help="机构名录（保密检查用）")] = Path("data/reference/registry.csv"),
+    regions: Annotated[Path, typer.Option(help="地区表（按县市区分的出版物和收件单位）")] = Path(
+        "data/reference/regions.csv"
+    ),
+) -> None:
+    """发布：把各出版物复制到 releases/<出版物>/<报告期>/v<N>/（附 manifest.json、SHA256SUMS），内容有变化时
+    新建修订版（R）并生成修订说明；为每个收件单位打 zip 收件包；生成 releases/index.html 和数据资源目录。
+    已发布的版本从不改写；内容没有变化时什么也不做。报告期取自 params.yaml 的 period 和 life_expectancy.year。"""
+    from . import release, release_catalogue
+    from .params import read_params
+
+    try:
+        params = read_params("release")
+        catalogue = release_catalogue.load(regions_path=regions)
+        summary = release.run_release(root=Path("."), releases=releases, params=params, catalogue=catalogue,
+                                      registry_path=registry, regions_path=regions)
+    except UserError as exc:
+        _fail(exc)
+    typer.echo(release.summary_text(summary, releases))
+
+
+@app.command("verify")
+def verify_cmd(
+    path: Annotated[Path, typer.Argument(help="版本目录（含 SHA256SUMS）、收件包 zip，或其上级目录（如 releases，逐个核对其下全部）")],
+) -> None:
+    """核对发布：重新计算每个文件的 SHA-256，与 SHA256SUMS 和 manifest.json 比较，列出被改动、缺少和多出的文件。
+    有任何问题时以非零状态退出。"""
+    from .manifest import verify_path
+
+    report = verify_path(path)
+    if not report.ok:
+        typer.echo(f"核对未通过：{path} 有 {len(report.problems)} 处问题：", err=True)
+        for problem in report.problems:
+            typer.echo(f"  - {problem}", err=True)
+        raise typer.Exit(code=1)
+    typer.echo(f"核对通过：{report.checked_dirs} 个目录、{report.checked_zips} 个收件包、"
+               f"{report.checked_files} 个文件的 SHA-256 全部相符，没有缺少或多出的文件。")
+
+
+@app.command("annual-report")
+def annual_report_cmd(
+    year: Annotated[Optional[int], typer.Option(help="报告年份；不填则读取 params.yaml 的 annual.year")] = None,
+    raw: Annotated[Path, typer.Option(help="年度数据目录（其下按年份分子目录）")] = Path("data/raw/annual"),
+    reference: Annotated[Path, typer.Option(help="参考数据目录（名录、人口、价格指数、目标表、全省对比值）")] = Path(
+        "data/reference"
+    ),
+    life_expectancy: Annotated[Optional[Path], typer.Option(
+        help="人均预期寿命测算结果目录（含 summary.csv）；不填则取 reports/life_expectancy/<life_expectancy.year>")] = None,
+    out_root: Annotated[Path, typer.Option(help="报告输出根目录（其下按年份建子目录）")] = Path("reports/annual"),
+    backend: Annotated[Optional[str], typer.Option(help="排版后端：auto / quarto / pandoc")] = None,
+) -> None:
+    """年度统计报告及提要：提要、卫生资源、医疗服务、基层卫生、中医药、公共卫生、妇幼与健康水平、“十四五”规划指标监测
+    和县市区附表，生成 report.html、report.pdf、tables.xlsx、indicators.csv、monitoring.csv。参数见 params.yaml 的 annual 一节；
+    新的一年：把该年文件放入 data/raw/annual/<年份>/ 并修改 annual.year。"""
+    from . import annual_report
+    from .annual import AnnualPaths, AnnualSettings
+    from .params import read_params
+
+    try:
+        params = read_params("annual_report")
+        settings = AnnualSettings.from_params(params, year=year)
+        life_dir = life_expectancy or Path("reports/life_expectancy") / str(params["life_expectancy.year"])
+        paths = AnnualPaths(raw=raw, reference=reference, life_expectancy=life_dir)
+        out_dir = out_root / str(settings.year)
+        annual_report.run_annual_report(paths=paths, settings=settings, out_dir=out_dir,
+                                        org_name=params["report.org_name"], backend=backend or params["report.backend"])
+    except UserError as exc:
+        _fail(exc)
+    typer.echo(f"统计报告及提要已生成：{out_dir}/report.html、{out_dir}/report.pdf、{out_dir}/tables.xlsx、"
+               f"{out_dir}/indicators.csv、{out_dir}/monitoring.csv")
 
 
 def main() -> None:

@@ -159,3 +159,98 @@ def test_changing_period_gives_that_months_report(project):
         assert "2025年1-6月" in (out / "report.html").read_text(encoding="utf-8")
     finally:
         params.write_text(original, encoding="utf-8")
+
+
+def test_annual_report_summary_headlines_match_its_tables(project):
+    """The sample city's annual 统计报告及提要 (latest sample year): HTML, PDF and XLSX exist, and every headline
+    figure of the 提要 text equals the corresponding cell of tables.xlsx, rounded as printed."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    year = int(yaml.safe_load((project / "params.yaml").read_text(encoding="utf-8"))["annual"]["year"])
+    out = project / "reports" / "annual" / str(year)
+    for name in ("report.html", "report.pdf", "tables.xlsx", "indicators.csv", "monitoring.csv"):
+        assert (out / name).stat().st_size > 0, name
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)\s*=\s*["']?https?://""", html)
+    pdf_text = "".join(p.extract_text() for p in PdfReader(out / "report.pdf").pages)
+    assert "提要" in pdf_text and "未达序时进度" in pdf_text
+    md = (out / "source" / "report.md").read_text(encoding="utf-8")
+    summary = md.split("## 提要", 1)[1].split("\n## ", 1)[0]
+    assert summary.strip() and summary in md
+    wb = openpyxl.load_workbook(out / "tables.xlsx")
+
+    def sheet(title_part):
+        hits = [ws for ws in wb.worksheets if title_part in str(ws["A1"].value)]
+        assert len(hits) == 1, title_part
+        return hits[0]
+
+    def cell(title_part, row_label, group=None, header=f"{year}年"):
+        ws = sheet(title_part)
+        groups, current = [], None
+        for c in ws[3]:
+            current = c.value if c.value not in (None, "") else (current if c.column > 1 else None)
+            groups.append(current)
+        headers = [c.value for c in ws[4]]
+        cols = [i for i in range(1, len(headers)) if headers[i] == header and (group is None or groups[i] == group)]
+        assert len(cols) == 1, (title_part, group, header)
+        rows = [r for r in range(5, ws.max_row + 1) if str(ws.cell(row=r, column=1).value).strip("\u3000") == row_label]
+        assert len(rows) == 1, (title_part, row_label)
+        value = ws.cell(row=rows[0], column=cols[0] + 1).value
+        assert isinstance(value, (int, float)), (title_part, row_label, group, header, value)
+        return float(value)
+
+    def found(pattern):
+        m = re.search(pattern, summary)
+        assert m, pattern
+        return m
+
+    def same(text, value, scale=1.0, sign=1):
+        """The text's number (its word giving the sign) equals the table's value rounded half-up as printed."""
+        text = text.replace(",", "")
+        places = len(text.split(".")[1]) if "." in text else 0
+        printed = Decimal(repr(value / scale)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        assert Decimal(text) * sign == printed, (text, value)
+
+    resources, per_capita = "医疗卫生机构、床位和人员数", "每千常住人口卫生资源"
+    same(found(r"医疗卫生机构总数([\d,]+)个").group(1), cell(resources, "总计", "机构数(个)"))
+    same(found(r"其中：医院([\d,]+)个").group(1), cell(resources, "医院", "机构数(个)"))
+    same(found(r"基层医疗卫生机构([\d,]+)个").group(1), cell(resources, "基层医疗卫生机构", "机构数(个)"))
+    same(found(r"实有床位([\d,]+)张").group(1), cell(resources, "总计", "实有床位(张)"))
+    same(found(r"卫生技术人员([\d,]+)人").group(1), cell(resources, "总计", "卫生技术人员(人)"))
+    m = found(r"床位([\d.]+)张、执业\(助理\)医师([\d.]+)人、注册护士([\d.]+)人")
+    same(m.group(1), cell(per_capita, "每千常住人口床位数(张)"))
+    same(m.group(2), cell(per_capita, "每千常住人口执业(助理)医师数(人)"))
+    same(m.group(3), cell(per_capita, "每千常住人口注册护士数(人)"))
+    same(found(r"每万常住人口全科医生([\d.]+)人").group(1), cell(per_capita, "每万常住人口全科医生数(人)"))
+    services = "诊疗人次数和住院服务量"
+    m = found(r"总诊疗人次([\d.]+)万人次，比上年(增长|下降)([\d.]+)%")
+    same(m.group(1), cell(services, "总计", "总诊疗人次数"), scale=1e4)
+    same(m.group(3), cell(services, "总计", "总诊疗人次数", "比上年增长(%)"), sign=1 if m.group(2) == "增长" else -1)
+    same(found(r"出院人数([\d.]+)万人").group(1), cell(services, "总计", "出院人数"), scale=1e4)
+    beds = "医院病床使用和医师工作负荷"
+    same(found(r"医院病床使用率([\d.]+)%").group(1), cell(beds, "医院", "病床使用率(%)"))
+    same(found(r"平均住院日([\d.]+)日").group(1), cell(beds, "医院", "出院者平均住院日"))
+    costs = "医药费用"
+    m = found(r"医院次均门诊费用([\d,.]+)元，按当年价格比上年(上涨|下降)([\d.]+)%，按可比价格(上涨|下降)([\d.]+)%")
+    same(m.group(1), cell(costs, "医院", "次均门诊费用(元)"))
+    same(m.group(3), cell(costs, "医院", "次均门诊费用(元)", "当年价格增长(%)"), sign=1 if m.group(2) == "上涨" else -1)
+    same(m.group(5), cell(costs, "医院", "次均门诊费用(元)", "可比价格增长(%)"), sign=1 if m.group(4) == "上涨" else -1)
+    m = found(r"人均住院费用([\d,.]+)元")
+    same(m.group(1), cell(costs, "医院", "人均住院费用(元)"))
+    health = "妇幼卫生与健康水平主要指标"
+    same(found(r"人均预期寿命([\d.]+)岁").group(1), cell(health, "人均预期寿命(岁)"))
+    same(found(r"孕产妇死亡率([\d.]+)/10万").group(1), cell(health, "孕产妇死亡率(1/10万)"))
+    same(found(r"婴儿死亡率([\d.]+)‰").group(1), cell(health, "婴儿死亡率(‰)"))
+    same(found(r"5岁以下儿童死亡率([\d.]+)‰").group(1), cell(health, "5岁以下儿童死亡率(‰)"))
+    public = "疾病控制与公共卫生主要指标"
+    same(found(r"重大慢性病过早死亡率([\d.]+)%").group(1), cell(public, "重大慢性病过早死亡率(%)"))
+    same(found(r"居民健康素养水平([\d.]+)%").group(1), cell(public, "居民健康素养水平(%)"))
+    # the 十四五 counts in the 提要 equal the statuses listed in the monitoring sheet
+    ws = sheet("十四五")
+    col = [c.value for c in ws[3]].index("状态") + 1
+    statuses = [str(ws.cell(row=r, column=col).value).split(" ", 1)[1] for r in range(4, ws.max_row + 1)
+                if ws.cell(row=r, column=col).value]
+    m = found(r"已达标(\d+)项，达到序时进度(\d+)项，未达序时进度(\d+)项，无数据(\d+)项")
+    counted = [statuses.count(s) for s in ("已达标", "达到序时进度", "未达序时进度", "无数据")]
+    assert [int(g) for g in m.groups()] == counted
+    assert sum(counted) == len(statuses) > 10
