@@ -456,6 +456,34 @@ def read_institutions(path: Path, items: ItemCatalogue, registry: pl.DataFrame) 
     return classified
 
 
+def read_report_items(path: Path, items: ItemCatalogue | None = None) -> pl.DataFrame:
+    """The items of one year's institution annual report as numbers, one row per org_code, without registry
+    attributes or classification (used by QC to compare with the monthly reports). Columns by id or Chinese label;
+    only org_code is required, items missing from the file are left out, derived items are added when their
+    parts are present."""
+    cat = items or load_items()
+    return report_items(_read_text_csv(path), cat, str(path))
+
+
+def report_items(df: pl.DataFrame, items: ItemCatalogue, source: str) -> pl.DataFrame:
+    """Text columns of an annual report (as read from the CSV) → org_code and numeric item columns."""
+    df = df.rename({c: items.by_label[normalise_label(c)] for c in df.columns
+                    if items.by_label.get(normalise_label(c)) not in (None, c)})
+    if "org_code" not in df.columns:
+        raise UserError(f"年报文件 {source} 缺少列：org_code（{items.labels['org_code']}）",
+                        hint="列名可用英文 id 或年报中文项目名，见 data/README.md 第 6.1 节")
+    present = [c for c in items.items if c in df.columns]
+    df = df.select("org_code", *present).with_columns(pl.col("org_code").str.strip_chars().str.to_uppercase())
+    df = _numbers(df, present, Path(source), blank_is_zero=True)
+    for d in items.derived:
+        if "sum" in d and all(c in df.columns for c in d["sum"]):
+            df = df.with_columns(pl.sum_horizontal([pl.col(c) for c in d["sum"]]).alias(d["id"]))
+    dupes = df.filter(pl.col("org_code").is_duplicated())["org_code"].unique().sort().to_list()
+    if dupes:
+        raise UserError(f"年报文件 {source} 中机构代码重复：{'、'.join(dupes[:5])}", hint="每家机构只能有一行年报")
+    return df
+
+
 def institution_aggregates(df: pl.DataFrame, regions: Regions, breakdowns: Sequence[Breakdown],
                            columns: Sequence[str]) -> pl.DataFrame:
     """Σ items per breakdown × region (the city and every county-level unit), on a complete grid."""

@@ -234,6 +234,10 @@ def qc_cmd(
     ),
     registry: Annotated[Path, typer.Option(help="机构名录（决定每月应报机构）")] = Path("data/reference/registry.csv"),
     regions: Annotated[Path, typer.Option(help="地区表")] = Path("data/reference/regions.csv"),
+    annual: Annotated[Path, typer.Option(help="机构年报目录（其下按年份分子目录，含 annual_report.csv），用于 12 个月月报"
+                                              "合计与年报的核对（W008）；目录或某年文件缺少时跳过该年的核对并给出说明")] = Path(
+        "data/raw/annual"
+    ),
     out: Annotated[Path, typer.Option(help="质控结果目录（results.parquet、filing.parquet）")] = Path("data/qc"),
     report_root: Annotated[Path, typer.Option(help="质控通报输出根目录（其下按季度建子目录）")] = Path("reports/qc"),
     backend: Annotated[Optional[str], typer.Option(help="排版后端：auto / quarto / pandoc")] = None,
@@ -251,7 +255,10 @@ def qc_cmd(
         if not 1 <= due_day <= 31:
             raise UserError(f"params.yaml 中 qc.due_day（{due_day}）应为 1–31 之间的日期")
         clean, replaced_rows = qc.load_inputs(canonical, replaced)
-        result = qc.run(clean, replaced_rows, qc.load_registry(registry), due_day=due_day)
+        catalogue = qc.load_rules()
+        context = qc.load_context(clean, catalogue, annual_dir=annual)
+        result = qc.run(clean, replaced_rows, qc.load_registry(registry), due_day=due_day, catalogue=catalogue,
+                        context=context)
         qc.write_outputs(result, out)
         out_dir = report_root / str(month)  # the 通报 of the quarter to date, filed under the report month
         qc_report.run_qc_report(
@@ -263,6 +270,8 @@ def qc_cmd(
     except UserError as exc:
         _fail(exc)
     typer.echo(qc.summary_text(summary))
+    for note in result.notes:
+        typer.echo(f"  说明：{note}")
     typer.echo(f"质控结果：{out}/results.parquet；质控通报（委内）：{out_dir}/{qc_report.BULLETIN_STEM}.html、.pdf；"
                f"县市区问题清单：{out_dir}/{qc_report.COUNTY_DIR}/")
 

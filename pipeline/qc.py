@@ -9,6 +9,9 @@
   institutions sharing one code (一码多机构, an error), as is a name that differs from the registry.
 - Rules live in ``catalogues/qc_rules.yaml``; each rule has a ``kind`` and each kind is one
   function in ``KINDS``. Adding a rule of an existing kind is a catalogue entry plus fixtures.
+  Every kind gets the monthly rows, its rule and a :class:`RuleContext` with the other data some kinds
+  need (the institution annual reports for ``annual_sum``); a kind whose data is missing adds a note and
+  finds nothing.
 
 Every check gives rows of one table (``RESULT_SCHEMA``): rule × institution × period with the
 values involved, the severity and a Chinese message.
@@ -29,6 +32,7 @@ import polars as pl
 import yaml
 
 from . import CATALOGUE_DIR, catalogues, fmt
+from . import annual as annual_reports
 from .errors import UserError
 from .io_utils import write_parquet
 from .period import Month, PeriodError, Quarter
@@ -123,7 +127,10 @@ KIND_PARAMS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "change": (frozenset({"items", "base", "max_pct"}), frozenset({"min_base"})),
     "unit_jump": (frozenset({"items", "factor", "low_ratio", "high_ratio"}),
                   frozenset({"history_months", "min_history"})),
+    "annual_sum": (frozenset({"pairs", "tolerance"}), frozenset({"min_diff"})),
 }
+ANNUAL_KINDS = frozenset({"annual_sum"})  # kinds that need the institution annual reports (RuleContext.annual)
+ANNUAL_FILE = "annual_report.csv"
 ITEM_PARAMS = ("items", "left", "right", "when", "numerator", "denominator")
 CHANGE_BASES = {"previous_month": -1, "same_month_last_year": -12}
 
@@ -153,6 +160,20 @@ def _validate_items(rule_id: str, params: Mapping[str, Any]) -> None:
             raise _catalogue_error(rule_id, f"的 {key} 引用了未知项目 {unknown}（项目 id 见 items.yaml）")
 
 
+def _validate_pairs(rule_id: str, pairs: Any) -> None:
+    """pairs: monthly item id (items.yaml, a flow) → annual item id (annual_items.yaml)."""
+    if not isinstance(pairs, dict) or not pairs:
+        raise _catalogue_error(rule_id, "的 pairs 应为非空的“月报项目 id: 年报项目 id”")
+    monthly = {it.id: it for it in catalogues.items().items}
+    annual_ids = set(annual_reports.load_items().columns)
+    bad_monthly = [m for m in pairs if m not in monthly or monthly[m].kind != "flow"]
+    if bad_monthly:
+        raise _catalogue_error(rule_id, f"的 pairs 引用了未知或非累计（flow）的月报项目 {bad_monthly}（见 items.yaml）")
+    bad_annual = [str(a) for a in pairs.values() if a not in annual_ids]
+    if bad_annual:
+        raise _catalogue_error(rule_id, f"的 pairs 引用了未知的年报项目 {bad_annual}（见 annual_items.yaml）")
+
+
 def _validate_bands(rule_id: str, bands: Any) -> None:
     if not isinstance(bands, list) or not bands:
         raise _catalogue_error(rule_id, "的 bands 应为非空列表")
@@ -177,6 +198,8 @@ def _validate_params(rule: Rule) -> None:
     _validate_items(rule.id, rule.params)
     if rule.kind == "band":
         _validate_bands(rule.id, rule.params["bands"])
+    if rule.kind == "annual_sum":
+        _validate_pairs(rule.id, rule.params["pairs"])
     if rule.kind == "change" and rule.params["base"] not in CHANGE_BASES:
         raise _catalogue_error(rule.id, f"的 base 应为 {'、'.join(CHANGE_BASES)}")
 
@@ -291,6 +314,62 @@ def _time_text(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value is not None else NO_TIME
 
 
+# ============================================================================ rule context
+
+
+@dataclass
+class RuleContext:
+    """Data besides the monthly rows that some rule kinds need; the engine passes it to every kind.
+
+    ``annual``: institution annual reports (年报), one row per org_code × year, the annual item ids of
+    ``annual_items.yaml`` as columns (None: not loaded). ``annual_missing``: year → why that year's annual report
+    is not there (Chinese, for the note). ``notes``: Chinese notes added by the kinds (e.g. a year not compared
+    because its annual report is missing), printed by the CLI."""
+
+    annual: pl.DataFrame | None = None
+    annual_missing: Mapping[int, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+
+def full_years(clean: pl.DataFrame) -> list[int]:
+    """Years all 12 months of which have data (the years a 12-months-vs-annual comparison can cover)."""
+    months = clean.select(pl.col("period").unique()).with_columns(year=pl.col("period").str.slice(0, 4).cast(pl.Int64))
+    counts = months.group_by("year").agg(n=pl.len())
+    return sorted(counts.filter(pl.col("n") == 12)["year"].to_list())
+
+
+def load_annual(root: Path, years: Sequence[int]) -> RuleContext:
+    """The institution annual reports <root>/<year>/annual_report.csv of the given years. A missing folder or file,
+    or a file that cannot be read, is recorded in ``annual_missing`` (the rules skip that year with a note):
+    never an error, the monthly QC does not wait for the annual report."""
+    frames, missing = [], {}
+    for year in years:
+        path = root / str(year) / ANNUAL_FILE
+        if not root.is_dir():
+            missing[year] = f"年报目录 {root.as_posix()} 不存在"
+            continue
+        if not path.is_file():
+            missing[year] = f"未找到 {year} 年机构年报 {path.as_posix()}"
+            continue
+        try:
+            frames.append(annual_reports.read_report_items(path).with_columns(year=pl.lit(year, pl.Int64)))
+        except UserError as exc:
+            missing[year] = f"{year} 年机构年报无法使用（{exc.message}）"
+    annual = pl.concat(frames, how="diagonal_relaxed") if frames else None
+    return RuleContext(annual=annual, annual_missing=missing)
+
+
+def load_context(clean: pl.DataFrame, catalogue: RuleCatalogue, *, annual_dir: Path) -> RuleContext:
+    """The context for the enabled rules: the annual reports are read only when a rule needs them."""
+    if not any(r.enabled and r.kind in ANNUAL_KINDS for r in catalogue.rules):
+        return RuleContext()
+    return load_annual(annual_dir, full_years(clean))
+
+
 # ============================================================================ rule kinds
 
 
@@ -315,7 +394,7 @@ def _long(df: pl.DataFrame, items: Sequence[str]) -> pl.DataFrame:
         index=["org_code", "period"], on=list(items), variable_name="item", value_name="value")
 
 
-def check_nonneg(df: pl.DataFrame, rule: Rule) -> pl.DataFrame:
+def check_nonneg(df: pl.DataFrame, rule: Rule, ctx: RuleContext) -> pl.DataFrame:
     """Each listed item ≥ 0."""
     bad = _long(df, rule.items("items")).filter(pl.col("value") < 0).with_columns(
         observed=pl.col("value"), limit_low=pl.lit(0.0))
@@ -350,17 +429,17 @@ def _compare(df: pl.DataFrame, rule: Rule, sign: int) -> pl.DataFrame:
     return emit(bad, rule, text)
 
 
-def check_le(df: pl.DataFrame, rule: Rule) -> pl.DataFrame:
+def check_le(df: pl.DataFrame, rule: Rule, ctx: RuleContext) -> pl.DataFrame:
     """sum(left) ≤ sum(right) × factor [× days in month] × (1 + tolerance)."""
     return _compare(df, rule, +1)
 
 
-def check_ge(df: pl.DataFrame, rule: Rule) -> pl.DataFrame:
+def check_ge(df: pl.DataFrame, rule: Rule, ctx: RuleContext) -> pl.DataFrame:
     """sum(left) ≥ sum(right) × factor [× days in month] × (1 − tolerance)."""
     return _compare(df, rule, -1)
 
 
-def check_zero_if_zero(df: pl.DataFrame, rule: Rule) -> pl.DataFrame:
+def check_zero_if_zero(df: pl.DataFrame, rule: Rule, ctx: RuleContext) -> pl.DataFrame:
     """When item `when` is 0, each listed item must be 0 too (a hospital without beds has no bed-days)."""
     when = rule.items("when")[0]
     bad = _long(df.filter(pl.col(when) == 0), rule.items("items")).filter(pl.col("value") != 0).with_columns(
@@ -383,7 +462,7 @@ def _band_columns(bands: Sequence[Mapping[str, Any]], rule_id: str) -> list[pl.E
     return [label.alias("band"), low.alias("limit_low"), high.alias("limit_high")]
 
 
-def check_band(df: pl.DataFrame, rule: Rule) -> pl.DataFrame:
+def check_band(df: pl.DataFrame, rule: Rule, ctx: RuleContext) -> pl.DataFrame:
     """numerator / denominator × scale within the band of the institution's type (first matching band)."""
     num_items, den_items = rule.items("numerator"), rule.items("denominator")
     d = df.with_columns(num_value=pl.sum_horizontal(num_items), den_value=pl.sum_horizontal(den_items))
@@ -402,7 +481,7 @@ def check_band(df: pl.DataFrame, rule: Rule) -> pl.DataFrame:
                            "den_value", *dict.fromkeys(num_items + den_items)), rule, text)
 
 
-def check_change(df: pl.DataFrame, rule: Rule) -> pl.DataFrame:
+def check_change(df: pl.DataFrame, rule: Rule, ctx: RuleContext) -> pl.DataFrame:
     """|this − base| / base × 100 ≤ max_pct, base = the institution's own previous month or same month last year."""
     items = rule.items("items")
     shift = CHANGE_BASES[rule.params["base"]]
@@ -424,7 +503,7 @@ def check_change(df: pl.DataFrame, rule: Rule) -> pl.DataFrame:
     return emit(bad, rule, text)
 
 
-def check_unit_jump(df: pl.DataFrame, rule: Rule) -> pl.DataFrame:
+def check_unit_jump(df: pl.DataFrame, rule: Rule, ctx: RuleContext) -> pl.DataFrame:
     """value / median(own previous months) within [low_ratio, high_ratio] (≈ factor): 元 filed as 千元."""
     window = int(rule.number("history_months", 12))
     min_history = int(rule.number("min_history", 3))
@@ -448,7 +527,57 @@ def check_unit_jump(df: pl.DataFrame, rule: Rule) -> pl.DataFrame:
     return emit(bad, rule, text)
 
 
-KindFn = Callable[[pl.DataFrame, Rule], pl.DataFrame]
+def check_annual_sum(df: pl.DataFrame, rule: Rule, ctx: RuleContext) -> pl.DataFrame:
+    """Σ of an institution's 12 monthly reports of a year vs its annual report, per pair (monthly id → annual id):
+    |annual − Σ12| ÷ Σ12 > tolerance (and |annual − Σ12| > min_diff) is a violation, filed under December of the
+    year. Only institutions with all 12 monthly reports of the year and an annual report are compared (fewer
+    months is R001's 漏报); a year without annual report is skipped with a note in ``ctx``."""
+    pairs = {str(m): str(a) for m, a in rule.params["pairs"].items()}
+    tolerance, min_diff = rule.number("tolerance"), rule.number("min_diff", 0.0)
+    monthly = df.with_columns(year=pl.col("period").str.slice(0, 4).cast(pl.Int64))
+    sums = monthly.group_by("org_code", "year").agg(pl.col("period").n_unique().alias("_months"),
+                                                    *[pl.col(m).sum() for m in pairs])
+    full = sums.filter(pl.col("_months") == 12).drop("_months")
+    annual = ctx.annual
+    have = set() if annual is None else set(annual["year"].unique().to_list())
+    for year in sorted(set(full["year"].unique().to_list()) - have):
+        reason = ctx.annual_missing.get(year, f"没有 {year} 年的机构年报")
+        ctx.note(f"{rule.id}（{rule.title}）：{reason}，{year} 年未核对")
+    if annual is None or full.is_empty():
+        return _empty(VIOLATION_SCHEMA)
+    usable: dict[str, str] = {}
+    for m, a in pairs.items():
+        if a in annual.columns:
+            usable[m] = a
+            continue
+        ctx.note(f"{rule.id}（{rule.title}）：年报中没有“{annual_reports.load_items().labels[a]}”（{a}）列，"
+                 f"{item_label(m)}未核对")
+    if not usable:
+        return _empty(VIOLATION_SCHEMA)
+    index = ["org_code", "year"]
+    totals = full.unpivot(index=index, on=list(usable), variable_name="item", value_name="total")
+    reported = annual.select(*index, *[pl.col(a).cast(pl.Float64).alias(m) for m, a in usable.items()]).unpivot(
+        index=index, on=list(usable), variable_name="item", value_name="annual")
+    d = totals.join(reported, on=[*index, "item"], how="inner").filter(pl.col("annual").is_not_null())
+    d = d.with_columns(diff=pl.col("annual") - pl.col("total")).with_columns(
+        observed=pl.when(pl.col("total") != 0).then(pl.col("diff") / pl.col("total").abs() * 100),
+        limit_low=pl.lit(-tolerance * 100), limit_high=pl.lit(tolerance * 100),
+        period=pl.format("{}-12", pl.col("year")))
+    allowed = pl.col("total").abs() * tolerance
+    bad = d.filter((pl.col("diff").abs() > min_diff + EPS)
+                   & (pl.col("diff").abs() > allowed + allowed * EPS + EPS)).sort(["org_code", "year", "item"])
+
+    def text(r: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
+        label, year = item_label(r["item"]), str(r["year"])
+        pct = "月报合计为 0" if r["observed"] is None else f"{fmt.signed(r['observed'], 1)}%"
+        fields = {"item": label, "year": year, "annual": num(r["annual"]), "total": num(r["total"]),
+                  "diff": fmt.signed(r["diff"], 1).removesuffix(".0"), "pct": pct, "tolerance": num(tolerance * 100)}
+        return fields, {f"{label}（{year}年年报）": r["annual"], f"{label}（{year}年1–12月月报合计）": r["total"]}
+
+    return emit(bad, rule, text)
+
+
+KindFn = Callable[[pl.DataFrame, Rule, RuleContext], pl.DataFrame]
 KINDS: dict[str, KindFn] = {
     "nonneg": check_nonneg,
     "le": check_le,
@@ -457,6 +586,7 @@ KINDS: dict[str, KindFn] = {
     "band": check_band,
     "change": check_change,
     "unit_jump": check_unit_jump,
+    "annual_sum": check_annual_sum,
 }
 
 
@@ -475,18 +605,19 @@ def prepare(clean: pl.DataFrame) -> pl.DataFrame:
     return out
 
 
-def run_rule(df: pl.DataFrame, rule: Rule) -> pl.DataFrame:
+def run_rule(df: pl.DataFrame, rule: Rule, context: RuleContext | None = None) -> pl.DataFrame:
     """One rule on prepared rows → violations (standard frame) with the rule's id, title and severity."""
     scoped = df.filter(where_expr(rule.scope)) if rule.scope else df
-    found = KINDS[rule.kind](scoped, rule)
+    found = KINDS[rule.kind](scoped, rule, RuleContext() if context is None else context)
     return found.with_columns(rule_id=pl.lit(rule.id), check=pl.lit(RULE_CHECK), title=pl.lit(rule.title),
                               severity=pl.lit(rule.severity))
 
 
-def run_rules(clean: pl.DataFrame, rules: Sequence[Rule]) -> pl.DataFrame:
+def run_rules(clean: pl.DataFrame, rules: Sequence[Rule], context: RuleContext | None = None) -> pl.DataFrame:
     """Every enabled rule on every row → RESULT_SCHEMA rows (institution identity from the row itself)."""
     df = prepare(clean)
-    found = [run_rule(df, rule) for rule in rules if rule.enabled]
+    ctx = RuleContext() if context is None else context
+    found = [run_rule(df, rule, ctx) for rule in rules if rule.enabled]
     if not found:
         return _empty(RESULT_SCHEMA)
     identity = df.select("org_code", "period", *[c for c in IDENTITY_COLUMNS if c in df.columns]).unique(
@@ -723,6 +854,7 @@ class QcResult:
     results: pl.DataFrame  # RESULT_SCHEMA
     filing: pl.DataFrame  # FILING_SCHEMA
     months: tuple[Month, ...]  # months with data
+    notes: tuple[str, ...] = ()  # Chinese notes from the rules (e.g. a year not compared with its annual report)
 
 
 def attach_registry_region(results: pl.DataFrame, registry: pl.DataFrame) -> pl.DataFrame:
@@ -737,9 +869,10 @@ def sort_results(results: pl.DataFrame) -> pl.DataFrame:
 
 
 def run(clean: pl.DataFrame, replaced: pl.DataFrame, registry: pl.DataFrame, *, due_day: int,
-        catalogue: RuleCatalogue | None = None) -> QcResult:
-    """All checks over all months that have data."""
+        catalogue: RuleCatalogue | None = None, context: RuleContext | None = None) -> QcResult:
+    """All checks over all months that have data (``context``: data for the rules beyond the monthly rows)."""
     cat = load_rules() if catalogue is None else catalogue
+    ctx = RuleContext() if context is None else context
     months = months_with_data(clean)
     due = due_list(registry, months, due_day)
     status = filing_status(due, clean, replaced)
@@ -750,10 +883,11 @@ def run(clean: pl.DataFrame, replaced: pl.DataFrame, registry: pl.DataFrame, *, 
         resubmission_issues(resubmissions(clean, replaced), checks["重报"]),
         conflict_issues(code_conflicts(clean, replaced, registry), checks["一码多机构"]),
         unexpected_issues(unexpected_filers(clean, due, registry), checks["非应报机构报送"]),
-        run_rules(clean, cat.rules),
+        run_rules(clean, cat.rules, ctx),
     ]
     results = attach_registry_region(pl.concat(parts, how="vertical_relaxed").cast(RESULT_SCHEMA), registry)
-    return QcResult(results=sort_results(results.select(list(RESULT_SCHEMA))), filing=status, months=months)
+    return QcResult(results=sort_results(results.select(list(RESULT_SCHEMA))), filing=status, months=months,
+                    notes=tuple(ctx.notes))
 
 
 def write_outputs(result: QcResult, out_dir: Path) -> None:

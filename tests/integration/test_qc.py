@@ -35,6 +35,9 @@ def _project(root: Path, interim: Path) -> Path:
         shutil.copy2(REPO / name, root / name)
     shutil.copytree(REPO / "data" / "reference", root / "data" / "reference")
     shutil.copytree(interim, root / "data" / "interim")
+    for year_dir in sorted((REPO / "data" / "raw" / "annual").iterdir()):  # the annual reports (W008), as in dvc.yaml
+        (root / "data" / "raw" / "annual" / year_dir.name).mkdir(parents=True)
+        shutil.copy2(year_dir / "annual_report.csv", root / "data" / "raw" / "annual" / year_dir.name)
     return root
 
 
@@ -92,6 +95,31 @@ def test_finds_exactly_the_planted_defects(runs, defects):
     assert all(t[:16] in resub["message"] for t in defects["duplicate"].submitted_at)
     # the sample data obeys every hard rule: no rule errors at all (no false positives)
     assert results.filter((pl.col("check") == "审核规则") & (pl.col("severity") == "FAIL")).height == 0
+
+
+def test_annual_comparison_flags_only_the_planted_annual_defect(runs, defects):
+    """W008 (12 monthly reports vs the annual report) on the sample city: only the planted defect of data/README.md
+    §6.2 (2025 总诊疗 of one 卫生院 counts the health checks); 2024 agrees; the institution that did not file
+    2025-12 (11 monthly months) is not compared. The issue is filed under 2025-12, so it is in the Q4 bulletin."""
+    a, _, out = runs
+    readme = (REPO / "data" / "README.md").read_text(encoding="utf-8")
+    planted = re.search(r"^\| 2025 \| `(\w{18})` \| (\S+) \| \S+（(\d{6})） \| 2025 年年报总诊疗人次数 (\d+) .*?"
+                        r"月报之和 (\d+) 多 ([\d.]+)%", readme, re.MULTILINE)
+    assert planted
+    code, name, county, annual_visits, monthly_visits, pct = planted.groups()
+    results = pl.read_parquet(a / "data/qc/results.parquet")
+    w008 = results.filter(pl.col("rule_id") == "W008")
+    assert w008.select("period", "org_code", "name", "region_code", "severity").rows() == [
+        ("2025-12", code, name, county, "WARN")]
+    message = w008["message"][0]
+    assert message == (f"2025年总诊疗人次数：年报 {annual_visits}，1–12月月报合计 {monthly_visits}，"
+                       f"相差 +{int(annual_visits) - int(monthly_visits)}（+{pct}%），超过 ±3%")
+    assert defects["missing"].org_code not in results.filter(pl.col("check") == "审核规则")["org_code"].to_list()
+    assert "未核对" not in out  # both years' annual reports were read
+    # the county workbook of the institution lists it among the 审核问题 to verify
+    sheet = openpyxl.load_workbook(a / "reports/qc" / QUARTER / "counties" / f"{county}.xlsx")["审核问题"]
+    listed = [row for row in sheet.iter_rows(values_only=True) if "W008" in row]
+    assert len(listed) == 1 and code in listed[0] and message in listed[0] and listed[0][0] == "2025-12"
 
 
 def test_clean_months_have_no_completeness_or_timeliness_issue(runs, defects):

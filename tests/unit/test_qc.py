@@ -237,3 +237,57 @@ def test_a_new_rule_is_a_catalogue_entry(tmp_path):
                   filed("A2", "A2社区中心", "430602", "B100", None, visits=1, oe_visits=2)])
     found = qc.run_rules(rows, cat.rules)
     assert found.select("rule_id", "org_code").rows() == [("E901", "A1")]
+
+
+def test_annual_sum_reads_the_annual_reports_and_skips_a_missing_year_with_a_note(tmp_path):
+    """W008: the annual report of each year with 12 monthly months; a missing folder or file is a note, no error."""
+    rows = [filed("A1", "A1医院", "430602", "A100", None, period=f"{y}-{m:02d}", visits=100.0, discharges=10.0)
+            for y in (2024, 2025) for m in range(1, 13)]
+    rows += [filed("A2", "A2社区中心", "430602", "B100", None, period=f"2025-{m:02d}", visits=50.0) for m in range(1, 12)]
+    clean = frame(rows)
+    rule = qc.load_rules().rule("W008")
+    assert qc.full_years(clean) == [2024, 2025]
+
+    ctx = qc.load_annual(tmp_path / "annual", qc.full_years(clean))
+    assert qc.run_rules(clean, [rule], ctx).height == 0
+    assert ctx.notes == [f"W008（{rule.title}）：年报目录 {(tmp_path / 'annual').as_posix()} 不存在，{y} 年未核对"
+                         for y in (2024, 2025)]
+
+    year_dir = tmp_path / "annual" / "2025"
+    year_dir.mkdir(parents=True)
+    # Chinese column names are accepted; A2 (11 monthly months) is not compared although far off
+    (year_dir / "annual_report.csv").write_text(
+        "统一社会信用代码,总诊疗人次数,出院人数\na1,1300,121\nA2,5000,0\n", encoding="utf-8")
+    ctx = qc.load_annual(tmp_path / "annual", [2024, 2025])
+    found = qc.run_rules(clean, [rule], ctx)
+    assert found.select("rule_id", "period", "org_code", "severity").rows() == [("W008", "2025-12", "A1", "WARN")]
+    assert found["message"][0] == "2025年总诊疗人次数：年报 1300，1–12月月报合计 1200，相差 +100（+8.3%），超过 ±3%"
+    assert [n for n in ctx.notes if "2024" in n] == [
+        f"W008（{rule.title}）：未找到 2024 年机构年报 {(tmp_path / 'annual/2024/annual_report.csv').as_posix()}，2024 年未核对"]
+    assert any("门急诊人次数未核对" in n for n in ctx.notes)  # the file has no 门诊/急诊 columns
+
+    (year_dir / "annual_report.csv").write_text("org_code,visits\nA1,abc\n", encoding="utf-8")
+    ctx = qc.load_annual(tmp_path / "annual", [2025])
+    assert qc.run_rules(clean, [rule], ctx).height == 0
+    assert any("2025 年机构年报无法使用" in n and "非数字" in n for n in ctx.notes)
+
+
+def test_annual_sum_pairs_are_validated(tmp_path):
+    entry = """
+  - id: W901
+    title: 年报
+    severity: WARN
+    kind: annual_sum
+    pairs: {visits: visits}
+    tolerance: 0.03
+    message: "{item}"
+"""
+    path = tmp_path / "rules.yaml"
+    path.write_text(CHECKS + "rules:" + entry, encoding="utf-8")
+    assert qc.load_rules(path).rule("W901").params["pairs"] == {"visits": "visits"}
+    for i, (pairs, error) in enumerate((("{beds: beds}", "非累计"), ("{visits: vists}", "未知的年报项目"),
+                                        ("[visits]", "pairs"))):
+        path = tmp_path / f"rules{i}.yaml"  # load_rules caches by path
+        path.write_text(CHECKS + "rules:" + entry.replace("{visits: visits}", pairs), encoding="utf-8")
+        with pytest.raises(UserError, match=error):
+            qc.load_rules(path)

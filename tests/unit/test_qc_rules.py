@@ -7,16 +7,38 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline import catalogues, qc
+from pipeline import annual, catalogues, qc
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "qc"
 CATALOGUE = qc.load_rules()
 ENABLED = [r for r in CATALOGUE.rules if r.enabled]
 
 
+def _rows(path: Path, form: str) -> pl.DataFrame:
+    """The fixture's rows of one form (`form` column: monthly, the default, or annual)."""
+    raw = pl.read_csv(path, infer_schema=False)
+    if "form" not in raw.columns:
+        return raw if form == "monthly" else raw.clear()
+    forms = raw["form"].fill_null("monthly")
+    assert set(forms.unique().to_list()) <= {"monthly", "annual"}, f"{path.name}: form is monthly or annual"
+    return raw.filter(forms == form).drop("form")
+
+
+def load_context(path: Path) -> qc.RuleContext:
+    """The fixture's annual rows (form = annual, period = the year) → the rule context's annual reports, every
+    annual item (0 unless given) and the derived ones, as QC reads data/raw/annual/<year>/annual_report.csv."""
+    raw = _rows(path, "annual")
+    if raw.is_empty():
+        return qc.RuleContext()
+    cat = annual.load_items()
+    raw = raw.with_columns(pl.lit("0").alias(i) for i in cat.items if i not in raw.columns)
+    frame = annual.report_items(raw, cat, path.name).with_columns(year=raw["period"].cast(pl.Int64))
+    return qc.RuleContext(annual=frame)
+
+
 def load_fixture(path: Path) -> pl.DataFrame:
     """A fixture CSV → canonical-like rows: every item (0 unless given) and the type classification."""
-    raw = pl.read_csv(path, infer_schema=False)
+    raw = _rows(path, "monthly")
     items = catalogues.items().item_ids
     cls = catalogues.classification()
     types = {code: catalogues.lookup_type(code) for code in raw["type_code"].unique().to_list()}
@@ -37,8 +59,8 @@ def load_fixture(path: Path) -> pl.DataFrame:
     return df
 
 
-def violations(rule: qc.Rule, frame: pl.DataFrame) -> pl.DataFrame:
-    return qc.run_rule(qc.prepare(frame), rule)
+def violations(rule: qc.Rule, frame: pl.DataFrame, context: qc.RuleContext | None = None) -> pl.DataFrame:
+    return qc.run_rule(qc.prepare(frame), rule, context)
 
 
 def _keys(frame: pl.DataFrame) -> set[tuple[str, str]]:
@@ -47,17 +69,18 @@ def _keys(frame: pl.DataFrame) -> set[tuple[str, str]]:
 
 @pytest.mark.parametrize("rule", ENABLED, ids=[r.id for r in ENABLED])
 def test_passing_fixture_passes(rule):
-    frame = load_fixture(FIXTURES / "pass" / f"{rule.id}.csv")
-    found = violations(rule, frame)
+    path = FIXTURES / "pass" / f"{rule.id}.csv"
+    found = violations(rule, load_fixture(path), load_context(path))
     assert found.height == 0, found.select("org_code", "period", "message").to_dicts()
 
 
 @pytest.mark.parametrize("rule", ENABLED, ids=[r.id for r in ENABLED])
 def test_failing_fixture_fails_exactly_where_expected(rule):
-    frame = load_fixture(FIXTURES / "fail" / f"{rule.id}.csv")
+    path = FIXTURES / "fail" / f"{rule.id}.csv"
+    frame = load_fixture(path)
     expected = _keys(frame.filter(pl.col("expect") == "fail"))
     assert expected, "a failing fixture must mark at least one row expect=fail"
-    found = violations(rule, frame)
+    found = violations(rule, frame, load_context(path))
     assert _keys(found) == expected
     assert found["severity"].unique().to_list() == [rule.severity]
     assert found["rule_id"].unique().to_list() == [rule.id]
@@ -81,12 +104,12 @@ def test_catalogue_fixtures_and_kinds_are_complete():
 
 
 def test_catalogue_covers_domain_rules():
-    """domain.md §7: every hard and soft rule is in the catalogue (the annual comparison waits, disabled)."""
+    """domain.md §7: every hard and soft rule is in the catalogue, the annual comparison (W008) included."""
     ids = {r.id for r in CATALOGUE.rules}
     assert {f"E{i:03d}" for i in range(1, 14)} <= ids
     assert {f"W{i:03d}" for i in range(1, 9)} <= ids
-    annual = CATALOGUE.rule("W008")
-    assert not annual.enabled and "年报" in annual.note
+    w008 = CATALOGUE.rule("W008")
+    assert w008.enabled and w008.kind == "annual_sum" and w008.number("tolerance") == 0.03
     assert {c.id for c in CATALOGUE.checks.values()} == {"R001", "R002", "R003", "R004", "R005"}
     for rule in CATALOGUE.rules:
         assert rule.id[0] == {"FAIL": "E", "WARN": "W"}[rule.severity]
