@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections import defaultdict
@@ -254,3 +255,13 @@ def test_annual_report_summary_headlines_match_its_tables(project):
     counted = [statuses.count(s) for s in ("已达标", "达到序时进度", "未达序时进度", "无数据")]
     assert [int(g) for g in m.groups()] == counted
     assert sum(counted) == len(statuses) > 10
+
+
+def test_release_runs_when_releases_folder_is_absent(project):
+    """A fresh clone has the committed dvc.lock but no releases/: the release stage must still run.
+    (Its reports are byte-identical to the ones the lock recorded, so only its own output tells DVC.)"""
+    shutil.rmtree(project / "releases")
+    proc = _run(["dvc", "repro"], project)
+    assert "Running stage 'release'" in proc.stdout, proc.stdout
+    assert (project / "releases" / "index.html").stat().st_size > 0
+    assert "Running stage 'ingest'" not in proc.stdout
