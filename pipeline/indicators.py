@@ -37,7 +37,13 @@ class Regions:
 
     @property
     def codes(self) -> list[str]:
-        return [self.city_code, *self.table["region_code"].to_list()]
+        """The city first, then the county-level units in code order."""
+        return [self.city_code, *self.unit_codes]
+
+    @property
+    def unit_codes(self) -> list[str]:
+        """The county-level units (districts, counties, county-level cities, zones), in code order."""
+        return self.table["region_code"].to_list()
 
     def name(self, code: str) -> str:
         if code == self.city_code:
@@ -47,6 +53,10 @@ class Regions:
 
 
 def load_regions(path: Path) -> Regions:
+    """data/reference/regions.csv: exactly one row of region_kind 市 (the city), the others are its units."""
+    if not path.is_file():
+        raise UserError(f"找不到地区表 {path.as_posix()}", hint="请放入 data/reference/regions.csv"
+                        "（示例城市：python -m pipeline sample-data）")
     try:
         df = pl.read_csv(path, schema_overrides={"region_code": pl.Utf8})
     except (OSError, pl.exceptions.PolarsError) as exc:
@@ -55,6 +65,8 @@ def load_regions(path: Path) -> Regions:
     if city.height != 1:
         raise UserError(f"地区表 {path.name} 中应当恰有一行 region_kind 为“市”，实际 {city.height} 行")
     units = df.filter(pl.col("region_kind") != "市").sort("region_code")
+    if units.height == 0:
+        raise UserError(f"地区表 {path.name} 中没有县级单位（region_kind 不为“市”的行）")
     return Regions(city_code=city["region_code"][0], city_name=city["region_name"][0],
                    table=units.select("region_code", "region_name", "region_kind"))
 

@@ -36,6 +36,8 @@ import polars as pl
 
 from . import fmt
 from .errors import UserError
+from .indicators import Regions
+from .indicators import load_regions as load_region_table
 from .io_utils import write_csv, write_text
 from .xlsx import save_workbook
 from .lifetable import (
@@ -162,17 +164,6 @@ def deaths_path(year: int) -> Path:
     return RAW_DIR / str(year) / DEATHS_FILENAME
 
 
-@dataclass(frozen=True)
-class RegionInfo:
-    city_code: str
-    city_name: str
-    codes: tuple[str, ...]  # county-level units, in report order
-    names: dict[str, str]
-
-    def name(self, code: str) -> str:
-        return self.city_name if code == self.city_code else self.names.get(code, code)
-
-
 def required_inputs(params: LifeExpectancyParams) -> dict[Path, str]:
     """Relative path → what it holds, for every file the year's computation needs."""
     files = {
@@ -212,18 +203,8 @@ def _read_csv_rows(path: Path, rel: Path, columns: Sequence[str]) -> list[dict[s
     return [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in reader]
 
 
-def load_regions(root: Path) -> RegionInfo:
-    rows = _read_csv_rows(root / REGIONS_PATH, REGIONS_PATH, ("region_code", "region_name", "region_kind"))
-    city = [r for r in rows if r["region_kind"] == "市"]
-    if len(city) != 1:
-        raise UserError(f"地区表 {REGIONS_PATH.as_posix()} 中应当恰有一行 region_kind 为“市”，实际 {len(city)} 行")
-    units = sorted((r for r in rows if r["region_kind"] != "市"), key=lambda r: r["region_code"])
-    return RegionInfo(
-        city_code=city[0]["region_code"],
-        city_name=city[0]["region_name"],
-        codes=tuple(r["region_code"] for r in units),
-        names={r["region_code"]: r["region_name"] for r in units},
-    )
+def load_regions(root: Path) -> Regions:
+    return load_region_table(root / REGIONS_PATH)
 
 
 @dataclass(frozen=True)
@@ -323,7 +304,7 @@ def load_targets(root: Path) -> tuple[Target, ...]:
     return tuple(sorted(targets, key=lambda t: t.target_year))
 
 
-def load_deaths(root: Path, year: int, regions: RegionInfo) -> pl.DataFrame:
+def load_deaths(root: Path, year: int, regions: Regions) -> pl.DataFrame:
     """The year's input, validated: region_code, sex (男/女), age, population, deaths (Float64)."""
     rel = deaths_path(year)
     try:
@@ -338,7 +319,7 @@ def load_deaths(root: Path, year: int, regions: RegionInfo) -> pl.DataFrame:
     if bad:
         raise UserError(f"文件 {rel.as_posix()} 中性别无法识别：{'、'.join(bad)}（应为 男 或 女）")
     data = data.with_columns(pl.Series("sex", [_SEX_CODES[str(s).strip().lower()] for s in sexes], dtype=pl.String))
-    unknown = sorted(set(data.get_column("region_code").to_list()) - set(regions.codes))
+    unknown = sorted(set(data.get_column("region_code").to_list()) - set(regions.unit_codes))
     if unknown:
         raise UserError(
             f"文件 {rel.as_posix()} 中有地区表之外的地区代码：{'、'.join(unknown)}",
@@ -419,7 +400,7 @@ class Group:
     data: pl.DataFrame  # age, population, deaths (registered), sorted by age
 
 
-def groups(data: pl.DataFrame, regions: RegionInfo) -> list[Group]:
+def groups(data: pl.DataFrame, regions: Regions) -> list[Group]:
     """City (sum of counties) and each county present, each for 合计/男/女, in report order."""
     cols = [pl.col("population").sum(), pl.col("deaths").sum()]
     out: list[Group] = []
@@ -434,7 +415,7 @@ def groups(data: pl.DataFrame, regions: RegionInfo) -> list[Group]:
 
     add(CITY_LEVEL, regions.city_code, data)
     present = set(data.get_column("region_code").to_list())
-    for code in regions.codes:
+    for code in regions.unit_codes:
         if code in present:
             add(COUNTY_LEVEL, code, data.filter(pl.col("region_code") == code))
     return out
@@ -460,7 +441,7 @@ class YearResult:
 def compute_year(
     data: pl.DataFrame,
     year: int,
-    regions: RegionInfo,
+    regions: Regions,
     params: LifeExpectancyParams,
     bands: Sequence[UnderreportingBand] | None,
     imr_per_1000: float | None,
@@ -557,7 +538,7 @@ class LifeExpectancyResult:
     """Everything the report needs."""
 
     params: LifeExpectancyParams
-    regions: RegionInfo
+    regions: Regions
     current: YearResult
     previous: YearResult | None
     previous_note: str  # why there is no comparison ('' when there is)
@@ -572,7 +553,7 @@ class LifeExpectancyResult:
         return hit.row(0, named=True) if hit.height else None
 
 
-def _with_comparison(current: pl.DataFrame, previous: pl.DataFrame | None, regions: RegionInfo) -> pl.DataFrame:
+def _with_comparison(current: pl.DataFrame, previous: pl.DataFrame | None, regions: Regions) -> pl.DataFrame:
     """Add rank (counties, per sex, stable results only) and previous-year e0 and change."""
     shown = pl.col("e0").is_not_null() & ~pl.col("unstable")
     ranked = current.with_columns(
@@ -598,7 +579,7 @@ def _with_comparison(current: pl.DataFrame, previous: pl.DataFrame | None, regio
     # Counties of the region table with no data at all: a row each, so no unit silently disappears.
     present = set(ranked.get_column("region_code").to_list())
     extra = []
-    for code in regions.codes:
+    for code in regions.unit_codes:
         if code not in present:
             for sex in SEXES:
                 extra.append({"year": int(current.get_column("year")[0]), "level": COUNTY_LEVEL, "region_code": code,
@@ -606,7 +587,7 @@ def _with_comparison(current: pl.DataFrame, previous: pl.DataFrame | None, regio
                               "confidence": float(current.get_column("confidence")[0])})
     if extra:
         ranked = pl.concat([ranked, pl.DataFrame(extra, schema=_summary_schema())], how="diagonal_relaxed")
-    order = {code: i for i, code in enumerate([regions.city_code, *regions.codes])}
+    order = {code: i for i, code in enumerate([regions.city_code, *regions.unit_codes])}
     return (
         ranked.with_columns(
             pl.col("region_code").replace_strict(order, default=len(order)).alias("_r"),
@@ -659,7 +640,7 @@ def compute(params: LifeExpectancyParams, root: Path = Path(".")) -> LifeExpecta
     present = set(data.get_column("region_code").to_list())
     return LifeExpectancyResult(
         params=params, regions=regions, current=current, previous=previous, previous_note=note, summary=summary,
-        bands=bands, targets=targets, missing_counties=tuple(c for c in regions.codes if c not in present),
+        bands=bands, targets=targets, missing_counties=tuple(c for c in regions.unit_codes if c not in present),
         input_files=tuple(inputs),
     )
 
@@ -800,7 +781,7 @@ def county_table(result: LifeExpectancyResult) -> str:
     header = ["地区", "合计(岁)", f"{p.confidence_label}置信区间(岁)", "男(岁)", "女(岁)",
               f"{p.year - 1}年(岁)", "增减(岁)", "位次"]
     rows = []
-    for code in result.regions.codes:
+    for code in result.regions.unit_codes:
         total, men, women = (result.row(code, s) for s in SEXES)
         assert total is not None
         name = total["region_name"]
@@ -1042,7 +1023,7 @@ def write_xlsx(result: LifeExpectancyResult, target: Path) -> None:
     table_header = ["性别", "年龄组"] + [h.format(pct=pct) for _, h, _ in XLSX_TABLE_COLUMNS]
     table_formats = ["@", "@"] + [f for _, _, f in XLSX_TABLE_COLUMNS]
     tables = result.current.tables
-    for code in [result.regions.city_code, *result.regions.codes]:
+    for code in [result.regions.city_code, *result.regions.unit_codes]:
         part = tables.filter(pl.col("region_code") == code) if tables.height else tables
         if part.height == 0:
             continue

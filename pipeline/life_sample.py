@@ -30,7 +30,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import UserError
 from .io_utils import atomic_path
 
 # Seed chosen so that, as in real data, registered infant mortality falls below the surveillance IMR
@@ -215,17 +214,9 @@ def _binomial(rng: random.Random, n: int, p: float) -> int:
 
 def county_codes(root: Path) -> list[str]:
     """County-level units (every row of regions.csv whose region_kind is not 市), in code order."""
-    path = root / REFERENCE_DIR / "regions.csv"
-    if not path.is_file():
-        raise UserError(f"找不到地区表 {REFERENCE_DIR / 'regions.csv'}",
-                        hint="请先生成示例城市的地区表（python -m pipeline sample-data）")
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    codes = sorted({(r.get("region_code") or "").strip() for r in rows if (r.get("region_kind") or "").strip() != "市"})
-    codes = [c for c in codes if c]
-    if not codes:
-        raise UserError(f"地区表 {path.name} 中没有县级单位（region_kind 不为“市”的行）")
-    return codes
+    from .indicators import load_regions
+
+    return load_regions(root / REFERENCE_DIR / "regions.csv").unit_codes
 
 
 _POPULATION_COLUMNS = ("population", "常住人口", "年末常住人口", "户籍人口", "人口", "人口数")

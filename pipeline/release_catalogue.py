@@ -240,14 +240,10 @@ def _parse_classifications(raw: Any, kinds: dict[str, str], problems: list[str])
 
 def read_region_codes(regions_path: Path) -> dict[str, str]:
     """County-level units of regions.csv (the city row excluded): code → name, in code order."""
-    import csv
+    from .indicators import load_regions
 
-    if not regions_path.is_file():
-        raise UserError(f"找不到地区表 {regions_path}")
-    with regions_path.open(encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    return {r["region_code"].strip(): r["region_name"].strip()
-            for r in sorted(rows, key=lambda r: r["region_code"]) if r.get("region_kind", "").strip() != "市"}
+    regions = load_regions(regions_path)
+    return {code: regions.name(code) for code in regions.unit_codes}
 
 
 def _parse_recipients(raw: Any, kinds: dict[str, str], editions: dict[str, Edition],

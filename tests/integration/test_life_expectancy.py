@@ -73,9 +73,9 @@ def test_every_county_has_rows_and_ranks(produced: tuple[le.LifeExpectancyResult
     result, _ = produced
     summary = result.summary
     counties = summary.filter((pl.col("level") == le.COUNTY_LEVEL) & (pl.col("sex") == "合计"))
-    assert counties.get_column("region_code").to_list() == list(result.regions.codes)
-    assert sorted(counties.get_column("rank").to_list()) == list(range(1, len(result.regions.codes) + 1))
-    assert summary.height == 3 * (1 + len(result.regions.codes))
+    assert counties.get_column("region_code").to_list() == list(result.regions.unit_codes)
+    assert sorted(counties.get_column("rank").to_list()) == list(range(1, len(result.regions.unit_codes) + 1))
+    assert summary.height == 3 * (1 + len(result.regions.unit_codes))
 
 
 def test_underreporting_adds_exactly_the_missing_deaths_and_lowers_e0(sample_root: Path) -> None:
@@ -110,7 +110,7 @@ def test_surveillance_imr_sets_the_city_q0(produced: tuple[le.LifeExpectancyResu
 def test_xlsx_sheets_headers_and_values_match_summary(produced: tuple[le.LifeExpectancyResult, Path]) -> None:
     result, out = produced
     wb = load_workbook(out / "life_tables.xlsx")
-    names = [result.regions.city_name, *(result.regions.name(c) for c in result.regions.codes)]
+    names = [result.regions.city_name, *(result.regions.name(c) for c in result.regions.unit_codes)]
     assert wb.sheetnames == [le.SUMMARY_SHEET, *names, le.NOTES_SHEET]
     city = wb[result.regions.city_name]
     header = [c.value for c in city[1]]
