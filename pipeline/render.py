@@ -223,7 +223,16 @@ def _pandoc_typst(ast: dict[str, Any]) -> str:
         f"--template={TYPST_TEMPLATE}",
         "--wrap=none",
     ]
-    return run_pandoc(args, json.dumps(ast).encode("utf-8")).decode("utf-8")
+    return keep_titles_with_tables(run_pandoc(args, json.dumps(ast).encode("utf-8")).decode("utf-8"))
+
+
+# A table title paragraph ("表3　……") directly before a table figure.
+_TABLE_TITLE = re.compile(r"^(表\d+\u3000[^\n]*)\n(?=\n#figure\()", re.MULTILINE)
+
+
+def keep_titles_with_tables(typst_source: str) -> str:
+    """A table's title must not end a page while its table starts the next: make the title sticky."""
+    return _TABLE_TITLE.sub(r"#block(sticky: true)[\1]\n", typst_source)
 
 
 def _project_root(src_dir: Path, images: list[Path]) -> Path:

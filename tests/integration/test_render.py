@@ -233,3 +233,12 @@ def test_full_width_space_is_in_the_embedded_font_subset():
 
     chars = r.document_chars("<p>\u3000\u3000#政府办 a\u00a0b</p>")
     assert {"\u3000", "\u00a0", " ", "政"} <= chars
+
+
+def test_table_title_sticks_to_its_table():
+    from pipeline import render as r
+
+    src = "正文。\n\n表3\u3000各县市区（2025年）\n\n#figure(\n  table()\n)\n\n表4 不是标题\n"
+    out = r.keep_titles_with_tables(src)
+    assert "#block(sticky: true)[表3\u3000各县市区（2025年）]\n\n#figure(" in out
+    assert out.count("sticky") == 1  # a paragraph that merely starts with 表 is left alone
