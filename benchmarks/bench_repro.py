@@ -30,8 +30,9 @@ def bench_aggregation() -> None:
     import duckdb
     import polars as pl
 
-    from pipeline import catalogues, ingest
-    from pipeline.indicators import compute, load_regions
+    from pipeline import catalogues
+    from pipeline.ingest import exports as ingest
+    from pipeline.monthly.indicators import compute, load_regions
 
     raw = REPO / "data" / "raw"
     t0 = time.perf_counter()
@@ -71,7 +72,7 @@ def bench_aggregation() -> None:
 def main() -> None:
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    from pipeline import fonts
+    from pipeline.render import fonts
 
     env["HEALTHSTATS_FONT_DIR"] = str(fonts.ensure_fonts())
     with tempfile.TemporaryDirectory() as tmp:

@@ -10,7 +10,7 @@
 
 # %% [markdown]
 # # 卫生健康统计报告及提要（年度）
-# 本笔记本只设置参数、调用 `pipeline/annual_report.py` 中的函数并显示结果；由
+# 本笔记本只设置参数、调用 `pipeline/annual/report.py` 中的函数并显示结果；由
 # `python -m pipeline annual-report`（dvc 的 annual_report 阶段）用 papermill 执行。
 # 参数只来自 params.yaml 中本阶段声明的项（annual.*、life_expectancy.year、report.*）。
 
@@ -29,7 +29,7 @@ from pathlib import Path
 
 from IPython.display import Markdown, display
 
-from pipeline import annual_report
+from pipeline.annual import report as annual_report
 
 doc = annual_report.build_annual(
     year=year, raw_dir=Path(raw_dir), reference_dir=Path(reference_dir),

@@ -24,7 +24,7 @@ filing_path = "data/qc/filing.parquet"
 # %%
 from pathlib import Path
 
-from pipeline import report
+from pipeline.monthly import report
 
 runs = report.build_county_editions(
     period=period, indicators_path=Path(indicators_path), out_root=Path(out_root), org_name=org_name, backend=backend,

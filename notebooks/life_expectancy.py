@@ -10,7 +10,7 @@
 
 # %% [markdown]
 # # 人均预期寿命测算报告
-# 本笔记本只设置参数、调用 `pipeline/life_expectancy.py` 中的函数并显示结果；由
+# 本笔记本只设置参数、调用 `pipeline/life/expectancy.py` 中的函数并显示结果；由
 # `python -m pipeline life-expectancy`（dvc 的 life_expectancy 阶段）用 papermill 执行。
 # 参数只来自 params.yaml 中本阶段声明的项。
 
@@ -31,7 +31,7 @@ from pathlib import Path
 
 from IPython.display import Markdown, display
 
-from pipeline import life_expectancy as le
+from pipeline.life import expectancy as le
 
 params = le.LifeExpectancyParams(
     year=year, open_age=open_age, underreporting=underreporting, use_surveillance_imr=use_surveillance_imr,

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from IPython.display import Markdown, display
 
-from pipeline import report
+from pipeline.monthly import report
 
 doc = report.build_monthly(
     period=period, indicators_path=Path(indicators_path), out_dir=Path(out_dir), org_name=org_name,

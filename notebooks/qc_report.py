@@ -28,7 +28,8 @@ from pathlib import Path
 
 from IPython.display import Markdown, display
 
-from pipeline import qc, qc_report
+from pipeline.qc import bulletin as qc_report
+from pipeline.qc import checks as qc
 
 data = qc_report.load(period=period, results_path=Path(results_path),
                       filing_path=Path(filing_path), regions_path=Path(regions_path))

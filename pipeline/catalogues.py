@@ -11,8 +11,8 @@ from typing import Any
 
 import yaml
 
-from . import CATALOGUE_DIR
-from .errors import UserError
+from pipeline import CATALOGUE_DIR
+from pipeline.errors import UserError
 
 ITEM_KINDS = {"stock", "flow"}
 CHANGE_KINDS = {"pct", "pp", "diff"}

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .errors import UserError
+from pipeline.errors import UserError
 
 app = typer.Typer(
     help=(
@@ -33,8 +33,9 @@ def sample_data(
     root: Annotated[Path, typer.Option(help="项目根目录（写入其中的 data/reference 和 data/raw）")] = Path("."),
 ) -> None:
     """生成示例城市（模拟岳阳市）的机构名录、人口和 24 个月的月报导出文件。结果可重复，逐字节相同。"""
-    from . import annual_sample, life_sample
-    from . import sample_data as sd
+    from pipeline.sample import annual as annual_sample
+    from pipeline.sample import city as sd
+    from pipeline.sample import life as life_sample
 
     try:
         summary = sd.generate(root)
@@ -50,7 +51,7 @@ def sample_data(
 @app.command("setup-fonts")
 def setup_fonts() -> None:
     """准备报告用的中文字体（思源黑体 Noto Sans SC 常规/粗体），首次约需 30 秒，之后直接复用。"""
-    from . import fonts
+    from pipeline.render import fonts
 
     path = fonts.ensure_fonts()
     typer.echo(f"中文字体已就绪：{path.name}/ 下 NotoSansSC-Regular.ttf、NotoSansSC-Bold.ttf")
@@ -62,7 +63,7 @@ def ingest_cmd(
     out: Annotated[Path, typer.Option(help="输出目录：规范数据表、隔离表和核对报告")] = Path("data/interim"),
 ) -> None:
     """读取直报系统导出文件，生成规范数据表；读不了的行进入隔离表并注明原因，最后打印行数核对。"""
-    from . import ingest
+    from pipeline.ingest import exports as ingest
 
     try:
         result = ingest.ingest(raw)
@@ -87,13 +88,13 @@ def indicators_cmd(
     """按指标目录计算全部指标（各机构类别 × 全市及各县市区 × 本月/累计，含同期和同比）。"""
     import polars as pl
 
-    from . import indicators
-    from .io_utils import write_parquet
+    from pipeline.io_utils import write_parquet
+    from pipeline.monthly import indicators
 
     try:
         if not canonical.is_file():
             raise UserError(f"找不到规范数据表 {canonical}", hint="请先运行 python -m pipeline ingest 或 dvc repro")
-        from .workdays import load_calendar
+        from pipeline.workdays import load_calendar
 
         table = indicators.compute(pl.read_parquet(canonical), indicators.load_regions(regions),
                                    indicators.load_population(population), load_calendar(holidays))
@@ -117,9 +118,9 @@ def monthly_report_cmd(
     backend: Annotated[Optional[str], typer.Option(help="排版后端：auto / quarto / pandoc")] = None,
 ) -> None:
     """执行月报笔记本（papermill），生成 report.html、report.pdf 和 indicators.csv。"""
-    from . import notebook
-    from .params import read_params
-    from .period import Month
+    from pipeline.params import read_params
+    from pipeline.period import Month
+    from pipeline.render import notebook
 
     try:
         params = read_params("monthly_report")
@@ -154,9 +155,9 @@ def county_reports_cmd(
 ) -> None:
     """生成各县市区版月报（每个县市区一份 report.html、report.pdf、tables.xlsx、indicators.csv）；
     数据没有变化的县市区沿用上次的结果。"""
-    from . import notebook
-    from .params import read_params
-    from .period import Month
+    from pipeline.params import read_params
+    from pipeline.period import Month
+    from pipeline.render import notebook
 
     try:
         params = read_params("county_reports")
@@ -178,7 +179,7 @@ def life_table_cmd(
     confidence: Annotated[float, typer.Option(help="置信水平，默认 0.95")] = 0.95,
 ) -> None:
     """编制简略寿命表（Chiang II 法），给出各年龄组预期寿命及其置信区间（Chiang 方差法）。"""
-    from . import lifetable
+    from pipeline.life import lifetable
 
     try:
         options = lifetable.LifeTableOptions(confidence=confidence)
@@ -207,8 +208,8 @@ def life_expectancy_cmd(
 ) -> None:
     """人均预期寿命测算：执行测算笔记本（papermill），生成测算报告 report.html、report.pdf，
     寿命表 life_tables.xlsx 和汇总 summary.csv。参数见 params.yaml 的 life_expectancy 一节。"""
-    from . import life_expectancy as le
-    from .params import read_params
+    from pipeline.life import expectancy as le
+    from pipeline.params import read_params
 
     try:
         params = read_params("life_expectancy")
@@ -245,8 +246,9 @@ def qc_cmd(
     """数据质控：按机构名录核对漏报、迟报、重报和机构代码，执行质控规则目录中的全部审核规则，
     生成季度质控通报（HTML、PDF，委内资料）和各县市区问题清单（xlsx）。季度为 params.yaml 的 period 所在季度
     （截至 period 当月），输出在 reports/qc/<period>/ 下。"""
-    from . import qc, qc_report
-    from .params import read_params
+    from pipeline.params import read_params
+    from pipeline.qc import bulletin as qc_report
+    from pipeline.qc import checks as qc
 
     try:
         params = read_params("qc")
@@ -289,8 +291,9 @@ def release_cmd(
     """发布：把各出版物复制到 releases/<出版物>/<报告期>/v<N>/（附 manifest.json、SHA256SUMS），内容有变化时
     新建修订版（R）并生成修订说明；为每个收件单位打 zip 收件包；生成 releases/index.html 和数据资源目录。
     已发布的版本从不改写；内容没有变化时什么也不做。报告期取自 params.yaml 的 period 和 life_expectancy.year。"""
-    from . import release, release_catalogue
-    from .params import read_params
+    from pipeline.params import read_params
+    from pipeline.release import catalogue as release_catalogue
+    from pipeline.release import publish as release
 
     try:
         params = read_params("release")
@@ -308,7 +311,7 @@ def verify_cmd(
 ) -> None:
     """核对发布：重新计算每个文件的 SHA-256，与 SHA256SUMS 和 manifest.json 比较，列出被改动、缺少和多出的文件。
     有任何问题时以非零状态退出。"""
-    from .manifest import verify_path
+    from pipeline.release.manifest import verify_path
 
     report = verify_path(path)
     if not report.ok:
@@ -335,9 +338,9 @@ def annual_report_cmd(
     """年度统计报告及提要：提要、卫生资源、医疗服务、基层卫生、中医药、公共卫生、妇幼与健康水平、“十四五”规划指标监测
     和县市区附表，生成 report.html、report.pdf、tables.xlsx、indicators.csv、monitoring.csv。参数见 params.yaml 的 annual 一节；
     新的一年：把该年文件放入 data/raw/annual/<年份>/ 并修改 annual.year。"""
-    from . import annual_report
-    from .annual import AnnualPaths, AnnualSettings
-    from .params import read_params
+    from pipeline.annual import report as annual_report
+    from pipeline.annual.indicators import AnnualPaths, AnnualSettings
+    from pipeline.params import read_params
 
     try:
         params = read_params("annual_report")

@@ -48,3 +48,11 @@ def write_text(text: str, target: Path) -> None:
 
 def write_json(data: Any, target: Path) -> None:
     write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n", target)
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    if path.is_file() and path.read_bytes() == data:
+        return False
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return True

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from .errors import UserError
+from pipeline.errors import UserError
 
 
 def _load(path: Path) -> Any:

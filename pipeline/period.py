@@ -141,3 +141,13 @@ class Quarter:
     def previous(self) -> "Quarter":
         index = self.year * 4 + (self.quarter - 1) - 1
         return Quarter(index // 4, index % 4 + 1)
+
+
+def period_label(period: str | None) -> str:
+    if not period:
+        return ""
+    if re.fullmatch(r"\d{4}-\d{2}", period):
+        return f"{int(period[:4])}年{int(period[5:])}月"
+    if re.fullmatch(r"\d{4}", period):
+        return f"{period}年"
+    return period

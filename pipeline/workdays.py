@@ -7,8 +7,8 @@ import csv
 from datetime import date, timedelta
 from pathlib import Path
 
-from .errors import UserError
-from .period import Month
+from pipeline.errors import UserError
+from pipeline.period import Month
 
 KINDS = {"休": False, "班": True}
 

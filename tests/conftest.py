@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from pipeline.indicators import Regions
+from pipeline.monthly.indicators import Regions
 
 
 @pytest.fixture

@@ -19,10 +19,12 @@ import polars as pl
 import pytest
 from openpyxl import load_workbook
 
-from pipeline import annual, annual_report, annual_sample
-from pipeline import life_expectancy as le
+from pipeline.annual import indicators as annual
+from pipeline.annual import report as annual_report
 from pipeline.errors import UserError
 from pipeline.io_utils import write_csv
+from pipeline.life import expectancy as le
+from pipeline.sample import annual as annual_sample
 from tests.helpers import REPO
 
 ORG = "岳阳市卫生健康委员会"

@@ -44,9 +44,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipeline import catalogues, fmt, indicators, ingest
+from pipeline import catalogues, fmt
+from pipeline.ingest import exports as ingest
+from pipeline.monthly import indicators
+from pipeline.monthly.report import change_phrase
 from pipeline.period import Month
-from pipeline.report import change_phrase
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "published"
 CAT = catalogues.items()

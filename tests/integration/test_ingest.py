@@ -8,8 +8,9 @@ import openpyxl
 import polars as pl
 import pytest
 
-from pipeline import catalogues, ingest
+from pipeline import catalogues
 from pipeline.errors import UserError
+from pipeline.ingest import exports as ingest
 
 CAT = catalogues.items()
 HEADER = [it.label for it in CAT.all]

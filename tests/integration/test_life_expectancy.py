@@ -13,9 +13,9 @@ import polars as pl
 import pytest
 from openpyxl import load_workbook
 
-from pipeline import life_expectancy as le
-from pipeline import life_sample
 from pipeline.errors import UserError
+from pipeline.life import expectancy as le
+from pipeline.sample import life as life_sample
 from tests.helpers import REPO
 
 ORG = "岳阳市卫生健康委员会"
@@ -32,7 +32,7 @@ def _make_root(root: Path) -> Path:
         for name in ("regions.csv", "population.csv"):
             shutil.copy2(repo_ref / name, ref / name)
     else:  # pragma: no cover - a checkout without generated reference data
-        from pipeline import sample_data
+        from pipeline.sample import city as sample_data
 
         sample_data.generate(root, months=[], progress=False)
     life_sample.generate_life(root)

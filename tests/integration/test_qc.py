@@ -17,8 +17,10 @@ import pytest
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
-from pipeline import ingest, qc, sample_data
 from pipeline.cli import app
+from pipeline.ingest import exports as ingest
+from pipeline.qc import checks as qc
+from pipeline.sample import city as sample_data
 
 REPO = Path(__file__).resolve().parents[2]
 QUARTER = "2025-12"  # reports/qc/<period>/ holds the 2025Q4 通报 (quarter to date)

@@ -27,7 +27,7 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from pipeline import fonts
+from pipeline.render import fonts
 from tests.chromium import CHROMIUM, Browser
 from tests.helpers import copy_project
 

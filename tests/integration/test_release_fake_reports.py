@@ -12,9 +12,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipeline import release, release_catalogue
 from pipeline.errors import UserError
-from pipeline.xlsx import save_workbook
+from pipeline.release import catalogue as release_catalogue
+from pipeline.release import publish as release
+from pipeline.render.xlsx import save_workbook
 from tests.helpers import REPO
 
 PARAMS = {"period": "2025-12", "life_expectancy.year": 2025}

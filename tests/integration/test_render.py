@@ -11,9 +11,10 @@ import polars as pl
 import pytest
 from pypdf import PdfReader
 
-from pipeline import charts, render
-from pipeline.fonts import FONT_FAMILY, ensure_fonts
-from pipeline.render import RenderError, RenderResult, render_markdown
+from pipeline.render import charts
+from pipeline.render import documents as render
+from pipeline.render.documents import RenderError, RenderResult, render_markdown
+from pipeline.render.fonts import FONT_FAMILY, ensure_fonts
 
 DOC = """\
 ---
@@ -229,14 +230,14 @@ def test_quarto_backend(tmp_path: Path) -> None:
 
 def test_full_width_space_is_in_the_embedded_font_subset():
     """Table rows are indented with U+3000: the HTML's subset font must carry it, or browsers show a box."""
-    from pipeline import render as r
+    from pipeline.render import documents as r
 
     chars = r.document_chars("<p>\u3000\u3000#政府办 a\u00a0b</p>")
     assert {"\u3000", "\u00a0", " ", "政"} <= chars
 
 
 def test_table_title_sticks_to_its_table():
-    from pipeline import render as r
+    from pipeline.render import documents as r
 
     src = "正文。\n\n表3\u3000各县市区（2025年）\n\n#figure(\n  table()\n)\n\n表4 不是标题\n"
     out = r.keep_titles_with_tables(src)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline import indicators, report
+from pipeline.monthly import indicators, report
 from tests.helpers import clean_frame, clean_row
 
 

@@ -7,8 +7,8 @@ import re
 import polars as pl
 import pytest
 
-from pipeline import charts
-from pipeline.fonts import FONT_FAMILY
+from pipeline.render import charts
+from pipeline.render.fonts import FONT_FAMILY
 
 
 @pytest.fixture

@@ -10,7 +10,12 @@ from pathlib import Path
 import pytest
 from fontTools.ttLib import TTFont
 
-from pipeline.fonts import BOLD_FILENAME, FONT_FAMILY, REGULAR_FILENAME, ensure_fonts
+from pipeline.render.fonts import (
+    BOLD_FILENAME,
+    FONT_FAMILY,
+    REGULAR_FILENAME,
+    ensure_fonts,
+)
 
 
 @pytest.fixture(scope="module")

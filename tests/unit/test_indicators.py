@@ -5,9 +5,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from pipeline import indicators as ind
 from pipeline.catalogues import indicators as catalogue
-
+from pipeline.monthly import indicators as ind
 from tests.helpers import clean_frame, clean_row
 
 

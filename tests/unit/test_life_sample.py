@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import life_sample
 from pipeline.errors import UserError
+from pipeline.sample import life as life_sample
 from tests.helpers import REPO
 
 REGIONS = """region_code,region_name,region_kind

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.lifetable import (
+from pipeline.life.lifetable import (
     OUTPUT_COLUMNS,
     LifeTableInputError,
     LifeTableOptions,

@@ -8,8 +8,8 @@ import math
 import polars as pl
 import pytest
 
-from pipeline import mortality
-from pipeline.mortality import MortalityInputError
+from pipeline.life import mortality
+from pipeline.life.mortality import MortalityInputError
 from tests.helpers import REPO
 
 AGES = mortality.AGES

@@ -7,9 +7,9 @@ from datetime import date, datetime
 import polars as pl
 import pytest
 
-from pipeline import qc
 from pipeline.errors import UserError
 from pipeline.period import Month, PeriodError, Quarter
+from pipeline.qc import checks as qc
 from tests.helpers import clean_row
 
 OCT = Month(2025, 10)

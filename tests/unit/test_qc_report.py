@@ -6,9 +6,10 @@ import openpyxl
 import polars as pl
 import pytest
 
-from pipeline import qc, qc_report
-from pipeline.indicators import Regions
+from pipeline.monthly.indicators import Regions
 from pipeline.period import Month, Quarter
+from pipeline.qc import bulletin as qc_report
+from pipeline.qc import checks as qc
 from tests.unit.test_qc import CLEAN, REGISTRY, REPLACED
 
 REGIONS = Regions(

@@ -7,7 +7,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline import annual, catalogues, qc
+from pipeline import catalogues
+from pipeline.ingest import annual_reports as annual
+from pipeline.qc import checks as qc
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "qc"
 CATALOGUE = qc.load_rules()

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline import release_catalogue
 from pipeline.errors import UserError
+from pipeline.release import catalogue as release_catalogue
 from tests.helpers import REPO
 
 REGIONS = REPO / "data/reference/regions.csv"

@@ -14,9 +14,15 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipeline import bundles, changelog, confidentiality, data_catalogue, manifest
-from pipeline.release_catalogue import FigureSpec, FigureValue
-from pipeline.xlsx import save_workbook
+from pipeline.release import (
+    bundles,
+    changelog,
+    confidentiality,
+    data_catalogue,
+    manifest,
+)
+from pipeline.release.catalogue import FigureSpec, FigureValue
+from pipeline.render.xlsx import save_workbook
 from tests.helpers import REPO
 
 REGISTRY = REPO / "data/reference/registry.csv"

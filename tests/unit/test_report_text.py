@@ -1,7 +1,7 @@
-from pipeline import tables
-from pipeline.report import change_phrase
-from pipeline.indicators import compute
+from pipeline.monthly.indicators import compute
+from pipeline.monthly.report import change_phrase
 from pipeline.period import Month
+from pipeline.render import tables
 from tests.helpers import clean_frame, clean_row
 
 
@@ -30,7 +30,7 @@ def test_count_table_rows_and_dashes(regions):
 
 
 def test_groups_without_institutions_are_left_out_of_the_text(regions):
-    from pipeline import indicators, report
+    from pipeline.monthly import indicators, report
 
     rows = [clean_row("H1", p, occupied_bed_days=80, open_bed_days=100, discharges=10, discharged_bed_days=90,
                       visits=1000) for p in ("2024-01", "2025-01")]

@@ -18,8 +18,8 @@ import openpyxl
 import pytest
 import yaml
 
-from pipeline import sample_data
-from pipeline.sample_data import generate, main_summary_text
+from pipeline.sample import city as sample_data
+from pipeline.sample.city import generate, main_summary_text
 
 REPO = Path(__file__).resolve().parents[2]
 CATALOGUES = REPO / "pipeline" / "catalogues"

@@ -5,9 +5,9 @@ import hashlib
 import openpyxl
 import polars as pl
 
-from pipeline import tables
-from pipeline.indicators import Regions, compute
+from pipeline.monthly.indicators import Regions, compute
 from pipeline.period import Month
+from pipeline.render import tables
 from tests.helpers import clean_frame, clean_row
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import targets as tg
+from pipeline.annual import targets as tg
+from pipeline.annual.targets import ACHIEVED, BEHIND, NO_DATA, ON_TRACK, Target
 from pipeline.errors import UserError
-from pipeline.targets import ACHIEVED, BEHIND, NO_DATA, ON_TRACK, Target
 
 
 def make(form: str, *, baseline: float | None = 2.0, target: float | None = 4.0, direction: str = "up",

@@ -1,0 +1,680 @@
+"""年度指标（annual_report 阶段）：机构年报与其他年度数据 → 全年指标整齐表，由年度指标目录驱动。
+
+* The catalogue ``pipeline/catalogues/annual_indicators.yaml`` is the single place for formulas: an
+  annual indicator either names a monthly indicator (``like:``, same formula from ``indicators.yaml``)
+  or is written in the same schema; every value goes through :func:`pipeline.indicators.indicator_expr`
+  (ratios from summed numerators and denominators; ``D`` = the days of the year; stocks are year-end
+  values). Extras are data too: ``per_working_day``, ``deflate`` (可比价格), ``share_of``, and a named
+  ``method`` for the WHO premature-mortality probability (:mod:`pipeline.mortality`).
+* Institution rows are classified exactly as in ingest (the registry gives 登记注册类型、主办单位、医院等级)
+  and summed per breakdown × region on a complete grid (zero where a county has no such institution).
+* Every year from the plan's baseline year (targets table) to the report year is computed, so the
+  十四五 monitoring and the five-year trends come from the same table; only the report year's inputs are
+  required (:func:`check_inputs` lists every missing one), earlier years are used when present.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import yaml
+
+from pipeline import CATALOGUE_DIR, catalogues
+from pipeline.annual import targets as targets_mod
+from pipeline.catalogues import Breakdown, Indicator
+from pipeline.errors import UserError
+from pipeline.ingest.annual_reports import (
+    ITEMS_PATH,
+    ItemCatalogue,
+    load_items,
+    parse_numbers,
+    read_institutions,
+    read_registry,
+    read_text_csv,
+)
+from pipeline.life import mortality
+from pipeline.monthly.indicators import (
+    CITY_LEVEL,
+    Regions,
+    breakdown_filter,
+    change_expr,
+    indicator_expr,
+    load_population,
+    load_regions,
+    population_for,
+)
+from pipeline.period import Month
+from pipeline.workdays import covered_years, load_calendar, working_days
+
+STAGE = "annual_report"
+RAW_DIR = Path("data/raw/annual")
+REFERENCE_DIR = Path("data/reference")
+CATALOGUE_PATH = CATALOGUE_DIR / "annual_indicators.yaml"
+SOURCE_KINDS = ("institutions", "regions", "age_sex", "life_expectancy")
+ANNUAL_BREAKDOWN_FIELDS = catalogues.BREAKDOWN_FIELDS | {"type_code"}
+INSTITUTIONS = "institutions"
+LIFE_SUMMARY = "summary.csv"
+
+
+# ---------------------------------------------------------------------------- catalogue
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    label: str
+    kind: str
+    file: str | None = None
+    city: str = "sum"  # sum | given
+    columns: tuple[str, ...] = ()
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class AnnualIndicator:
+    ind: Indicator
+    source: str = INSTITUTIONS
+    breakdown: str = "total"
+    deflate: bool = False
+    share_of: str | None = None
+    method: str | None = None
+    causes: tuple[str, ...] = ()
+    better: str | None = None  # higher | lower
+    change_words: tuple[str, str] | None = None
+    like: str | None = None
+
+    @property
+    def id(self) -> str:
+        return self.ind.id
+
+    @property
+    def name(self) -> str:
+        return self.ind.name
+
+    @property
+    def unit(self) -> str:
+        return self.ind.unit
+
+    @property
+    def decimals(self) -> int:
+        return self.ind.decimals
+
+
+@dataclass(frozen=True)
+class AnnualCatalogue:
+    sources: dict[str, Source]
+    breakdowns: tuple[Breakdown, ...]
+    indicators: tuple[AnnualIndicator, ...]
+    items: ItemCatalogue
+
+    def indicator(self, indicator_id: str) -> AnnualIndicator:
+        for ai in self.indicators:
+            if ai.id == indicator_id:
+                return ai
+        raise KeyError(indicator_id)
+
+    def breakdown(self, breakdown_id: str) -> Breakdown:
+        for b in self.breakdowns:
+            if b.id == breakdown_id:
+                return b
+        raise KeyError(breakdown_id)
+
+
+def _yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise UserError(f"目录文件 {path.name} 无法读取：{exc}") from exc
+
+
+_INDICATOR_FIELDS = {f.name for f in dataclasses.fields(Indicator)}
+_EXTRA_FIELDS = {"source", "breakdown", "deflate", "share_of", "method", "causes", "better", "change_words", "like"}
+METHODS = ("premature_ncd",)
+
+
+@cache
+def load_catalogue(path: Path = CATALOGUE_PATH, items_path: Path = ITEMS_PATH) -> AnnualCatalogue:
+    """Read and validate the annual catalogue (sources, extra breakdowns, indicators)."""
+    raw = _yaml(path)
+    items = load_items(items_path)
+    sources: dict[str, Source] = {}
+    for sid, e in raw["sources"].items():
+        src = Source(id=sid, label=e.get("label", sid), kind=e["kind"], file=e.get("file"), city=e.get("city", "sum"),
+                     columns=tuple(e.get("columns") or (items.columns if e["kind"] == INSTITUTIONS else ())),
+                     required=bool(e.get("required", True)))
+        if src.kind not in SOURCE_KINDS:
+            raise UserError(f"{path.name}：来源 {sid} 的 kind“{src.kind}”无效（可选：{'、'.join(SOURCE_KINDS)}）")
+        if src.city not in ("sum", "given"):
+            raise UserError(f"{path.name}：来源 {sid} 的 city 只能是 sum 或 given")
+        sources[sid] = src
+    breakdowns = list(catalogues.breakdowns())
+    for e in raw.get("breakdowns") or []:
+        where = {k: tuple(v) for k, v in (e.get("where") or {}).items()}
+        unknown = set(where) - ANNUAL_BREAKDOWN_FIELDS
+        if unknown:
+            raise UserError(f"{path.name}：分组 {e['id']} 使用了未知字段 {sorted(unknown)}")
+        if any(b.id == e["id"] for b in breakdowns):
+            raise UserError(f"{path.name}：分组 id {e['id']} 与已有分组重复")
+        breakdowns.append(Breakdown(id=e["id"], label=e["label"], depth=int(e.get("depth", 0)), where=where,
+                                    extra=bool(e.get("extra", False))))
+    monthly = {i.id: i for i in catalogues.indicators()}
+    out: list[AnnualIndicator] = []
+    seen: set[str] = set()
+    for e in raw["indicators"]:
+        unknown = set(e) - _INDICATOR_FIELDS - _EXTRA_FIELDS
+        if unknown:
+            raise UserError(f"{path.name}：指标 {e.get('id') or e.get('like')} 有未知字段 {sorted(unknown)}")
+        like = e.get("like")
+        if like is not None:
+            if like not in monthly:
+                raise UserError(f"{path.name}：like: {like} 不是月报指标目录中的指标")
+            overrides = {k: v for k, v in e.items() if k in _INDICATOR_FIELDS}
+            ind = dataclasses.replace(monthly[like], **overrides)
+        else:
+            ind = Indicator(
+                id=e["id"], name=e["name"], unit=e.get("unit", ""), numerator=tuple(e["numerator"]),
+                denominator=tuple(e.get("denominator") or ()), scale=float(e.get("scale", 1)),
+                divide_by_days=bool(e.get("divide_by_days", False)), per_population=bool(e.get("per_population", False)),
+                divide_by_working_days=bool(e.get("divide_by_working_days", False)),
+                multiply_by_days=bool(e.get("multiply_by_days", False)), decimals=int(e.get("decimals", 0)),
+                change=e.get("change", "pct"), change_unit=e.get("change_unit", ""), note=e.get("note", ""),
+            )
+        ind = dataclasses.replace(ind, numerator=tuple(ind.numerator), denominator=tuple(ind.denominator),
+                                  scale=float(ind.scale))
+        words = e.get("change_words")
+        ai = AnnualIndicator(
+            ind=ind, source=e.get("source", INSTITUTIONS), breakdown=e.get("breakdown", "total"),
+            deflate=bool(e.get("deflate", False)),
+            share_of=e.get("share_of"), method=e.get("method"), causes=tuple(e.get("causes") or ()),
+            better=e.get("better"), change_words=(words[0], words[1]) if words else None, like=like,
+        )
+        _validate(ai, sources, breakdowns, path.name)
+        if ai.id in seen:
+            raise UserError(f"{path.name}：指标 id {ai.id} 重复")
+        seen.add(ai.id)
+        out.append(ai)
+    return AnnualCatalogue(sources=sources, breakdowns=tuple(breakdowns), indicators=tuple(out), items=items)
+
+
+def _validate(ai: AnnualIndicator, sources: Mapping[str, Source], breakdowns: Sequence[Breakdown], name: str) -> None:
+    if ai.source not in sources:
+        raise UserError(f"{name}：指标 {ai.id} 的来源 {ai.source} 未在 sources 中定义")
+    src = sources[ai.source]
+    missing = set(ai.ind.numerator + ai.ind.denominator + ai.causes) - set(src.columns)
+    if missing:
+        raise UserError(f"{name}：指标 {ai.id} 引用了来源 {ai.source} 中没有的项目 {sorted(missing)}")
+    ids = {b.id for b in breakdowns}
+    for bd in (ai.breakdown, ai.share_of):
+        if bd is not None and bd not in ids:
+            raise UserError(f"{name}：指标 {ai.id} 引用了未知分组 {bd}")
+    if ai.method is not None and ai.method not in METHODS:
+        raise UserError(f"{name}：指标 {ai.id} 的 method“{ai.method}”无效（可选：{'、'.join(METHODS)}）")
+    if ai.change_words is not None and len(ai.change_words) != 2:
+        raise UserError(f"{name}：指标 {ai.id} 的 change_words 应为两个词")
+    if ai.better not in (None, "higher", "lower"):
+        raise UserError(f"{name}：指标 {ai.id} 的 better 只能是 higher 或 lower")
+    if ai.ind.change not in catalogues.CHANGE_KINDS:
+        raise UserError(f"{name}：指标 {ai.id} 的 change“{ai.ind.change}”无效")
+
+
+# ---------------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True)
+class AnnualPaths:
+    """Where the inputs are (declared once in dvc.yaml, passed in by the CLI)."""
+
+    raw: Path = RAW_DIR
+    reference: Path = REFERENCE_DIR
+    life_expectancy: Path | None = None  # the life_expectancy stage's output folder (with summary.csv)
+
+    def year_dir(self, year: int) -> Path:
+        return self.raw / str(year)
+
+    def source_file(self, source: Source, year: int) -> Path | None:
+        if source.kind == "life_expectancy":
+            return None if self.life_expectancy is None else self.life_expectancy / LIFE_SUMMARY
+        assert source.file is not None
+        return self.year_dir(year) / source.file
+
+    @property
+    def registry(self) -> Path:
+        return self.reference / "registry.csv"
+
+    @property
+    def regions(self) -> Path:
+        return self.reference / "regions.csv"
+
+    @property
+    def population(self) -> Path:
+        return self.reference / "population.csv"
+
+    @property
+    def cpi(self) -> Path:
+        return self.reference / "cpi_medical.csv"
+
+    @property
+    def targets(self) -> Path:
+        return self.reference / "targets_14th.csv"
+
+    @property
+    def province(self) -> Path:
+        return self.reference / "province.csv"
+
+    @property
+    def holidays(self) -> Path:
+        return self.reference / "holidays.csv"
+
+
+@dataclass(frozen=True)
+class AnnualSettings:
+    year: int
+    price_base_year: int = 2020
+
+    def __post_init__(self) -> None:
+        if not 1949 <= self.year <= 9999:
+            raise UserError(f"params.yaml 中 annual.year（{self.year}）不是有效的年份")
+        if not 1949 <= self.price_base_year <= self.year:
+            raise UserError(f"params.yaml 中 annual.price_base_year（{self.price_base_year}）应为不晚于报告年份的年份")
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any], year: int | None = None) -> AnnualSettings:
+        try:
+            return cls(year=int(year if year is not None else params["annual.year"]),
+                       price_base_year=int(params["annual.price_base_year"]))
+        except (TypeError, ValueError) as exc:
+            raise UserError(f"params.yaml 的 annual 一节有误：{exc}") from exc
+
+
+def _csv_years(path: Path, column: str = "year") -> set[int]:
+    if not path.is_file():
+        return set()
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        out = set()
+        for row in csv.DictReader(fh):
+            try:
+                out.add(int(str(row.get(column, "")).strip()))
+            except ValueError:
+                continue
+        return out
+
+
+def _population_years(path: Path, city_code: str | None) -> set[int]:
+    if not path.is_file():
+        return set()
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return {int(r["year"]) for r in csv.DictReader(fh) if city_code is None or r["region_code"] == city_code}
+
+
+def missing_inputs(paths: AnnualPaths, settings: AnnualSettings, catalogue: AnnualCatalogue | None = None
+                   ) -> list[str]:
+    """Every input the report year needs and does not have, as lines of text (empty when complete)."""
+    cat = catalogue or load_catalogue()
+    year = settings.year
+    out: list[str] = []
+    for src in cat.sources.values():
+        path = paths.source_file(src, year)
+        if src.required and path is not None and not path.is_file():
+            out.append(f"{path.as_posix()}（{src.label}）")
+    for path, label in ((paths.registry, "机构名录"), (paths.regions, "地区表"), (paths.population, "常住人口"),
+                        (paths.cpi, "医疗保健类居民消费价格指数"), (paths.targets, "“十四五”规划目标表")):
+        if not path.is_file():
+            out.append(f"{path.as_posix()}（{label}）")
+    city = None
+    if paths.regions.is_file():
+        city = load_regions(paths.regions).city_code
+    if paths.population.is_file() and year not in _population_years(paths.population, city):
+        out.append(f"{paths.population.as_posix()} 中 {year} 年的常住人口（全市 {city or ''} 一行及各县市区）")
+    if paths.cpi.is_file():
+        have = _csv_years(paths.cpi)
+        need = [y for y in range(settings.price_base_year + 1, settings.year + 1) if y not in have]
+        if need:
+            out.append(f"{paths.cpi.as_posix()} 中 {'、'.join(map(str, need))} 年的指数（上年=100）")
+    return out
+
+
+def check_inputs(paths: AnnualPaths, settings: AnnualSettings, catalogue: AnnualCatalogue | None = None) -> None:
+    missing = missing_inputs(paths, settings, catalogue)
+    if missing:
+        lines = "\n".join(f"  - {m}" for m in missing)
+        raise UserError(
+            f"{settings.year} 年统计报告缺少以下 {len(missing)} 项输入：\n{lines}",
+            hint=f"请把 {settings.year} 年的文件放入 {paths.year_dir(settings.year).as_posix()}/ 并补齐参考数据"
+                 "（格式见 data/README.md 第 6 节），或在 params.yaml 中改正 annual.year",
+        )
+
+
+# ---------------------------------------------------------------------------- readers
+
+
+def institution_aggregates(df: pl.DataFrame, regions: Regions, breakdowns: Sequence[Breakdown],
+                           columns: Sequence[str]) -> pl.DataFrame:
+    """Σ items per breakdown × region (the city and every county-level unit), on a complete grid."""
+    long = pl.concat([df.filter(breakdown_filter(b)).with_columns(breakdown_id=pl.lit(b.id)) for b in breakdowns],
+                     how="vertical")
+    sums = [pl.col(c).sum() for c in columns]
+    by_region = long.group_by(["breakdown_id", "region_code"]).agg(sums)
+    city = long.group_by("breakdown_id").agg(sums).with_columns(region_code=pl.lit(regions.city_code))
+    agg = pl.concat([by_region, city.select(by_region.columns)], how="vertical")
+    grid = pl.DataFrame({"breakdown_id": [b.id for b in breakdowns]}).join(
+        pl.DataFrame({"region_code": regions.codes}), how="cross")
+    return grid.join(agg, on=["breakdown_id", "region_code"], how="left").with_columns(
+        [pl.col(c).fill_null(0.0) for c in columns])
+
+
+def read_region_source(path: Path, source: Source, regions: Regions) -> pl.DataFrame:
+    """A by-region file: one row per region (city = Σ counties, or the file's city row)."""
+    df = read_text_csv(path)
+    missing = [c for c in ("region_code", *source.columns) if c not in df.columns]
+    if missing:
+        raise UserError(f"文件 {path} 缺少列：{'、'.join(missing)}")
+    df = parse_numbers(df.with_columns(pl.col("region_code").str.strip_chars()), source.columns, path, blank_is_zero=False)
+    def total(c: str) -> pl.Expr:  # a sum that stays null when every value is blank
+        return pl.when(pl.col(c).is_not_null().any()).then(pl.col(c).sum()).otherwise(None).alias(c)
+
+    parts = df.filter(pl.col("region_code") != regions.city_code)
+    counties = parts.group_by("region_code").agg([total(c) for c in source.columns])
+    if source.city == "sum":
+        city = parts.select([total(c) for c in source.columns]).with_columns(region_code=pl.lit(regions.city_code))
+    else:
+        city = df.filter(pl.col("region_code") == regions.city_code).select("region_code", *source.columns).head(1)
+    both = pl.concat([counties.select("region_code", *source.columns), city.select("region_code", *source.columns)],
+                     how="vertical")
+    return pl.DataFrame({"region_code": regions.codes}).join(both, on="region_code", how="left").with_columns(
+        breakdown_id=pl.lit("total"))
+
+
+def read_age_sex_source(path: Path, source: Source) -> pl.DataFrame:
+    df = read_text_csv(path)
+    missing = [c for c in ("region_code", "sex", "age", *source.columns) if c not in df.columns]
+    if missing:
+        raise UserError(f"文件 {path} 缺少列：{'、'.join(missing)}")
+    df = parse_numbers(df.with_columns(pl.col("region_code").str.strip_chars()), ("age", *source.columns), path,
+                  blank_is_zero=True)
+    return df.with_columns(pl.col("age").cast(pl.Int64))
+
+
+def read_life_expectancy(path: Path | None, regions: Regions) -> pl.DataFrame:
+    """e0 (合计) by region and year from the life-expectancy stage's summary.csv: its year and, when it
+    compared with the previous year, e0_previous for that year. Unstable (suppressed) groups are null."""
+    schema = {"region_code": pl.Utf8, "year": pl.Int32, "e0": pl.Float64}
+    if path is None or not path.is_file():
+        return pl.DataFrame(schema=schema)
+    df = read_text_csv(path)
+    need = ("year", "region_code", "sex", "e0")
+    if any(c not in df.columns for c in need):
+        raise UserError(f"人均预期寿命汇总 {path} 缺少列：{'、'.join(c for c in need if c not in df.columns)}")
+    df = df.filter(pl.col("sex") == "合计")
+    unstable = pl.col("unstable").str.to_lowercase().is_in(["true", "1"]) if "unstable" in df.columns else pl.lit(False)
+    cur = df.select(pl.col("region_code"), pl.col("year").cast(pl.Int32),
+                    pl.when(unstable).then(None).otherwise(pl.col("e0").cast(pl.Float64, strict=False)).alias("e0"))
+    frames = [cur]
+    if "e0_previous" in df.columns:
+        frames.append(df.select(pl.col("region_code"), (pl.col("year").cast(pl.Int32) - 1).alias("year"),
+                                pl.col("e0_previous").cast(pl.Float64, strict=False).alias("e0")))
+    out = pl.concat(frames, how="vertical").filter(pl.col("region_code").is_in(regions.codes))
+    return out.unique(subset=["region_code", "year"], keep="first", maintain_order=True)
+
+
+# ---------------------------------------------------------------------------- prices
+
+
+def read_cpi(path: Path) -> dict[int, float]:
+    if not path.is_file():
+        return {}
+    df = read_text_csv(path)
+    if "year" not in df.columns or "cpi_prev_year_100" not in df.columns:
+        raise UserError(f"价格指数表 {path} 应有列 year、cpi_prev_year_100")
+    df = parse_numbers(df, ("cpi_prev_year_100",), path, blank_is_zero=False)
+    return {int(y): float(v) for y, v in zip(df["year"].to_list(), df["cpi_prev_year_100"].to_list()) if v is not None}
+
+
+def price_levels(cpi: Mapping[int, float], base_year: int, years: Sequence[int]) -> dict[int, float | None]:
+    """Price level of each year with the base year = 100, chained from the year-on-year indices."""
+    out: dict[int, float | None] = {}
+    for y in years:
+        level: float | None = 100.0
+        if y > base_year:
+            for k in range(base_year + 1, y + 1):
+                level = None if level is None or k not in cpi else level * cpi[k] / 100
+        elif y < base_year:
+            for k in range(y + 1, base_year + 1):
+                level = None if level is None or k not in cpi else level / (cpi[k] / 100)
+        out[y] = level
+    return out
+
+
+# ---------------------------------------------------------------------------- engine
+
+
+@dataclass
+class AnnualResult:
+    settings: AnnualSettings
+    catalogue: AnnualCatalogue
+    regions: Regions
+    years: tuple[int, ...]  # years in the table (report year last)
+    table: pl.DataFrame  # tidy: one row per year × indicator × breakdown × region
+    missing: dict[int, list[str]] = field(default_factory=dict)  # earlier years: inputs not found
+    price_levels: dict[int, float | None] = field(default_factory=dict)
+    population_year: dict[int, int | None] = field(default_factory=dict)
+    targets: tuple[targets_mod.Target, ...] = ()
+    province: dict[tuple[str, int], float] = field(default_factory=dict)
+    life_expectancy_source: str | None = None
+    working_days: int = 0  # of the report year
+    working_days_official: bool = False  # from the holiday calendar (else Monday–Friday)
+
+    @property
+    def year(self) -> int:
+        return self.settings.year
+
+    @property
+    def city(self) -> str:
+        return self.regions.city_code
+
+    def value(self, indicator_id: str, year: int | None = None, region: str | None = None,
+              breakdown: str | None = None, column: str = "value") -> float | None:
+        ai = self.catalogue.indicator(indicator_id)
+        hit = self.table.filter(
+            (pl.col("indicator_id") == indicator_id) & (pl.col("year") == (year or self.year))
+            & (pl.col("region_code") == (region or self.city)) & (pl.col("breakdown_id") == (breakdown or ai.breakdown))
+        )
+        if hit.height == 0 or hit[column][0] is None:
+            return None
+        return float(hit[column][0])
+
+    def for_year(self, year: int | None = None) -> pl.DataFrame:
+        return self.table.filter(pl.col("year") == (year or self.year))
+
+
+def year_working_days(year: int, holidays: Mapping[date, bool] | None) -> int:
+    """Working days of a calendar year: the sum of its months (official 休/班 days, else Monday–Friday)."""
+    return sum(working_days(Month(year, m), dict(holidays or {})) for m in range(1, 13))
+
+
+def _year_frame(frame: pl.DataFrame, year: int, workdays: int, population: pl.DataFrame,
+                level: float | None) -> pl.DataFrame:
+    frame = frame.with_columns(year=pl.lit(year, pl.Int32))
+    frame = population_for(frame, population)
+    return frame.with_columns(
+        days=pl.lit(float(366 if calendar.isleap(year) else 365)),
+        working_days=pl.lit(float(workdays)),
+        price_level=pl.lit(level, pl.Float64),
+    )
+
+
+def evaluate(ai: AnnualIndicator, frame: pl.DataFrame) -> pl.DataFrame:
+    """breakdown_id, region_code, year, value of one catalogue indicator on one source frame."""
+    value = indicator_expr(ai.ind)
+    # a blank input (e.g. 待省公布) stays blank: sum_horizontal would otherwise read it as 0
+    present = pl.all_horizontal([pl.col(c).is_not_null() for c in ai.ind.numerator])
+    value = pl.when(present).then(value).otherwise(None)
+    if ai.share_of is not None:
+        num = pl.sum_horizontal([pl.col(i) for i in ai.ind.numerator])
+        whole = frame.filter(pl.col("breakdown_id") == ai.share_of).select(
+            "region_code", "year", num.alias("_whole"))
+        frame = frame.join(whole, on=["region_code", "year"], how="left")
+        value = pl.when(pl.col("_whole") > 0).then(num * ai.ind.scale / pl.col("_whole")).otherwise(None)
+    if ai.deflate:
+        value = pl.when(pl.col("price_level") > 0).then(value / pl.col("price_level") * 100).otherwise(None)
+    return frame.select("breakdown_id", "region_code", "year", value.cast(pl.Float64).alias("value"))
+
+
+def _premature_ncd(ai: AnnualIndicator, frame: pl.DataFrame, regions: Regions, year: int) -> pl.DataFrame:
+    counties = frame.filter(pl.col("region_code") != regions.city_code)
+    city = counties.with_columns(region_code=pl.lit(regions.city_code))
+    result = mortality.premature_mortality(pl.concat([counties, city], how="vertical"), ai.causes, ["region_code"])
+    out = pl.DataFrame({"region_code": regions.codes}).join(result, on="region_code", how="left")
+    return out.select(pl.lit("total").alias("breakdown_id"), "region_code", pl.lit(year, pl.Int32).alias("year"),
+                      (pl.col("value") * ai.ind.scale).alias("value"))
+
+
+def compute(paths: AnnualPaths, settings: AnnualSettings, catalogue: AnnualCatalogue | None = None) -> AnnualResult:
+    """The tidy annual indicator table for every year from the plan's baseline year to the report year."""
+    cat = catalogue or load_catalogue()
+    check_inputs(paths, settings, cat)
+    regions = load_regions(paths.regions)
+    population = load_population(paths.population)
+    registry = read_registry(paths.registry)
+    plan_targets = targets_mod.load_targets(paths.targets)
+    province = targets_mod.load_province(paths.province)
+    first = min([settings.year - 1, *(t.baseline_year for t in plan_targets)])
+    years = list(range(first, settings.year + 1))
+    levels = price_levels(read_cpi(paths.cpi), settings.price_base_year, years)
+    holidays = load_calendar(paths.holidays) if paths.holidays.is_file() else {}
+    workdays = {y: year_working_days(y, holidays) for y in years}
+    life = read_life_expectancy(paths.source_file(cat.sources["life_expectancy"], settings.year)
+                                if "life_expectancy" in cat.sources else None, regions)
+
+    pieces: list[pl.DataFrame] = []
+    missing: dict[int, list[str]] = {}
+    pop_year: dict[int, int | None] = {}
+    for year in years:
+        frames: dict[str, pl.DataFrame] = {}
+        for src in cat.sources.values():
+            path = paths.source_file(src, year)
+            if src.kind == "life_expectancy":
+                rows = life.filter(pl.col("year") == year).drop("year")
+                frames[src.id] = pl.DataFrame({"region_code": regions.codes}).join(
+                    rows, on="region_code", how="left").with_columns(breakdown_id=pl.lit("total"))
+                continue
+            assert path is not None
+            if not path.is_file():
+                missing.setdefault(year, []).append(f"{path.as_posix()}（{src.label}）")
+                continue
+            if src.kind == INSTITUTIONS:
+                inst = read_institutions(path, cat.items, registry)
+                frames[src.id] = institution_aggregates(inst, regions, cat.breakdowns, cat.items.columns)
+            elif src.kind == "regions":
+                frames[src.id] = read_region_source(path, src, regions)
+            else:
+                frames[src.id] = read_age_sex_source(path, src)
+        for sid, frame in list(frames.items()):
+            if cat.sources[sid].kind != "age_sex":
+                frames[sid] = _year_frame(frame, year, workdays[year], population, levels.get(year))
+        if INSTITUTIONS in frames:
+            py = frames[INSTITUTIONS].filter(pl.col("region_code") == regions.city_code)["population_year"]
+            pop_year[year] = None if py.is_empty() or py[0] is None else int(py[0])
+        for order, ai in enumerate(cat.indicators):
+            frame = frames.get(ai.source)
+            if frame is None:
+                continue
+            if ai.method == "premature_ncd":
+                part = _premature_ncd(ai, frame, regions, year)
+            else:
+                part = evaluate(ai, frame)
+            pieces.append(part.with_columns(indicator_id=pl.lit(ai.id), _ind_order=pl.lit(order)))
+    long = pl.concat(pieces, how="vertical_relaxed")
+    table = _finish(long, cat, regions)
+    return AnnualResult(settings=settings, catalogue=cat, regions=regions, years=tuple(years), table=table,
+                        missing={y: m for y, m in missing.items() if y != settings.year}, price_levels=levels,
+                        population_year=pop_year, targets=plan_targets, province=province,
+                        life_expectancy_source=None if life.is_empty() else str(paths.life_expectancy),
+                        working_days=workdays[settings.year],
+                        working_days_official=settings.year in covered_years(holidays))
+
+
+def _finish(long: pl.DataFrame, cat: AnnualCatalogue, regions: Regions) -> pl.DataFrame:
+    """Previous-year values, the change in the catalogue's unit, and labels; sorted for output."""
+    keys = ["indicator_id", "breakdown_id", "region_code", "year"]
+    base = long.select("indicator_id", "breakdown_id", "region_code", (pl.col("year") + 1).alias("year"),
+                       pl.col("value").alias("base_value"))
+    long = long.join(base, on=keys, how="left")
+    change = pl.lit(None, pl.Float64)
+    change_unit = pl.lit(None, pl.Utf8)
+    for ai in cat.indicators:
+        is_ind = pl.col("indicator_id") == ai.id
+        change = pl.when(is_ind).then(change_expr(ai.ind)).otherwise(change)
+        change_unit = pl.when(is_ind).then(pl.lit(ai.ind.change_label)).otherwise(change_unit)
+    long = long.with_columns(change=change.cast(pl.Float64), change_unit=change_unit)
+    meta_ind = pl.DataFrame({
+        "indicator_id": [a.id for a in cat.indicators], "indicator": [a.name for a in cat.indicators],
+        "unit": [a.unit for a in cat.indicators], "decimals": [a.decimals for a in cat.indicators],
+        "source": [a.source for a in cat.indicators],
+    })
+    meta_bd = pl.DataFrame({"breakdown_id": [b.id for b in cat.breakdowns], "breakdown": [b.label for b in cat.breakdowns],
+                            "depth": [b.depth for b in cat.breakdowns], "_bd_order": list(range(len(cat.breakdowns)))})
+    meta_rg = pl.DataFrame({
+        "region_code": regions.codes, "region": [regions.name(c) for c in regions.codes],
+        "region_level": [CITY_LEVEL, *regions.table["region_kind"].to_list()],
+        "_rg_order": list(range(len(regions.codes))),
+    })
+    long = long.join(meta_ind, on="indicator_id").join(meta_bd, on="breakdown_id").join(meta_rg, on="region_code")
+    return long.sort(["year", "_ind_order", "_bd_order", "_rg_order"]).select(
+        "year", "indicator_id", "indicator", "unit", "source", "breakdown_id", "breakdown", "depth", "region_code",
+        "region", "region_level", "value", "base_value", "change", "change_unit", "decimals",
+    )
+
+
+# ---------------------------------------------------------------------------- monitoring
+
+
+def monitoring(result: AnnualResult) -> list[targets_mod.MonitoringRow]:
+    """十四五 rows for the report year: values since the baseline, the 序时进度 line and the status."""
+    cat = result.catalogue
+    known = {a.id for a in cat.indicators}
+    unknown = [t.indicator_id for t in result.targets if t.indicator_id not in known]
+    if unknown:
+        raise UserError(f"目标表中的指标不在年度指标目录中：{'、'.join(unknown)}",
+                        hint="请在 pipeline/catalogues/annual_indicators.yaml 中定义这些指标，或改正目标表的 indicator_id")
+
+    def value_of(ind: str, year: int) -> float | None:
+        return result.value(ind, year) if year in result.years else None
+
+    return targets_mod.monitor(result.targets, result.year, value_of, lambda i: cat.indicator(i).decimals,
+                               result.province)
+
+
+def monitoring_frame(rows: Sequence[targets_mod.MonitoringRow], year: int) -> pl.DataFrame:
+    """The monitoring table as tidy rows (CSV): one row per target and year."""
+    records = []
+    for r in rows:
+        t, a = r.target, r.assessment
+        for y, v in sorted(r.values.items()):
+            records.append({
+                "indicator_id": t.indicator_id, "indicator": t.name, "unit": t.unit, "kind": t.kind,
+                "year": y, "value": v, "baseline_year": t.baseline_year, "baseline": t.baseline,
+                "target_year": t.target_year, "target_form": t.form, "target": a.target if y == year else None,
+                "target_wording": t.wording, "schedule_line": a.line if y == year else None,
+                "province_value": a.comparison if y == year else None,
+                "status": a.status if y == year else None, "note": a.note if y == year else None,
+            })
+    schema: dict[str, Any] = {
+        "indicator_id": pl.Utf8, "indicator": pl.Utf8, "unit": pl.Utf8, "kind": pl.Utf8, "year": pl.Int32,
+        "value": pl.Float64, "baseline_year": pl.Int32, "baseline": pl.Float64, "target_year": pl.Int32,
+        "target_form": pl.Utf8, "target": pl.Float64, "target_wording": pl.Utf8, "schedule_line": pl.Float64,
+        "province_value": pl.Float64, "status": pl.Utf8, "note": pl.Utf8,
+    }
+    return pl.DataFrame(records, schema=schema)
+
+
+def value_getter(result: AnnualResult) -> Callable[..., float | None]:
+    return result.value

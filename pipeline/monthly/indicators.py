@@ -1,0 +1,284 @@
+"""Indicators: canonical table → tidy indicator table, driven by the catalogues.
+
+One engine computes every catalogued indicator for every breakdown (institution-type group),
+every region (the city and each county-level unit) and every month in the data, for two
+period types: 本月 and 1–N月累计, with the same period last year and the change.
+
+Ratios are always computed from summed numerators and denominators. Flows are summed over
+the months of a period; stocks (month-end values) are averaged over them.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from pipeline import catalogues
+from pipeline.catalogues import Breakdown, Indicator
+from pipeline.errors import UserError
+from pipeline.period import Month
+from pipeline.workdays import covered_years, working_days
+
+MONTH = "本月"
+CUMULATIVE = "累计"
+PERIOD_TYPES = (MONTH, CUMULATIVE)
+CITY_LEVEL = "全市"
+
+
+@dataclass(frozen=True)
+class Regions:
+    city_code: str
+    city_name: str
+    table: pl.DataFrame  # region_code, region_name, region_kind (county-level units only), in report order
+
+    @property
+    def codes(self) -> list[str]:
+        """The city first, then the county-level units in code order."""
+        return [self.city_code, *self.unit_codes]
+
+    @property
+    def unit_codes(self) -> list[str]:
+        """The county-level units (districts, counties, county-level cities, zones), in code order."""
+        return self.table["region_code"].to_list()
+
+    def name(self, code: str) -> str:
+        if code == self.city_code:
+            return self.city_name
+        hit = self.table.filter(pl.col("region_code") == code)
+        return hit["region_name"][0] if hit.height else code
+
+
+def load_regions(path: Path) -> Regions:
+    """data/reference/regions.csv: exactly one row of region_kind 市 (the city), the others are its units."""
+    if not path.is_file():
+        raise UserError(f"找不到地区表 {path.as_posix()}", hint="请放入 data/reference/regions.csv"
+                        "（示例城市：python -m pipeline sample-data）")
+    try:
+        df = pl.read_csv(path, schema_overrides={"region_code": pl.Utf8})
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise UserError(f"地区表 {path} 无法读取：{exc}", hint="请检查 data/reference/regions.csv") from exc
+    city = df.filter(pl.col("region_kind") == "市")
+    if city.height != 1:
+        raise UserError(f"地区表 {path.name} 中应当恰有一行 region_kind 为“市”，实际 {city.height} 行")
+    units = df.filter(pl.col("region_kind") != "市").sort("region_code")
+    if units.height == 0:
+        raise UserError(f"地区表 {path.name} 中没有县级单位（region_kind 不为“市”的行）")
+    return Regions(city_code=city["region_code"][0], city_name=city["region_name"][0],
+                   table=units.select("region_code", "region_name", "region_kind"))
+
+
+def breakdown_filter(b: Breakdown) -> pl.Expr:
+    expr = pl.lit(True)
+    for field, values in b.where.items():
+        expr = expr & pl.col(field).is_in(list(values))
+    return expr
+
+
+def monthly_aggregates(clean: pl.DataFrame, regions: Regions,
+                       breakdowns: tuple[Breakdown, ...] | None = None,
+                       calendar: dict[date, bool] | None = None) -> pl.DataFrame:
+    """Sum of every item per breakdown × region × month, on a complete grid (zeros where no institution)."""
+    breakdowns = catalogues.breakdowns() if breakdowns is None else breakdowns
+    item_ids = list(catalogues.items().item_ids)
+    unknown = sorted(set(clean["region_code"].unique().to_list()) - set(regions.codes))
+    if unknown:
+        print(f"注意：以下行政区划代码不在地区表中，只计入全市合计：{'、'.join(unknown)}", file=sys.stderr)
+    long = pl.concat(
+        [clean.filter(breakdown_filter(b)).with_columns(breakdown_id=pl.lit(b.id)) for b in breakdowns],
+        how="vertical",
+    )
+    sums = [pl.col(i).sum() for i in item_ids] + [pl.len().cast(pl.Int64).alias("n_reports")]
+    by_region = long.group_by(["breakdown_id", "region_code", "period"]).agg(sums)
+    city = long.group_by(["breakdown_id", "period"]).agg(sums).with_columns(region_code=pl.lit(regions.city_code))
+    agg = pl.concat([by_region, city.select(by_region.columns)], how="vertical")
+    grid = (
+        pl.DataFrame({"breakdown_id": [b.id for b in breakdowns]})
+        .join(pl.DataFrame({"region_code": regions.codes}), how="cross")
+        .join(pl.DataFrame({"period": sorted(clean["period"].unique().to_list())}), how="cross")
+    )
+    out = grid.join(agg, on=["breakdown_id", "region_code", "period"], how="left").with_columns(
+        [pl.col(i).fill_null(0.0) for i in item_ids] + [pl.col("n_reports").fill_null(0)]
+    )
+    months = [Month.parse(p) for p in out["period"].to_list()]
+    return out.with_columns(
+        year=pl.Series([m.year for m in months], dtype=pl.Int32),
+        month=pl.Series([m.month for m in months], dtype=pl.Int32),
+        days=pl.Series([m.days for m in months], dtype=pl.Float64),
+        working_days=pl.Series([working_days(m, calendar) for m in months], dtype=pl.Float64),
+    )
+
+
+def period_aggregates(monthly: pl.DataFrame) -> pl.DataFrame:
+    """本月 rows as they are, plus 1–N月累计 rows: flows summed, stocks averaged over months 1..N.
+
+    A cumulative value exists only when every month 1..N of that year is in the data.
+    """
+    cat = catalogues.items()
+    stocks = set(cat.stock_ids)
+    keys = ["breakdown_id", "region_code", "year"]
+    ordered = monthly.sort([*keys, "month"])
+    cum_exprs = []
+    for item_id in cat.item_ids:
+        cum = pl.col(item_id).cum_sum().over(keys)
+        if item_id in stocks:
+            cum = cum / pl.col("month").cum_count().over(keys)
+        cum_exprs.append(cum.alias(item_id))
+    cumulative = ordered.with_columns(
+        cum_exprs
+        + [
+            pl.col("days").cum_sum().over(keys).alias("days"),
+            pl.col("working_days").cum_sum().over(keys).alias("working_days"),
+            pl.col("n_reports").cum_sum().over(keys).alias("n_reports"),
+            (pl.col("month").cum_count().over(keys) == pl.col("month")).alias("_complete"),
+        ]
+    ).filter(pl.col("_complete")).drop("_complete")
+    return pl.concat(
+        [monthly.with_columns(period_type=pl.lit(MONTH)), cumulative.with_columns(period_type=pl.lit(CUMULATIVE))],
+        how="vertical",
+    )
+
+
+def indicator_expr(ind: Indicator) -> pl.Expr:
+    """value = scale × Σnum / Σden (× D or ÷ D); a zero denominator gives null, never inf/NaN."""
+    num = pl.sum_horizontal([pl.col(i) for i in ind.numerator])
+    value = num * ind.scale
+    if ind.denominator:
+        den = pl.sum_horizontal([pl.col(i) for i in ind.denominator])
+        value = pl.when(den != 0).then(value / den).otherwise(pl.lit(None, pl.Float64))
+    if ind.multiply_by_days:
+        value = value * pl.col("days")
+    if ind.divide_by_days:
+        value = value / pl.col("days")
+    if ind.divide_by_working_days:
+        value = pl.when(pl.col("working_days") > 0).then(value / pl.col("working_days")).otherwise(None)
+    if ind.per_population:
+        value = pl.when(pl.col("population") > 0).then(value / pl.col("population")).otherwise(None)
+    return value.cast(pl.Float64)
+
+
+def change_expr(ind: Indicator, value: str = "value", base: str = "base_value") -> pl.Expr:
+    v, b = pl.col(value), pl.col(base)
+    if ind.change == "pct":
+        return pl.when(b.is_not_null() & (b != 0) & v.is_not_null()).then((v - b) / b * 100).otherwise(None)
+    return pl.when(b.is_not_null() & v.is_not_null()).then(v - b).otherwise(None)
+
+
+def load_population(path: Path) -> pl.DataFrame:
+    """常住人口 (year-end) by region and year: region_code, year, population."""
+    try:
+        return pl.read_csv(path, schema_overrides={"region_code": pl.Utf8, "year": pl.Int32, "population": pl.Float64})
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise UserError(f"人口表 {path} 无法读取：{exc}", hint="请检查 data/reference/population.csv") from exc
+
+
+def population_for(periods: pl.DataFrame, population: pl.DataFrame | None) -> pl.DataFrame:
+    """Attach the resident population of each region for the period's year, or the latest earlier year
+    (the yearbook appears with a lag); null where none is known."""
+    if population is None:
+        return periods.with_columns(population=pl.lit(None, pl.Float64), population_year=pl.lit(None, pl.Int32))
+    pop = population.sort("year").rename({"year": "population_year"})
+    keys = periods.select("region_code", "year").unique().sort("region_code", "year")
+    matched = keys.join_asof(pop, left_on="year", right_on="population_year", by="region_code", strategy="backward",
+                            check_sortedness=False)  # sorted above, per region
+    return periods.join(matched, on=["region_code", "year"], how="left")
+
+
+def compute(clean: pl.DataFrame, regions: Regions, population: pl.DataFrame | None = None,
+            calendar: dict[date, bool] | None = None) -> pl.DataFrame:
+    """The tidy indicator table for every month in the data (see module docstring).
+
+    `calendar` (from data/reference/holidays.csv) gives the working days for 医师日均担负诊疗人次;
+    without it, Monday to Friday count."""
+    inds = catalogues.indicators()
+    bds = catalogues.breakdowns()
+    if calendar is not None:
+        years = {int(p[:4]) for p in clean["period"].unique().to_list()} - covered_years(calendar)
+        if years:
+            print(f"注意：节假日表没有 {'、'.join(map(str, sorted(years)))} 年的安排，这些年份按周一至周五计算工作日",
+                  file=sys.stderr)
+    periods = population_for(period_aggregates(monthly_aggregates(clean, regions, bds, calendar)), population)
+    base_cols = ["breakdown_id", "region_code", "period_type", "year", "month", "days", "n_reports", "population_year"]
+    frames = []
+    for order, ind in enumerate(inds):
+        frames.append(
+            periods.select(base_cols, value=indicator_expr(ind)).with_columns(
+                indicator_id=pl.lit(ind.id), _ind_order=pl.lit(order)
+            )
+        )
+    long = pl.concat(frames, how="vertical")
+    base = long.select(
+        "indicator_id", "breakdown_id", "region_code", "period_type",
+        (pl.col("year") + 1).alias("year"), "month", pl.col("value").alias("base_value"),
+    )
+    long = long.join(base, on=["indicator_id", "breakdown_id", "region_code", "period_type", "year", "month"], how="left")
+    change = pl.lit(None, pl.Float64)
+    change_unit = pl.lit(None, pl.Utf8)
+    for ind in inds:
+        is_ind = pl.col("indicator_id") == ind.id
+        change = pl.when(is_ind).then(change_expr(ind)).otherwise(change)
+        change_unit = pl.when(is_ind).then(pl.lit(ind.change_label)).otherwise(change_unit)
+    long = long.with_columns(change=change.cast(pl.Float64), change_unit=change_unit)
+    meta_ind = pl.DataFrame(
+        {"indicator_id": [i.id for i in inds], "indicator": [i.name for i in inds], "unit": [i.unit for i in inds],
+         "decimals": [i.decimals for i in inds]}
+    )
+    meta_bd = pl.DataFrame(
+        {"breakdown_id": [b.id for b in bds], "breakdown": [b.label for b in bds], "depth": [b.depth for b in bds],
+         "_bd_order": list(range(len(bds)))}
+    )
+    meta_rg = pl.DataFrame(
+        {"region_code": regions.codes, "region": [regions.name(c) for c in regions.codes],
+         "region_level": [CITY_LEVEL, *regions.table["region_kind"].to_list()],
+         "_rg_order": list(range(len(regions.codes)))}
+    )
+    long = long.join(meta_ind, on="indicator_id").join(meta_bd, on="breakdown_id").join(meta_rg, on="region_code")
+    long = long.with_columns(
+        period=pl.format("{}-{}", pl.col("year"), pl.col("month").cast(pl.Utf8).str.zfill(2)),
+        period_label=pl.when(pl.col("period_type") == MONTH)
+        .then(pl.format("{}年{}月", pl.col("year"), pl.col("month")))
+        .when(pl.col("month") == 1)
+        .then(pl.format("{}年1月", pl.col("year")))
+        .otherwise(pl.format("{}年1-{}月", pl.col("year"), pl.col("month"))),
+        _pt_order=pl.when(pl.col("period_type") == MONTH).then(0).otherwise(1),
+    )
+    return long.sort(["year", "month", "_pt_order", "_ind_order", "_bd_order", "_rg_order"]).select(
+        "period", "year", "month", "period_type", "period_label", "indicator_id", "indicator", "unit",
+        "breakdown_id", "breakdown", "depth", "region_code", "region", "region_level", "value", "base_value", "change",
+        "change_unit", "decimals", "n_reports", "population_year",
+    )
+
+
+def city_code(table: pl.DataFrame) -> str:
+    return table.filter(pl.col("region_level") == CITY_LEVEL)["region_code"][0]
+
+
+def for_period(table: pl.DataFrame, month: Month) -> pl.DataFrame:
+    """Rows of one report month (本月 and 1–N月累计)."""
+    rows = table.filter((pl.col("year") == month.year) & (pl.col("month") == month.month))
+    if rows.height == 0:
+        available = sorted(table["period"].unique().to_list())
+        raise UserError(
+            f"指标表中没有 {month} 的数据（现有月份：{available[0]} 至 {available[-1]}）" if available
+            else f"指标表中没有 {month} 的数据",
+            hint=f"请把 {month} 的导出文件放入 data/raw/{month}/，或在 params.yaml 中改正 period",
+        )
+    return rows
+
+
+def value(table: pl.DataFrame, indicator_id: str, region_code: str, *, period_type: str = MONTH,
+          breakdown_id: str = "total", column: str = "value") -> float | None:
+    """Look up one cell of a one-period tidy table (None if absent or null)."""
+    hit = table.filter(
+        (pl.col("indicator_id") == indicator_id) & (pl.col("period_type") == period_type)
+        & (pl.col("breakdown_id") == breakdown_id) & (pl.col("region_code") == region_code)
+    )
+    if hit.height == 0:
+        return None
+    if hit.height > 1:
+        raise ValueError(f"{indicator_id}/{breakdown_id}/{region_code}/{period_type}: 多于一行，请先按报告期筛选")
+    result = hit[column][0]
+    return None if result is None else float(result)

@@ -1,0 +1,605 @@
+"""质控通报 (quarterly data-quality bulletin) and the per-county issue workbooks.
+
+Inputs are the qc stage's tables (``data/qc/results.parquet``, ``data/qc/filing.parquet``) and
+the region table. The notebook ``notebooks/qc_report.py`` calls ``load``, ``build_bulletin``,
+``render_bulletin`` and ``write_county_workbooks``; all logic lives here.
+
+Confidentiality: institution-level lists appear only in the bulletin (internal to the
+commission, hence its file name ``bulletin_internal.*``) and in the county workbooks, each of
+which holds only that county's institutions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from pipeline import fmt
+from pipeline.io_utils import write_text
+from pipeline.monthly.indicators import Regions, load_regions
+from pipeline.period import Month, Quarter
+from pipeline.qc.checks import (
+    REGISTRY_CHECK_NAMES,
+    RULE_CHECK,
+    SEVERITY_LABELS,
+    QuarterSummary,
+    issue_counts,
+    num,
+    quarter_of,
+    rates,
+    summarise,
+)
+
+BULLETIN_STEM = "bulletin_internal"
+COUNTY_DIR = "counties"
+NOTEBOOK = "qc_report.py"
+COUNT_KEYS = (*REGISTRY_CHECK_NAMES, "FAIL", "WARN")
+COUNT_LABELS = {"漏报": "漏报", "迟报": "迟报", "重报": "重报", "一码多机构": "一码多机构",
+                "非应报机构报送": "非应报报送", "FAIL": "审核错误", "WARN": "审核警告"}
+TYPE_GROUP_ORDER = ("医院", "基层医疗卫生机构", "专业公共卫生机构", "其他机构")
+TOP_RULES = 10
+NONE_TEXT = "本季度无此类问题。"
+
+
+# ============================================================================ data
+
+
+@dataclass(frozen=True)
+class QcData:
+    quarter: Quarter
+    period: Month
+    regions: Regions
+    results: pl.DataFrame  # all months (qc.RESULT_SCHEMA)
+    filing: pl.DataFrame  # all months with data (qc.FILING_SCHEMA)
+    summary: QuarterSummary
+    previous: QuarterSummary
+
+    @property
+    def months(self) -> tuple[Month, ...]:
+        return self.summary.months
+
+    def in_quarter(self, frame: pl.DataFrame, previous: bool = False) -> pl.DataFrame:
+        months = self.previous.months if previous else self.summary.months
+        return frame.filter(pl.col("period").is_in([str(m) for m in months]))
+
+
+def load(*, period: str, results_path: Path, filing_path: Path, regions_path: Path) -> QcData:
+    q, month = quarter_of(period)
+    results = pl.read_parquet(results_path)
+    filing = pl.read_parquet(filing_path)
+    prev = q.previous
+    return QcData(
+        quarter=q, period=month, regions=load_regions(regions_path), results=results, filing=filing,
+        summary=summarise(results, filing, q, month),
+        previous=summarise(results, filing, prev, prev.months[-1]),
+    )
+
+
+def county_table(data: QcData, previous: bool = False) -> pl.DataFrame:
+    """One row per county-level unit (all of them, in code order): rates, issue counts and rank."""
+    status = data.in_quarter(data.filing, previous)
+    results = data.in_quarter(data.results, previous)
+    frame = data.regions.table.select("region_code", "region_name")
+    frame = frame.join(rates(status, ["region_code"]), on="region_code", how="left")
+    frame = frame.join(issue_matrix(results, ["region_code"]), on="region_code", how="left")
+    frame = frame.with_columns(pl.col("expected", "filed", "on_time", *COUNT_KEYS).fill_null(0))
+    return with_rank(frame)
+
+
+def issue_matrix(results: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
+    """Counts per group: one column per registry check and FAIL/WARN for rule results."""
+    key = pl.when(pl.col("check") == RULE_CHECK).then(pl.col("severity")).otherwise(pl.col("check"))
+    counts = results.with_columns(key=key).group_by([*by, "key"]).agg(n=pl.len().cast(pl.Int64))
+    skeleton = results.select(by).unique()
+    for name in COUNT_KEYS:
+        part = counts.filter(pl.col("key") == name).select(*by, pl.col("n").alias(name))
+        skeleton = skeleton.join(part, on=list(by), how="left")
+    return skeleton.with_columns(pl.col(COUNT_KEYS).fill_null(0))
+
+
+def rank_key(row: Mapping[str, Any]) -> tuple[float, float, int, int]:
+    """Higher 上报率, higher 及时率, fewer errors, fewer 重报 rank first; no 应报 ranks last."""
+    report = row["report_rate"] if row["report_rate"] is not None else -1.0
+    timely = row["timely_rate"] if row["timely_rate"] is not None else -1.0
+    return (-round(report, 9), -round(timely, 9), int(row["FAIL"]), int(row["重报"]))
+
+
+def with_rank(frame: pl.DataFrame) -> pl.DataFrame:
+    """Competition ranking (1, 2, 2, 4) on rank_key; ties keep region-code order."""
+    rows = sorted(frame.to_dicts(), key=lambda r: (rank_key(r), r["region_code"]))
+    ranks: list[int] = []
+    for i, row in enumerate(rows):
+        same = i > 0 and rank_key(row) == rank_key(rows[i - 1])
+        ranks.append(ranks[-1] if same else i + 1)
+    order = {r["region_code"]: rank for r, rank in zip(rows, ranks)}
+    return frame.with_columns(rank=pl.col("region_code").replace_strict(order, return_dtype=pl.Int64)).sort(
+        ["rank", "region_code"])
+
+
+# ============================================================================ markdown helpers
+
+
+def md_table(header: Sequence[str], align: str, rows: Sequence[Sequence[str]],
+             widths: Sequence[int] | None = None) -> str:
+    """A pipe table; `align` has one letter per column (l/r/c); `widths` are relative column widths.
+
+    pandoc sizes the columns of a wide pipe table by the dashes of the separator line, so the
+    widths keep 18-character institution codes and long names from overlapping.
+    """
+    widths = widths or [3] * len(header)
+    def mark(a: str, w: int) -> str:
+        dashes = "-" * max(3, w)
+        return {"l": ":" + dashes, "r": dashes + ":", "c": ":" + dashes + ":"}[a]
+    def esc(text: str) -> str:
+        return str(text).replace("|", "\\|").replace("<", "&lt;")
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(mark(a, w) for a, w in zip(align, widths)) + " |"]
+    lines += ["| " + " | ".join(esc(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def pct(value: float | None) -> str:
+    return fmt.number(value, 1)
+
+
+def count(value: int | None) -> str:
+    return fmt.DASH if value is None else fmt.number(float(value), 0, thousands=True)
+
+
+def pp_change(now: float | None, before: float | None) -> str:
+    if now is None or before is None:
+        return fmt.DASH
+    return fmt.signed(now - before, 1)
+
+
+def change_words(now: float | None, before: float | None, unit: str = "个百分点") -> str:
+    """'提高0.3个百分点' / '降低…' / '持平' / '无可比数据'."""
+    if now is None or before is None:
+        return "无可比数据"
+    diff = now - before
+    text = fmt.number(abs(diff), 1)
+    if set(text) <= {"0", "."}:
+        return "持平"
+    return f"{'提高' if diff > 0 else '降低'}{text}{unit}"
+
+
+def month_list(months: Sequence[Month]) -> str:
+    return "、".join(f"{m.month}月" for m in months)
+
+
+def _quarter_span(s: QuarterSummary) -> str:
+    if not s.months:
+        return s.quarter.label
+    first, last = s.months[0], s.months[-1]
+    span = f"{first.month}月" if first == last else f"{first.month}—{last.month}月"
+    return f"{s.quarter.label}（{span}）"
+
+
+# ============================================================================ bulletin sections
+
+
+def overview(data: QcData) -> list[str]:
+    s, p = data.summary, data.previous
+    c = s.counts
+    paras = []
+    if not s.months_with_data:
+        return [f"{_quarter_span(s)}没有任何月报数据（{month_list(s.months)}均无数据），本期不计算上报率和及时率。"]
+    paras.append(
+        f"{_quarter_span(s)}，全市应报医疗卫生机构月报 {count(s.expected)} 份，实报 {count(s.filed)} 份，"
+        f"上报率 {pct(s.report_rate)}%；按时上报 {count(s.on_time)} 份，及时率 {pct(s.timely_rate)}%。"
+        f"漏报 {c['漏报']} 份，迟报 {c['迟报']} 份，重报（同一机构同一报告期重复上报）{c['重报']} 份，"
+        f"一码多机构 {c['一码多机构']} 起，非应报机构报送 {c['非应报机构报送']} 份。"
+        f"审核规则发现错误 {c['FAIL']} 条、警告 {c['WARN']} 条。"
+    )
+    if s.months_without_data:
+        paras.append(f"本季度 {month_list(s.months_without_data)} 没有任何数据（尚未导入或尚未上报），"
+                     "未计入上报率和及时率，也不列漏报。")
+    if p.months_with_data:
+        paras.append(
+            f"与上季度（{p.quarter.label}）相比，上报率{change_words(s.report_rate, p.report_rate)}，"
+            f"及时率{change_words(s.timely_rate, p.timely_rate)}；审核错误 {c['FAIL']} 条（上季度 {p.counts['FAIL']} 条），"
+            f"警告 {c['WARN']} 条（上季度 {p.counts['WARN']} 条）。"
+        )
+    else:
+        paras.append(f"上季度（{p.quarter.label}）没有数据，无法比较。")
+    return paras
+
+
+def county_rows(table: pl.DataFrame) -> list[list[str]]:
+    return [
+        [str(r["rank"]), r["region_name"], count(r["expected"]), count(r["filed"]), pct(r["report_rate"]),
+         pct(r["timely_rate"]), *(count(r[k]) for k in ("漏报", "迟报", "重报", "FAIL", "WARN"))]
+        for r in table.iter_rows(named=True)
+    ]
+
+
+def county_section(data: QcData) -> str:
+    table = county_table(data)
+    s = data.summary
+    total = ["", "全市", count(s.expected), count(s.filed), pct(s.report_rate), pct(s.timely_rate),
+             *(count(s.counts[k]) for k in ("漏报", "迟报", "重报", "FAIL", "WARN"))]
+    header = ["排名", "县市区", "应报", "已报", "上报率(%)", "及时率(%)", "漏报", "迟报", "重报", "错误", "警告"]
+    return "\n\n".join([
+        f"表1　各县市区月报上报率、及时率和问题数（{s.quarter.label}）　单位：份、条",
+        md_table(header, "cl" + "r" * 9, [total, *county_rows(table)], [7, 20, 8, 8, 9, 9, 7, 7, 7, 7, 7]),
+        "错误、警告为审核规则发现的问题条数。排名依次比较上报率（高者在前）、及时率（高者在前）、"
+        "审核错误条数（少者在前）和重报份数（少者在前），完全相同者并列。",
+    ])
+
+
+def type_section(data: QcData) -> str:
+    status = data.in_quarter(data.filing)
+    by_type = rates(status, ["type_group"])
+    order = {g: i for i, g in enumerate(TYPE_GROUP_ORDER)}
+    rows = sorted(by_type.iter_rows(named=True), key=lambda r: (order.get(r["type_group"], 99), r["type_group"]))
+    body = [[r["type_group"], count(r["expected"]), count(r["filed"]), pct(r["report_rate"]), count(r["on_time"]),
+             pct(r["timely_rate"])] for r in rows]
+    if not body:
+        return "本季度没有应报数据。"
+    return "\n\n".join([
+        f"表2　分机构类别月报上报率和及时率（{data.quarter.label}）　单位：份",
+        md_table(["机构类别", "应报", "已报", "上报率(%)", "按时", "及时率(%)"], "lrrrrr", body, [24, 10, 10, 10, 10, 10]),
+    ])
+
+
+def _region_name(data: QcData, code: str) -> str:
+    return data.regions.name(code)
+
+
+Column = tuple[str, str, int]  # header, alignment (l/r/c), relative width
+
+
+def _listing(frame: pl.DataFrame, title: str, columns: Sequence[Column],
+             cells: Callable[[dict[str, Any]], list[str]]) -> str:
+    """A titled table of the frame's rows, or one line saying there are none."""
+    if frame.height == 0:
+        return f"{title}：{NONE_TEXT}"
+    rows = [cells(r) for r in frame.iter_rows(named=True)]
+    header, align, widths = zip(*columns)
+    return "\n\n".join([title, md_table(header, "".join(align), rows, widths)])
+
+
+REGION_COL: Column = ("县市区", "l", 13)
+PERIOD_COL: Column = ("报告期", "l", 9)
+NAME_COL: Column = ("机构名称", "l", 26)
+CODE_COL: Column = ("机构代码", "l", 25)
+
+
+def late_missing_section(data: QcData) -> str:
+    status = data.in_quarter(data.filing).sort(["region_code", "period", "org_code"])
+    missing = status.filter(~pl.col("filed"))
+    late = status.filter(pl.col("filed") & ~pl.col("on_time"))
+    return "\n\n".join([
+        _listing(missing, f"表3　漏报机构名单（{data.quarter.label}）",
+                 [REGION_COL, PERIOD_COL, NAME_COL, CODE_COL, ("机构类别", "l", 14), ("截止日期", "l", 12)],
+                 lambda r: [_region_name(data, r["region_code"]), r["period"], r["name"], r["org_code"], r["type_sub"],
+                            r["due_date"].isoformat()]),
+        _listing(late, f"表4　迟报机构名单（{data.quarter.label}）",
+                 [REGION_COL, PERIOD_COL, NAME_COL, CODE_COL, ("首次上报时间", "l", 17), ("截止日期", "l", 12),
+                  ("逾期天数", "r", 9)],
+                 lambda r: [_region_name(data, r["region_code"]), r["period"], r["name"], r["org_code"],
+                            _time(r["submitted_at"]), r["due_date"].isoformat(),
+                            fmt.DASH if r["days_late"] is None else str(r["days_late"])]),
+    ])
+
+
+def duplicate_section(data: QcData) -> str:
+    results = data.in_quarter(data.results).sort(["region_code", "period", "org_code", "message"])
+    resub = results.filter(pl.col("check") == "重报")
+    other = results.filter(pl.col("check").is_in(["一码多机构", "非应报机构报送"]))
+    columns = [REGION_COL, PERIOD_COL, NAME_COL, CODE_COL, ("情况", "l", 45)]
+
+    def cells(r: dict[str, Any]) -> list[str]:
+        return [_region_name(data, r["region_code"]), r["period"], r["name"], r["org_code"], r["message"]]
+
+    return "\n\n".join([
+        _listing(resub, f"表5　重报名单（{data.quarter.label}）", columns, cells),
+        _listing(other, f"表6　机构代码问题（一码多机构、非应报机构报送）（{data.quarter.label}）", columns, cells),
+    ])
+
+
+def top_rules(results: pl.DataFrame, limit: int = TOP_RULES) -> pl.DataFrame:
+    rules = results.filter(pl.col("check") == RULE_CHECK)
+    return rules.group_by("rule_id", "title", "severity").agg(
+        n=pl.len().cast(pl.Int64), institutions=pl.col("org_code").n_unique().cast(pl.Int64),
+        regions=pl.col("region_code").n_unique().cast(pl.Int64),
+    ).sort(["n", "rule_id"], descending=[True, False]).head(limit)
+
+
+def rules_section(data: QcData) -> str:
+    results = data.in_quarter(data.results)
+    parts = [_listing(
+        top_rules(results), f"表7　出现最多的审核问题（{data.quarter.label}，前 {TOP_RULES} 条规则）",
+        [("规则编号", "l", 9), ("规则", "l", 46), ("严重程度", "l", 9), ("条数", "r", 7), ("涉及机构", "r", 9),
+         ("涉及县市区", "r", 11)],
+        lambda r: [r["rule_id"], r["title"], SEVERITY_LABELS[r["severity"]], count(r["n"]), count(r["institutions"]),
+                   count(r["regions"])])]
+    errors = results.filter((pl.col("check") == RULE_CHECK) & (pl.col("severity") == "FAIL")).sort(
+        ["region_code", "period", "org_code", "rule_id", "message"])
+    parts.append(_listing(
+        errors, f"表8　审核错误明细（{data.quarter.label}）",
+        [REGION_COL, PERIOD_COL, NAME_COL, ("规则编号", "l", 9), ("问题说明", "l", 50)],
+        lambda r: [_region_name(data, r["region_code"]), r["period"], r["name"], r["rule_id"], r["message"]]))
+    parts.append("审核警告的明细见各县市区问题清单（工作簿），由县市区逐条核实。")
+    return "\n\n".join(parts)
+
+
+def comparison_section(data: QcData) -> str:
+    s, p = data.summary, data.previous
+    has_prev = bool(p.months_with_data)
+
+    def prev(value: Any) -> Any:
+        return value if has_prev else None
+
+    rows = [
+        ["应报（份）", count(s.expected), count(prev(p.expected)), count(None if not has_prev else s.expected - p.expected)],
+        ["已报（份）", count(s.filed), count(prev(p.filed)), count(None if not has_prev else s.filed - p.filed)],
+        ["上报率（%）", pct(s.report_rate), pct(prev(p.report_rate)), pp_change(s.report_rate, prev(p.report_rate))],
+        ["及时率（%）", pct(s.timely_rate), pct(prev(p.timely_rate)), pp_change(s.timely_rate, prev(p.timely_rate))],
+    ]
+    for key in ("漏报", "迟报", "重报", "FAIL", "WARN"):
+        now, before = s.counts[key], prev(p.counts[key])
+        rows.append([f"{COUNT_LABELS[key]}（{'条' if key in ('FAIL', 'WARN') else '份'}）", count(now), count(before),
+                     fmt.DASH if before is None else fmt.signed(float(now - before), 0)])
+    city = "\n\n".join([
+        f"表9　全市质控指标与上季度比较（{s.quarter.label}与{p.quarter.label}）",
+        md_table(["指标", "本季度", "上季度", "增减"], "lrrr", rows),
+        "上报率、及时率的增减单位为百分点。",
+    ])
+    now_t = county_table(data).sort("region_code")
+    before_t = county_table(data, previous=True).select(
+        "region_code", prev_report="report_rate", prev_timely="timely_rate", prev_fail="FAIL", prev_warn="WARN")
+    joined = now_t.join(before_t, on="region_code", how="left")
+    body = [
+        [r["region_name"],
+         pct(r["report_rate"]), pct(prev(r["prev_report"])), pp_change(r["report_rate"], prev(r["prev_report"])),
+         pct(r["timely_rate"]), pct(prev(r["prev_timely"])), pp_change(r["timely_rate"], prev(r["prev_timely"])),
+         count(r["FAIL"] + r["WARN"]), count(prev(r["prev_fail"] + r["prev_warn"]))]
+        for r in joined.iter_rows(named=True)
+    ]
+    header = ["县市区", "本季上报率(%)", "上季上报率(%)", "增减", "本季及时率(%)", "上季及时率(%)", "增减",
+              "本季审核问题", "上季审核问题"]
+    counties = "\n\n".join([
+        "表10　各县市区上报率、及时率和审核问题条数与上季度比较",
+        md_table(header, "l" + "r" * 8, body, [22, 11, 11, 8, 11, 11, 8, 11, 11]),
+    ])
+    return "\n\n".join([city, counties])
+
+
+def notes(data: QcData, due_day: int) -> list[str]:
+    return [
+        "1. 应报：机构名录中当月处于开业状态（开业日期不晚于月末，且未注销或注销日期不早于月初）、不是分支机构、"
+        "且所属机构类别报送月报的机构，按“机构 × 月”计份。诊所、医务室、村卫生室等只报年报，不计入。",
+        f"2. 上报率 = 已报 ÷ 应报 × 100%；及时率 = 按时上报 ÷ 应报 × 100%。按时上报指当月报表首次上报时间不晚于次月 "
+        f"{due_day} 日（截止日期为参数，可调整）；同一机构同一报告期重复上报时保留最晚一次的数据，以首次上报时间判断是否及时。",
+        "3. 重报：同一机构同一报告期上报两次及以上（更正上报）；一码多机构：同一机构代码对应不同机构名称"
+        "（同一报告期内或与机构名录不一致），须查明更正。",
+        "4. 审核规则见质控规则目录（pipeline/catalogues/qc_rules.yaml）：“错误”为硬规则，须查询并在直报系统中更正；"
+        "“警告”为软规则，须核实，数据无误的说明原因。",
+        f"5. 各县市区的问题清单见本目录下的 {COUNTY_DIR} 文件夹（每个县市区一个工作簿，以区划代码命名，如 430602.xlsx），"
+        "每个工作簿只含该县市区的机构，用于反馈核实。",
+        "6. 本通报含机构名单，为委内资料，不得对外公开；对外发布只用汇总数据。",
+    ]
+
+
+# ============================================================================ the bulletin
+
+
+@dataclass(frozen=True)
+class Bulletin:
+    out_dir: Path
+    markdown_path: Path
+    markdown: str
+
+    @property
+    def body(self) -> str:
+        """The markdown without its YAML metadata block (for display in the notebook)."""
+        return self.markdown.split("---", 2)[2]
+
+
+def bulletin_markdown(data: QcData, *, org_name: str, due_day: int) -> str:
+    city = data.regions.city_name
+    meta = [
+        "---",
+        f'title: "{city}医疗卫生机构月报数据质量通报"',
+        f'subtitle: "{_quarter_span(data.summary)}"',
+        f'author: "{org_name}"',
+        f'date: "数据截至{data.period.label}　内部资料　注意保密"',
+        "lang: zh-Hans",
+        "---",
+    ]
+    sections = [
+        ("一、总体情况", "\n\n".join(overview(data))),
+        ("二、各县市区上报情况和排名", county_section(data)),
+        ("三、分机构类别上报情况", type_section(data)),
+        ("四、漏报和迟报机构", late_missing_section(data)),
+        ("五、重报和机构代码问题", duplicate_section(data)),
+        ("六、审核规则问题", rules_section(data)),
+        ("七、与上季度比较", comparison_section(data)),
+        ("说明", "\n\n".join(notes(data, due_day))),
+    ]
+    body = [f"## {title}\n\n{text}" for title, text in sections]
+    return "\n".join(meta) + "\n\n" + "\n\n".join(body) + "\n"
+
+
+def build_bulletin(data: QcData, *, out_dir: Path, org_name: str, due_day: int) -> Bulletin:
+    md = bulletin_markdown(data, org_name=org_name, due_day=due_day)
+    md_path = out_dir / "source" / f"{BULLETIN_STEM}.md"
+    write_text(md, md_path)
+    return Bulletin(out_dir=out_dir, markdown_path=md_path, markdown=md)
+
+
+def render_bulletin(doc: Bulletin, backend: str = "auto"):  # -> render.RenderResult
+    from pipeline.render import documents as render
+
+    return render.render_markdown(doc.markdown_path, doc.out_dir, stem=BULLETIN_STEM, backend=backend)
+
+
+# ============================================================================ county workbooks
+
+
+@dataclass(frozen=True)
+class Sheet:
+    title: str
+    header: tuple[str, ...]
+    widths: tuple[int, ...]
+    rows: list[list[Any]]
+
+
+def values_text(values: str) -> str:
+    """'门急诊人次数=1200；总诊疗人次数=1000' from the JSON of values involved."""
+    parsed = json.loads(values) if values else {}
+    return "；".join(f"{k}={num(v) if isinstance(v, (int, float)) else v}" for k, v in parsed.items())
+
+
+def _time(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value is not None else "未填"
+
+
+def overview_rows(data: QcData, code: str) -> list[list[Any]]:
+    """Per month of the quarter and for the quarter: 应报, 已报, 上报率, 按时, 及时率 and issue counts."""
+    status = data.in_quarter(data.filing).filter(pl.col("region_code") == code)
+    results = data.in_quarter(data.results).filter(pl.col("region_code") == code)
+    rows: list[list[Any]] = []
+    for m in data.months:
+        if m not in data.summary.months_with_data:
+            rows.append([m.label, "无数据", *([None] * 9)])
+            continue
+        in_month = pl.col("period") == str(m)
+        rows.append(_overview_row(m.label, status.filter(in_month), results.filter(in_month)))
+    rows.append(_overview_row("本季度合计", status, results))
+    return rows
+
+
+def _overview_row(label: str, status: pl.DataFrame, results: pl.DataFrame) -> list[Any]:
+    r = rates(status).row(0, named=True)
+    counts = issue_counts(results)
+
+    def rate(key: str) -> float | None:
+        return None if r[key] is None else float(fmt.round_half_up(r[key], 1))
+
+    return [label, int(r["expected"] or 0), int(r["filed"] or 0), rate("report_rate"), int(r["on_time"] or 0),
+            rate("timely_rate"), *(counts[k] for k in ("漏报", "迟报", "重报", "FAIL", "WARN"))]
+
+
+def county_sheets(data: QcData, code: str) -> list[Sheet]:
+    status = data.in_quarter(data.filing).filter(pl.col("region_code") == code).sort(["period", "org_code"])
+    results = data.in_quarter(data.results).filter(pl.col("region_code") == code).sort(
+        ["period", "org_code", "rule_id", "message"])
+    missing = status.filter(~pl.col("filed"))
+    late = status.filter(pl.col("filed") & ~pl.col("on_time"))
+    resub = results.filter(pl.col("check") == "重报")
+    codes = results.filter(pl.col("check").is_in(["一码多机构", "非应报机构报送"]))
+    rules = results.filter(pl.col("check") == RULE_CHECK)
+    return [
+        Sheet("概况", ("月份", "应报", "已报", "上报率(%)", "按时", "及时率(%)", "漏报", "迟报", "重报", "审核错误", "审核警告"),
+              (14, 8, 8, 10, 8, 10, 8, 8, 8, 10, 10), overview_rows(data, code)),
+        Sheet("漏报", ("报告期", "机构代码", "机构名称", "机构类别", "截止日期"), (10, 22, 36, 18, 12),
+              [[r["period"], r["org_code"], r["name"], r["type_sub"], r["due_date"].isoformat()]
+               for r in missing.iter_rows(named=True)]),
+        Sheet("迟报", ("报告期", "机构代码", "机构名称", "机构类别", "截止日期", "首次上报时间", "逾期天数"),
+              (10, 22, 36, 18, 12, 18, 10),
+              [[r["period"], r["org_code"], r["name"], r["type_sub"], r["due_date"].isoformat(), _time(r["submitted_at"]),
+                r["days_late"]] for r in late.iter_rows(named=True)]),
+        Sheet("重报", ("报告期", "机构代码", "机构名称", "情况"), (10, 22, 36, 70),
+              [[r["period"], r["org_code"], r["name"], r["message"]] for r in resub.iter_rows(named=True)]),
+        Sheet("机构代码问题", ("报告期", "机构代码", "机构名称", "问题", "说明"), (10, 22, 36, 16, 70),
+              [[r["period"], r["org_code"], r["name"], r["check"], r["message"]] for r in codes.iter_rows(named=True)]),
+        Sheet("审核问题", ("报告期", "机构代码", "机构名称", "机构类别", "规则编号", "严重程度", "规则", "问题说明", "涉及数值",
+                       "核实情况（请填写）"), (10, 22, 36, 16, 10, 10, 30, 60, 50, 30),
+              [[r["period"], r["org_code"], r["name"], r["type_sub"], r["rule_id"], SEVERITY_LABELS[r["severity"]],
+                r["title"], r["message"], values_text(r["values"]), None] for r in rules.iter_rows(named=True)]),
+    ]
+
+
+def _write_sheet(ws: Any, sheet: Sheet, title_lines: Sequence[str]) -> None:
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    from pipeline.render.xlsx import set_text
+
+    ws.title = sheet.title
+    for i, line in enumerate(title_lines, start=1):
+        set_text(ws.cell(row=i, column=1), line)
+    ws.cell(row=1, column=1).font = Font(bold=True, size=13)
+    head = len(title_lines) + 2
+    for col, (label, width) in enumerate(zip(sheet.header, sheet.widths), start=1):
+        cell = ws.cell(row=head, column=col)
+        set_text(cell, label)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        ws.column_dimensions[get_column_letter(col)].width = width
+    if not sheet.rows:
+        set_text(ws.cell(row=head + 1, column=1), NONE_TEXT)
+    for r, values in enumerate(sheet.rows, start=head + 1):
+        for c, value in enumerate(values, start=1):
+            cell = ws.cell(row=r, column=c)
+            if isinstance(value, str):
+                set_text(cell, value)
+            else:
+                cell.value = value
+                if isinstance(value, float):
+                    cell.number_format = "0.0"
+            cell.alignment = Alignment(vertical="top", wrap_text=isinstance(value, str) and len(value) > 20)
+    ws.freeze_panes = ws.cell(row=head + 1, column=1)
+
+
+INSTRUCTIONS = (
+    "请逐条核实：漏报、迟报请督促机构补报并说明原因；重报、机构代码问题请核实机构代码和名称；",
+    "审核“错误”须在直报系统中更正后重新上报；“警告”请核实，数据无误的在“核实情况”栏说明原因。",
+)
+
+
+def county_workbook(data: QcData, code: str, org_name: str) -> Any:
+    from openpyxl import Workbook
+
+    name = data.regions.name(code)
+    wb = Workbook()
+    wb.remove(wb.active)
+    head = [f"{name}（{code}）医疗卫生机构月报质控问题清单", f"{_quarter_span(data.summary)}　{org_name}"]
+    for i, sheet in enumerate(county_sheets(data, code)):
+        extra = list(INSTRUCTIONS) if i == 0 else []
+        _write_sheet(wb.create_sheet(), sheet, head + extra)
+    wb.properties.creator = org_name
+    wb.properties.title = head[0]
+    return wb
+
+
+def write_county_workbooks(data: QcData, out_dir: Path, *, org_name: str) -> list[Path]:
+    """One workbook per county-level unit: <out_dir>/<region_code>.xlsx, only that county's issues."""
+    from pipeline.render.xlsx import save_workbook
+
+    paths = []
+    for code in data.regions.table["region_code"].to_list():
+        path = out_dir / f"{code}.xlsx"
+        save_workbook(county_workbook(data, code, org_name), path)
+        paths.append(path)
+    return paths
+
+
+# ============================================================================ notebook
+
+
+def run_qc_report(*, period: Month, results_path: Path, filing_path: Path, regions_path: Path,
+                  out_dir: Path, org_name: str, due_day: int, backend: str) -> None:
+    """Execute notebooks/qc_report.py with papermill (bulletin HTML/PDF and county workbooks)."""
+    from pipeline.render.notebook import NOTEBOOK_DIR, execute
+
+    cwd = Path.cwd()
+
+    def rel(path: Path) -> str:
+        return os.path.relpath(path.resolve(), cwd)
+
+    execute(
+        NOTEBOOK_DIR / NOTEBOOK,
+        out_dir / "qc_report.ipynb",
+        parameters={"period": str(period), "results_path": rel(results_path),
+                    "filing_path": rel(filing_path), "regions_path": rel(regions_path), "out_dir": rel(out_dir),
+                    "org_name": org_name, "due_day": due_day, "backend": backend},
+        cwd=cwd,
+    )

@@ -1,0 +1,99 @@
+"""Execute the thin report notebooks with papermill, deterministically."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import jupytext
+import nbformat
+
+from pipeline.errors import UserError
+from pipeline.io_utils import atomic_path
+from pipeline.period import Month
+
+NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+KERNEL = "python3"
+
+
+def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Drop papermill's timings and other run-specific metadata so that same inputs give same bytes."""
+    nb.metadata.pop("papermill", None)
+    nb.metadata.pop("widgets", None)
+    for index, cell in enumerate(nb.cells):
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+        cell["id"] = f"cell-{index}"  # stable ids instead of random ones
+        if cell.get("outputs"):  # progress lines (stderr) describe the run, not the result: keep them out
+            cell["outputs"] = [o for o in cell["outputs"] if not (o.get("output_type") == "stream"
+                                                                   and o.get("name") == "stderr")]
+    return nb
+
+
+def execute(source: Path, output: Path, parameters: dict[str, Any], cwd: Path) -> None:
+    """Run a jupytext percent-format notebook with papermill; write the executed, stripped .ipynb."""
+    import papermill as pm
+
+    nb = jupytext.read(source)
+    nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    with tempfile.TemporaryDirectory(prefix="nb-") as tmp:
+        src = Path(tmp) / (source.stem + ".ipynb")
+        executed = Path(tmp) / (source.stem + ".out.ipynb")
+        nbformat.write(nb, src)
+        print(f"执行笔记本 {source.name}（papermill）……", file=sys.stderr)
+        try:
+            pm.execute_notebook(
+                str(src), str(executed), parameters=parameters, kernel_name=KERNEL, cwd=str(cwd),
+                progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+                stderr_file=sys.stderr,  # progress lines the notebook writes to stderr reach the user live
+                # the kernel's start-up warning about local TCP transport is noise for a statistician
+                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            )
+        except pm.PapermillExecutionError as exc:
+            # An error raised by our own code inside the notebook: show its message, not the traceback.
+            raise UserError(f"笔记本 {source.name} 第 {exc.exec_count} 个单元格出错：{exc.evalue}") from exc
+        result = strip_volatile(nbformat.read(executed, as_version=4))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(output) as tmp_out:
+        nbformat.write(result, tmp_out)
+
+
+def _rel_or_empty(path: Path | None, cwd: Path) -> str:
+    return os.path.relpath(path.resolve(), cwd) if path is not None and path.is_file() else ""
+
+
+def _run_report_notebook(name: str, out_key: str, out_path: Path, *, month: Month, indicators_path: Path,
+                         org_name: str, backend: str, filing_path: Path | None) -> None:
+    """The monthly report notebooks share their parameters; only the output folder's name differs."""
+    if not indicators_path.is_file():
+        raise UserError(f"找不到指标表 {indicators_path}", hint="请先运行 dvc repro（或 python -m pipeline indicators）")
+    cwd = Path.cwd()
+    execute(
+        NOTEBOOK_DIR / f"{name}.py",
+        out_path / f"{name}.ipynb",
+        parameters={
+            "period": str(month),
+            "indicators_path": os.path.relpath(indicators_path.resolve(), cwd),
+            out_key: os.path.relpath(out_path.resolve(), cwd),
+            "org_name": org_name,
+            "backend": backend,
+            "filing_path": _rel_or_empty(filing_path, cwd),
+        },
+        cwd=cwd,
+    )
+
+
+def run_monthly_report(*, month: Month, indicators_path: Path, out_dir: Path, org_name: str, backend: str,
+                       filing_path: Path | None = None) -> None:
+    _run_report_notebook("monthly_report", "out_dir", out_dir, month=month, indicators_path=indicators_path,
+                         org_name=org_name, backend=backend, filing_path=filing_path)
+
+
+def run_county_reports(*, month: Month, indicators_path: Path, out_root: Path, org_name: str, backend: str,
+                       filing_path: Path | None = None) -> None:
+    _run_report_notebook("county_reports", "out_root", out_root, month=month, indicators_path=indicators_path,
+                         org_name=org_name, backend=backend, filing_path=filing_path)

@@ -1,0 +1,248 @@
+"""Report tables from the catalogue `report_tables.yaml`: one model, rendered to Markdown and XLSX."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import polars as pl
+import yaml
+
+from pipeline import CATALOGUE_DIR, catalogues, fmt
+from pipeline.errors import UserError
+from pipeline.period import Month
+from pipeline.render.xlsx import save_workbook, set_text
+
+INDENT = "\u3000"  # full-width space: survives Markdown table trimming
+FIELDS = ("value", "base_value", "change")
+
+
+@dataclass(frozen=True)
+class ColumnGroup:
+    group: str
+    indicator: str
+    period_type: str
+    fields: tuple[str, ...]
+    header: str | None = None
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    id: str
+    title: str
+    unit: str
+    row_by: str  # "breakdown" | "region"
+    row_ids: tuple[str, ...] | None
+    breakdown: str
+    columns: tuple[ColumnGroup, ...]
+    month_end: bool = False
+
+
+@dataclass(frozen=True)
+class Column:
+    group: str
+    header: str
+    indicator: str
+    period_type: str
+    field: str
+    decimals: int
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    depth: int
+    cells: tuple[float | None, ...]
+    decimals: int | None = None  # overrides the columns' decimals for this row's values (mixed-indicator tables)
+
+
+FIRST_COLUMN = {"breakdown": "机构类别", "region": "地区", "indicator": "指标"}
+
+
+@dataclass(frozen=True)
+class BuiltTable:
+    spec: TableSpec
+    number: int
+    title: str
+    columns: tuple[Column, ...]
+    rows: tuple[Row, ...]
+
+    def decimals(self, row: Row, i: int) -> int:
+        col = self.columns[i]
+        if col.field == "change":
+            return 1
+        if col.field in ("value", "base_value") and row.decimals is not None:
+            return row.decimals
+        return col.decimals
+
+    def cell_text(self, row: Row, i: int) -> str:
+        value = row.cells[i]
+        if self.columns[i].field == "change":
+            return fmt.signed(value, 1)
+        return fmt.number(value, self.decimals(row, i), thousands=True)
+
+
+@lru_cache(maxsize=None)
+def table_specs(path: Path = CATALOGUE_DIR / "report_tables.yaml") -> dict[str, TableSpec]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    layouts = raw.get("layouts", {})
+    known_inds = {i.id for i in catalogues.indicators()}
+    specs: dict[str, TableSpec] = {}
+    for tid, e in raw["tables"].items():
+        groups_raw = e.get("columns") or [
+            {**g, "indicator": e["indicator"]} for g in layouts[e["layout"]]
+        ]
+        groups = tuple(
+            ColumnGroup(group=g["group"], indicator=g.get("indicator", e.get("indicator")), period_type=g["period_type"],
+                        fields=tuple(g["fields"]), header=g.get("header"))
+            for g in groups_raw
+        )
+        for g in groups:
+            if g.indicator not in known_inds:
+                raise UserError(f"report_tables.yaml：表 {tid} 引用了未知指标 {g.indicator}")
+            if set(g.fields) - set(FIELDS):
+                raise UserError(f"report_tables.yaml：表 {tid} 的 fields 只能是 {FIELDS}")
+        rows = e["rows"]
+        specs[tid] = TableSpec(id=tid, title=e["title"], unit=e.get("unit", ""), row_by=rows["by"],
+                               row_ids=tuple(rows["ids"]) if rows.get("ids") else None,
+                               breakdown=rows.get("breakdown", "total"), columns=groups,
+                               month_end=e.get("period_label") == "month_end")
+    return specs
+
+
+def _field_header(field: str, change_unit: str) -> str:
+    if field == "value":
+        return "本期"
+    if field == "base_value":
+        return "上年同期"
+    return "同比增长(%)" if change_unit == "%" else f"同比增减({change_unit})"
+
+
+def build(spec: TableSpec, t: pl.DataFrame, month: Month, region_code: str, number: int) -> BuiltTable:
+    """Fill a table spec from a one-period tidy indicator table."""
+    inds = {i.id: i for i in catalogues.indicators()}
+    cum = month.cumulative_label.removeprefix(f"{month.year}年")
+    columns = tuple(
+        Column(group=g.group.format(month=f"{month.month}月", cum=cum),
+               header=g.header or _field_header(f, inds[g.indicator].change_label),
+               indicator=g.indicator, period_type=g.period_type, field=f,
+               decimals=inds[g.indicator].decimals)
+        for g in spec.columns for f in g.fields
+    )
+    if spec.row_by == "breakdown":
+        bds = [b for b in catalogues.breakdowns() if (b.id in spec.row_ids if spec.row_ids else not b.extra)]
+        if spec.row_ids:  # the catalogue's order of the table, not of the breakdowns
+            bds.sort(key=lambda b: spec.row_ids.index(b.id))  # type: ignore[union-attr]
+        keys = [(b.id, region_code, b.label, b.depth) for b in bds]
+    else:
+        regions = (t.filter(pl.col("region_level") != "全市").select("region_code", "region").unique()
+                   .sort("region_code").rows())
+        city = t.filter(pl.col("region_code") == region_code).select("region").row(0)[0]
+        keys = [(spec.breakdown, region_code, city, 0)] + [
+            (spec.breakdown, code, name, 1) for code, name in regions if spec.row_ids is None or code in spec.row_ids
+        ]
+    lookup = {
+        (r["indicator_id"], r["period_type"], r["breakdown_id"], r["region_code"]): r
+        for r in t.filter(pl.col("indicator_id").is_in({c.indicator for c in columns})).iter_rows(named=True)
+    }
+    rows = []
+    for bd, rg, label, depth in keys:
+        cells = []
+        for c in columns:
+            rec = lookup.get((c.indicator, c.period_type, bd, rg))
+            cells.append(None if rec is None else rec[c.field])
+        rows.append(Row(label=label, depth=depth, cells=tuple(cells)))
+    when = f"{month.label}末" if spec.month_end else month.cumulative_label
+    return BuiltTable(spec=spec, number=number, title=f"表{number}　{spec.title}（{when}）",
+                      columns=columns, rows=tuple(rows))
+
+
+def _md_header(col: Column, first_of_group: bool) -> str:
+    return f"{col.group} {col.header}" if first_of_group or col.field == "value" else col.header
+
+
+def to_markdown(table: BuiltTable) -> str:
+    """A pipe table; the merged group header is folded into the first column of each group."""
+    headers = [FIRST_COLUMN[table.spec.row_by]]
+    previous = None
+    for col in table.columns:
+        headers.append(_md_header(col, col.group != previous))
+        previous = col.group
+    lines = [
+        f"{table.title}　单位：{table.spec.unit}" if table.spec.unit else table.title,
+        "",
+        "| " + " | ".join(headers) + " |",
+        # pandoc sizes columns by the dashes of this line: a wide label column, equal number columns
+        "| :" + "-" * 15 + " | " + " | ".join("-" * 7 + ":" for _ in table.columns) + " |",
+    ]
+    for row in table.rows:
+        cells = [INDENT * row.depth + row.label] + [table.cell_text(row, i) for i in range(len(table.columns))]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def number_format(decimals: int, *, signed: bool = False) -> str:
+    body = "0" if decimals == 0 else "0." + "0" * decimals
+    if signed:
+        return f"+{body};-{body};{body}"
+    return "#,##" + body
+
+
+def write_xlsx(tables: list[BuiltTable], path: Path, *, org_name: str) -> None:
+    """Published-table layout: title, units row, two header rows with merged group cells, '#'/indented 其中 rows,
+    numbers right-aligned with the catalogue's decimals, '—' where there is no value."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    thin = Side(style="thin")
+    bold = Font(bold=True)
+    centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for table in tables:
+        ws = wb.create_sheet(f"表{table.number}")
+        ncols = len(table.columns) + 1
+        ws.cell(row=1, column=1, value=table.title).font = Font(bold=True, size=13)
+        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
+        ws.cell(row=1, column=1).alignment = Alignment(horizontal="center")
+        ws.cell(row=2, column=1, value=f"编制单位：{org_name}")
+        ws.cell(row=2, column=ncols, value=f"单位：{table.spec.unit}" if table.spec.unit else "").alignment = Alignment(
+            horizontal="right")
+        first = ws.cell(row=3, column=1, value=FIRST_COLUMN[table.spec.row_by])
+        first.font, first.alignment = bold, centre
+        ws.merge_cells(start_row=3, start_column=1, end_row=4, end_column=1)
+        col = 2
+        for group in dict.fromkeys(c.group for c in table.columns):
+            span = sum(1 for c in table.columns if c.group == group)
+            cell = ws.cell(row=3, column=col, value=group)
+            cell.font, cell.alignment = bold, centre
+            if span > 1:
+                ws.merge_cells(start_row=3, start_column=col, end_row=3, end_column=col + span - 1)
+            col += span
+        for i, c in enumerate(table.columns, start=2):
+            cell = ws.cell(row=4, column=i, value=c.header)
+            cell.font, cell.alignment = bold, centre
+        for r, row in enumerate(table.rows, start=5):
+            label = ws.cell(row=r, column=1)
+            set_text(label, INDENT * row.depth + row.label)
+            for i, value in enumerate(row.cells):
+                c = table.columns[i]
+                cell = ws.cell(row=r, column=i + 2)
+                if value is None:
+                    set_text(cell, fmt.DASH)
+                else:  # full precision in the cell, the catalogue's decimals in the display format
+                    cell.value = value
+                    cell.number_format = number_format(table.decimals(row, i), signed=c.field == "change")
+                cell.alignment = Alignment(horizontal="right")
+        last = 4 + len(table.rows)
+        for i in range(1, ncols + 1):
+            ws.cell(row=3, column=i).border = Border(top=thin)
+            ws.cell(row=4, column=i).border = Border(bottom=thin)
+            ws.cell(row=last, column=i).border = Border(bottom=thin)
+        ws.column_dimensions["A"].width = 24 if table.spec.row_by == "breakdown" else 18
+        for i in range(2, ncols + 1):
+            ws.column_dimensions[get_column_letter(i)].width = 14
+        ws.freeze_panes = "B5"
+    save_workbook(wb, path)
