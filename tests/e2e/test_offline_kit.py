@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import fonts
+from pipeline.render import fonts
 from tests.helpers import copy_project
 
 REPO = Path(__file__).resolve().parents[2]
