@@ -269,7 +269,11 @@ def main(argv: list[str] | None = None) -> int:
     i = sub.add_parser("install", help="从离线安装包安装（不联网），并运行示例城市")
     i.add_argument("--from", dest="kit", type=Path, required=True, help="离线安装包文件夹")
     sub.add_parser("lock", help="由当前 .venv 重新生成 constraints.txt（需要能访问 PyPI）")
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["test"]:  # everything after "test" goes to pytest as is, options (-x, -k) included
+        args = argparse.Namespace(command="test", pytest_args=argv[1:])
+    else:
+        args = parser.parse_args(argv)
     try:
         if args.command == "setup":
             setup()
