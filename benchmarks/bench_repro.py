@@ -72,7 +72,8 @@ def bench_aggregation() -> None:
 
 def bench_render(proj: Path) -> None:
     """Render time per document for each backend, from the sources the repro wrote (Quarto only if supported)."""
-    from pipeline import quarto_backend, render
+    from pipeline.render import documents as render
+    from pipeline.render import quarto_backend
 
     quarto = quarto_backend.find_quarto()
     backends = ["pandoc"]

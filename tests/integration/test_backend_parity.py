@@ -19,8 +19,9 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from pipeline import fonts, render
-from pipeline.render import RenderResult
+from pipeline.render import documents as render
+from pipeline.render import fonts
+from pipeline.render.documents import RenderResult
 from tests.helpers import copy_project
 from tests.integration.test_render import _pdf_fonts
 from tests.quarto import require_quarto

@@ -225,7 +225,7 @@ def test_release_stage_writes_versions_bundles_index_and_catalogue(project, firs
     assert re.fullmatch(r"[0-9a-f]{64}", manifest["dvc_lock"]["sha256"])
     assert manifest["params"]["period"] == period
     # which backend typeset the published documents: the one `auto` picks here (Quarto when CI installed it)
-    from pipeline import render
+    from pipeline.render import documents as render
 
     assert set(manifest["rendered_by"]) == {"report.html", "report.pdf"}
     for entry in manifest["rendered_by"].values():
