@@ -23,6 +23,14 @@ app = typer.Typer(
 )
 
 
+def _echo_rendering(folder: Path, *, recursive: bool = False) -> None:
+    """每份文档由哪个排版后端（及版本）生成：见 pipeline/render/render_info.py。"""
+    from pipeline.render.render_info import summary_lines
+
+    for line in summary_lines(folder, recursive=recursive):
+        typer.echo(f"  {line}")
+
+
 def _fail(exc: UserError) -> None:
     typer.echo(f"错误：{exc}", err=True)
     raise typer.Exit(code=1)
@@ -137,6 +145,7 @@ def monthly_report_cmd(
     except UserError as exc:
         _fail(exc)
     typer.echo(f"月报已生成：{out_dir}/report.html、{out_dir}/report.pdf、{out_dir}/indicators.csv")
+    _echo_rendering(out_dir)
 
 
 @app.command("county-reports")
@@ -169,6 +178,7 @@ def county_reports_cmd(
     except UserError as exc:
         _fail(exc)
     typer.echo(f"县市区版月报已生成：{out_dir}/<地区代码>/report.html、report.pdf、tables.xlsx")
+    _echo_rendering(out_dir, recursive=True)
 
 
 @app.command("life-table")
@@ -225,6 +235,7 @@ def life_expectancy_cmd(
         _fail(exc)
     typer.echo(f"人均预期寿命测算报告已生成：{out_dir}/report.html、{out_dir}/report.pdf、"
                f"{out_dir}/life_tables.xlsx、{out_dir}/summary.csv")
+    _echo_rendering(out_dir)
 
 
 @app.command("qc")
@@ -276,6 +287,7 @@ def qc_cmd(
         typer.echo(f"  说明：{note}")
     typer.echo(f"质控结果：{out}/results.parquet；质控通报（委内）：{out_dir}/{qc_report.BULLETIN_STEM}.html、.pdf；"
                f"县市区问题清单：{out_dir}/{qc_report.COUNTY_DIR}/")
+    _echo_rendering(out_dir)
 
 
 @app.command("release")
@@ -354,6 +366,7 @@ def annual_report_cmd(
         _fail(exc)
     typer.echo(f"统计报告及提要已生成：{out_dir}/report.html、{out_dir}/report.pdf、{out_dir}/tables.xlsx、"
                f"{out_dir}/indicators.csv、{out_dir}/monitoring.csv")
+    _echo_rendering(out_dir)
 
 
 def main() -> None:

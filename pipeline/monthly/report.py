@@ -575,6 +575,9 @@ def build_county_editions(*, period: str, indicators_path: Path, out_root: Path,
     t = for_period(table, month)
     trend_rows = table.filter((pl.col("indicator_id") == "visits") & (pl.col("breakdown_id") == "total")
                               & (pl.col("period_type") == MONTH))
+    from pipeline.render import documents as render
+
+    renderer = render.backend_identity(backend)  # installing or upgrading Quarto re-renders kept editions
     counties = t.filter(pl.col("region_level") != CITY_LEVEL).select("region_code", "region").unique().sort(
         "region_code").rows()
     runs: list[CountyRun] = []
@@ -584,7 +587,7 @@ def build_county_editions(*, period: str, indicators_path: Path, out_root: Path,
         stamp = out_dir / STAMP
         fingerprint = edition_fingerprint(
             pl.concat([edition_rows(t, code), trend_rows.filter(pl.col("region_code") == code)], how="vertical"),
-            code, {"period": str(month), "org_name": org_name, "backend": backend,
+            code, {"period": str(month), "org_name": org_name, "backend": renderer,
                    "quality": None if rates_table is None else
                    rates_table.filter(pl.col("region_code") == code).sort("period_type").rows()})
         outputs_ok = all((out_dir / n).is_file() for n in ("report.html", "report.pdf", "tables.xlsx", "indicators.csv"))

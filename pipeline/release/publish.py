@@ -15,7 +15,8 @@
 manifest.json 记录：出版物、报告期、版本、是否修订、git 提交（git rev-parse HEAD，取不到为 unknown）
 及其提交时间、dvc.lock 的 SHA-256（以及生成该出版物的阶段在 dvc.lock 中那一段的 SHA-256）、该阶段及其
 上游阶段声明的参数、输入文件（沿 dvc.yaml 的依赖图追溯到不由任何阶段产生的文件）的 SHA-256，
-以及版本目录中每个文件的大小和 SHA-256。没有墙上时钟时间：同样的内容得到同样的字节。
+版本目录中每个文件的大小和 SHA-256，
+以及每份发布的 HTML/PDF 由哪个排版后端及版本生成（rendered_by，取自报告目录的 *.render.json）。没有墙上时钟时间：同样的内容得到同样的字节。
 git 提交会随提交而变，所以“是否变化”只比较发布文件的哈希，从不比较 manifest 本身。
 """
 
@@ -35,6 +36,7 @@ from pipeline.errors import UserError
 from pipeline.io_utils import atomic_path, write_if_changed
 from pipeline.period import Month, PeriodError, period_label
 from pipeline.release import bundles, changelog, confidentiality, data_catalogue
+from pipeline.render import render_info
 from pipeline.release import index_page as release_index
 from pipeline.release.catalogue import (
     Edition,
@@ -261,6 +263,8 @@ def build_manifest(ctx: Context, inst: Instance, version: int, folder: Path) -> 
                      "stage_entry_sha256": None if edition.generator else ctx.graph.lock_entry_sha256(stage)},
         "params": params,
         "inputs": inputs,
+        # which backend (and version) typeset each published HTML/PDF: pipeline/render/render_info.py
+        "rendered_by": render_info.rendered_by(inst.source_dir, inst.files),
         "files": sorted(files, key=lambda f: f["path"]),
     }
 

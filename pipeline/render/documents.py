@@ -1,7 +1,8 @@
 """报告渲染：pandoc markdown → HTML（单文件、内嵌字体子集与内联 SVG）与 PDF（typst）。
 
 一个接口、两个后端：
-- ``quarto``：PATH 上有 quarto 时使用，在临时目录的副本上运行 ``quarto render``；
+- ``quarto``：PATH 上有受支持版本（见 quarto_backend.MIN_QUARTO_VERSION）的 quarto 时使用，在临时目录的
+  副本上运行 ``quarto render``（pipeline/render/quarto_backend.py）；
 - ``pandoc``：pandoc（pypandoc-binary）+ typst（PyPI），即 Quarto 自身 typst 格式所用的链路。
 
 两次相同输入得到逐字节相同的 HTML 与 PDF；所有输出先写临时文件再原子替换。
@@ -13,6 +14,7 @@ import base64
 import functools
 import hashlib
 import html as html_lib
+import importlib.metadata
 import io
 import itertools
 import json
@@ -20,9 +22,10 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -32,6 +35,7 @@ import typst
 from fontTools import subset as ft_subset
 from fontTools.ttLib import TTFont
 
+from pipeline.render import quarto_backend, render_info
 from pipeline.io_utils import atomic_path
 from pipeline.render.fonts import (
     BOLD_FILENAME,
@@ -44,6 +48,7 @@ TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 HTML_TEMPLATE = TEMPLATE_DIR / "report.html"
 HTML_CSS = TEMPLATE_DIR / "report.css"
 TYPST_TEMPLATE = TEMPLATE_DIR / "report.typst"
+PARITY_FILTER = TEMPLATE_DIR / quarto_backend.PARITY_FILTER
 
 BACKENDS = ("auto", "pandoc", "quarto")
 HTML_LANG = "zh-Hans"
@@ -59,11 +64,21 @@ class RenderError(Exception):
 
 @dataclass(frozen=True)
 class RenderResult:
-    """一次渲染的输出文件与实际使用的后端。"""
+    """一次渲染的输出文件、实际使用的后端及其版本（如 “Quarto 1.10.18”）。"""
 
     html: Path
     pdf: Path
     backend: str
+    renderer: str = ""
+
+
+@dataclass(frozen=True)
+class BackendChoice:
+    """选定的后端；note 说明 auto 为什么没有用 Quarto（空串表示无需说明）。"""
+
+    name: str
+    quarto: quarto_backend.QuartoInstall | None = None
+    note: str = ""
 
 
 # ---------------------------------------------------------------------------
@@ -81,28 +96,59 @@ def render_markdown(
     """把 pandoc markdown 渲染为 out_dir/<stem>.html 与 out_dir/<stem>.pdf。
 
     图片路径相对于 md_path 所在目录；图表请用 SVG（HTML 中内联、PDF 中保留矢量）。
+    另写 out_dir/<stem>.render.json，记录由哪个后端及版本排版（发布的 manifest.json 引用它）。
     """
     md_path = Path(md_path)
     out_dir = Path(out_dir)
     if not md_path.is_file():
         raise RenderError(f"找不到 markdown 文件：{md_path.name}")
-    chosen = resolve_backend(backend)
+    choice = choose_backend(backend)
+    if choice.note:
+        print(choice.note, file=sys.stderr)
     out_dir.mkdir(parents=True, exist_ok=True)
     font_dir = ensure_fonts()
-    if chosen == "quarto":
-        return _render_quarto(md_path, out_dir, stem, font_dir)
-    return _render_pandoc(md_path, out_dir, stem, font_dir)
+    if choice.name == "quarto" and choice.quarto is not None:
+        result = _render_quarto(md_path, out_dir, stem, font_dir, choice.quarto)
+    else:
+        result = _render_pandoc(md_path, out_dir, stem, font_dir, note=choice.note)
+    print(render_info.log_line(result.html.name, result.pdf.name, result.backend, result.renderer))
+    return result
+
+
+def choose_backend(backend: str) -> BackendChoice:
+    """auto：PATH 上有受支持版本的 Quarto 时用 Quarto，否则 pandoc+typst（Quarto 版本过低时说明原因）；
+    quarto：必须有受支持版本的 Quarto，否则报错（不会开始渲染）。"""
+    if backend not in BACKENDS:
+        raise RenderError(f"未知的渲染后端：{backend}（可选：{'、'.join(BACKENDS)}）")
+    if backend == "pandoc":
+        return BackendChoice("pandoc")
+    quarto = quarto_backend.find_quarto()
+    if backend == "auto":
+        if quarto is None:
+            return BackendChoice("pandoc")
+        if not quarto.supported:
+            return BackendChoice("pandoc", note=f"提示：{quarto.unsupported_reason()}；本次改用 pandoc+typst 排版"
+                                 "（数字和内容不变）。如需用 Quarto 排版，请从 quarto.org 安装新版本。")
+        return BackendChoice("quarto", quarto)
+    if quarto is None:
+        raise RenderError("未找到 quarto 可执行文件：请安装 Quarto，或把 params.yaml 中 report.backend 改为 auto 或 pandoc。")
+    if not quarto.supported:
+        raise RenderError(f"{quarto.unsupported_reason()}：请从 quarto.org 安装新版本，"
+                          "或把 params.yaml 中 report.backend 改为 auto 或 pandoc。")
+    return BackendChoice("quarto", quarto)
+
+
+def backend_identity(backend: str) -> str:
+    """所选后端及其版本（如 “quarto 1.10.18”“pandoc”）：复用旧输出前据此判断排版程序是否变了。"""
+    choice = choose_backend(backend)
+    if choice.quarto is not None:
+        return f"quarto {choice.quarto.version_text}"
+    return choice.name
 
 
 def resolve_backend(backend: str) -> str:
-    """auto → 有 quarto 用 quarto，否则 pandoc。"""
-    if backend not in BACKENDS:
-        raise RenderError(f"未知的渲染后端：{backend}（可选：{'、'.join(BACKENDS)}）")
-    if backend == "auto":
-        return "quarto" if shutil.which("quarto") else "pandoc"
-    if backend == "quarto" and not shutil.which("quarto"):
-        raise RenderError("未找到 quarto 可执行文件：请安装 Quarto，或改用 pandoc 后端。")
-    return backend
+    """实际使用的后端名称（见 choose_backend）。"""
+    return choose_backend(backend).name
 
 
 def pdf_timestamp() -> int:
@@ -121,19 +167,38 @@ def pdf_timestamp() -> int:
 # ---------------------------------------------------------------------------
 
 
-def _render_pandoc(md_path: Path, out_dir: Path, stem: str, font_dir: Path) -> RenderResult:
+def _render_pandoc(md_path: Path, out_dir: Path, stem: str, font_dir: Path, *, note: str = "") -> RenderResult:
     src_dir = md_path.resolve().parent
-    ast = read_ast(md_path)
+    ast = move_date_to_dateline(read_ast(md_path))
     images = check_images(ast, src_dir)
     html_text = finalize_html(_pandoc_html(ast, src_dir), font_dir)
     root = _project_root(src_dir, images)
     typst_source = _pandoc_typst(_rebase_images(ast, src_dir, root))
     pdf_bytes = compile_typst(typst_source, root, font_dir)
+    return _write_outputs(out_dir, stem, html_text, pdf_bytes, "pandoc", pandoc_renderer(), note)
+
+
+def _write_outputs(out_dir: Path, stem: str, html_text: str, pdf_bytes: bytes, backend: str,
+                   renderer: str, note: str = "") -> RenderResult:
+    """写 HTML、PDF 与排版记录（各自原子替换）。"""
     html_path = out_dir / f"{stem}.html"
     pdf_path = out_dir / f"{stem}.pdf"
     atomic_write(html_path, html_text.encode("utf-8"))
     atomic_write(pdf_path, pdf_bytes)
-    return RenderResult(html=html_path, pdf=pdf_path, backend="pandoc")
+    record = render_info.record_bytes(backend, renderer, [html_path.name, pdf_path.name], note)
+    atomic_write(render_info.record_path(out_dir, stem), record)
+    return RenderResult(html=html_path, pdf=pdf_path, backend=backend, renderer=renderer)
+
+
+def pandoc_renderer() -> str:
+    """“pandoc 3.9 + typst 0.15.2”：pandoc 后端所用的两个程序的版本。"""
+    return f"pandoc {_pandoc_version(pandoc_binary())} + typst {importlib.metadata.version('typst')}"
+
+
+@lru_cache(maxsize=4)
+def _pandoc_version(binary: str) -> str:
+    first = run_pandoc(["--version"]).decode("utf-8", "replace").splitlines()[0]
+    return first.split()[-1] if first.split() else "?"
 
 
 def pandoc_binary() -> str:
@@ -169,6 +234,17 @@ def read_ast(md_path: Path) -> dict[str, Any]:
     """把 pandoc markdown 解析为 pandoc JSON AST。"""
     raw = run_pandoc(["--from=markdown", "--to=json", str(md_path)])
     ast: dict[str, Any] = json.loads(raw)
+    return ast
+
+
+def move_date_to_dateline(ast: dict[str, Any]) -> dict[str, Any]:
+    """元数据 date 是一行文字（“2025年12月”“数据截至……　内部资料　注意保密”），不是日期：两个后端的模板都从
+    dateline 读它（Quarto 会把 date 解析成日期，认不出时印出 “Invalid Date”）。"""
+    meta = ast.get("meta", {})
+    if "date" in meta:
+        if quarto_backend.DATELINE_KEY in meta:
+            raise RenderError(f"报告元数据中同时有 date 与 {quarto_backend.DATELINE_KEY}，无法确定日期行。")
+        meta[quarto_backend.DATELINE_KEY] = meta.pop("date")
     return ast
 
 
@@ -484,83 +560,24 @@ def font_face_css(chars: set[str], font_dir: Path) -> str:
 
 
 # ---------------------------------------------------------------------------
-# quarto 后端
+# quarto 后端（实现见 pipeline/render/quarto_backend.py）
 # ---------------------------------------------------------------------------
 
 
-def _quarto_config(font_dir: Path) -> str:
-    """_quarto.yml：HTML 单文件 + typst，使用同一套模板与字体。"""
-    config = {
-        "lang": HTML_LANG,
-        "format": {
-            "html": {
-                "embed-resources": True,
-                "minimal": True,
-                "template": HTML_TEMPLATE.name,
-                "css": [HTML_CSS.name],
-                "html-math-method": "plain",
-            },
-            "typst": {
-                "template": TYPST_TEMPLATE.name,
-                "font-paths": [str(font_dir)],
-                "keep-typ": False,
-            },
-        },
-    }
-    return json.dumps(config, ensure_ascii=False, indent=2)
-
-
-def _stage_quarto_sources(md_path: Path, work: Path, font_dir: Path) -> Path:
-    """把 markdown、图片和模板复制到临时目录（quarto 从不在原处渲染）。"""
+def _render_quarto(md_path: Path, out_dir: Path, stem: str, font_dir: Path,
+                   quarto: quarto_backend.QuartoInstall) -> RenderResult:
     src_dir = md_path.resolve().parent
     images = check_images(read_ast(md_path), src_dir)
     root = _project_root(src_dir, images)
-    for path in [md_path.resolve(), *images]:
-        dest = work / path.relative_to(root)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, dest)
-    doc_dir = work / src_dir.relative_to(root)
-    for template in (HTML_TEMPLATE, HTML_CSS, TYPST_TEMPLATE):
-        shutil.copy2(template, doc_dir / template.name)
-    (doc_dir / "_quarto.yml").write_text(_quarto_config(font_dir), encoding="utf-8")
-    return doc_dir / md_path.name
-
-
-def _run_quarto(doc: Path, fmt: str) -> None:
-    quarto = shutil.which("quarto")
-    if quarto is None:
-        raise RenderError("未找到 quarto 可执行文件：请安装 Quarto，或改用 pandoc 后端。")
-    env = {**os.environ, "SOURCE_DATE_EPOCH": str(pdf_timestamp())}
-    proc = subprocess.run(
-        [quarto, "render", doc.name, "--to", fmt, "--no-execute"],
-        cwd=doc.parent,
-        env=env,
-        capture_output=True,
-        check=False,
-    )
-    stderr = proc.stderr.decode("utf-8", "replace")
-    if proc.returncode != 0:
-        raise RenderError(f"quarto 渲染 {fmt} 失败（退出码 {proc.returncode}）：{_tail(stderr)}")
-    if fmt == "typst" and re.search(r"^\s*warning:", stderr, flags=re.MULTILINE):
-        raise RenderError(f"quarto/typst 编译产生警告（按错误处理）：{_tail(stderr)}")
-
-
-def _render_quarto(md_path: Path, out_dir: Path, stem: str, font_dir: Path) -> RenderResult:
-    with tempfile.TemporaryDirectory(prefix="healthstats-quarto-") as tmp:
-        doc = _stage_quarto_sources(md_path, Path(tmp), font_dir)
-        _run_quarto(doc, "html")
-        _run_quarto(doc, "typst")
-        html_out = doc.with_suffix(".html")
-        pdf_out = doc.with_suffix(".pdf")
-        for produced in (html_out, pdf_out):
-            if not produced.is_file():
-                raise RenderError(f"quarto 没有生成预期的文件：{produced.name}")
-        html_text = finalize_html(html_out.read_text(encoding="utf-8"), font_dir)
-        html_path = out_dir / f"{stem}.html"
-        pdf_path = out_dir / f"{stem}.pdf"
-        atomic_write(html_path, html_text.encode("utf-8"))
-        atomic_write(pdf_path, pdf_out.read_bytes())
-    return RenderResult(html=html_path, pdf=pdf_path, backend="quarto")
+    try:
+        html_raw, pdf_bytes = quarto_backend.render_in_copy(
+            quarto, md_path, images, root, font_dir, [HTML_TEMPLATE, HTML_CSS, TYPST_TEMPLATE, PARITY_FILTER],
+            HTML_LANG, pdf_timestamp(),
+        )
+    except quarto_backend.QuartoError as exc:
+        raise RenderError(str(exc)) from exc
+    html_text = finalize_html(html_raw, font_dir)
+    return _write_outputs(out_dir, stem, html_text, pdf_bytes, "quarto", f"Quarto {quarto.version_text}")
 
 
 # ---------------------------------------------------------------------------

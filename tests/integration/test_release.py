@@ -224,6 +224,13 @@ def test_release_stage_writes_versions_bundles_index_and_catalogue(project, firs
     assert manifest["git"]["commit"] == "unknown"  # the copy is a fresh repo without commits
     assert re.fullmatch(r"[0-9a-f]{64}", manifest["dvc_lock"]["sha256"])
     assert manifest["params"]["period"] == period
+    # which backend typeset the published documents: the one `auto` picks here (Quarto when CI installed it)
+    from pipeline.render import documents as render
+
+    assert set(manifest["rendered_by"]) == {"report.html", "report.pdf"}
+    for entry in manifest["rendered_by"].values():
+        assert entry["backend"] == render.resolve_backend("auto"), entry
+        assert entry["renderer"].startswith("Quarto " if entry["backend"] == "quarto" else "pandoc ")
     inputs = {i["path"]: i["sha256"] for i in manifest["inputs"]}
     raw = project / f"data/raw/{period}"
     for path in raw.iterdir():

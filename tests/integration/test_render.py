@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -15,6 +16,7 @@ from pipeline.render import charts
 from pipeline.render import documents as render
 from pipeline.render.documents import RenderError, RenderResult, render_markdown
 from pipeline.render.fonts import FONT_FAMILY, ensure_fonts
+from tests.quarto import BACKENDS, require
 
 DOC = """\
 ---
@@ -62,22 +64,49 @@ def _write_doc(
     return md
 
 
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[RenderResult, RenderResult]:
-    base = tmp_path_factory.mktemp("render")
+@pytest.fixture(scope="module", params=BACKENDS)
+def rendered(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+             ) -> tuple[RenderResult, RenderResult]:
+    """The same document rendered twice by one backend (every test below runs for both backends)."""
+    require(request.param)
+    base = tmp_path_factory.mktemp(f"render-{request.param}")
     md = _write_doc(base / "src")
-    first = render_markdown(md, base / "out1", backend="pandoc")
-    second = render_markdown(md, base / "out2", backend="pandoc")
+    before = sorted(p.relative_to(md.parent) for p in md.parent.rglob("*"))
+    first = render_markdown(md, base / "out1", backend=request.param)
+    second = render_markdown(md, base / "out2", backend=request.param)
+    # the source folder is left as it was (quarto renders a copy in a temporary folder)
+    assert sorted(p.relative_to(md.parent) for p in md.parent.rglob("*")) == before
     return first, second
 
 
-def test_outputs_exist(rendered: tuple[RenderResult, RenderResult]) -> None:
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    require(request.param)
+    return str(request.param)
+
+
+def test_outputs_exist(rendered: tuple[RenderResult, RenderResult], request: pytest.FixtureRequest) -> None:
     result = rendered[0]
-    assert result.backend == "pandoc"
+    assert result.backend == request.node.callspec.params["rendered"]
     assert result.html.name == "report.html" and result.html.is_file()
     assert result.pdf.name == "report.pdf" and result.pdf.is_file()
     leftovers = [p.name for p in result.html.parent.iterdir() if p.name.endswith(".tmp")]
     assert leftovers == []
+    record = json.loads((result.html.parent / "report.render.json").read_text(encoding="utf-8"))
+    assert record["backend"] == result.backend and record["renderer"] == result.renderer
+    assert record["files"] == ["report.html", "report.pdf"]
+    assert re.fullmatch(r"pandoc \d+\.\d+.* \+ typst \d+\.\d+.*|Quarto \d+\.\d+.*", result.renderer)
+
+
+def test_date_line_title_and_headings(rendered: tuple[RenderResult, RenderResult]) -> None:
+    """The date line is text, not a date (Quarto printed "Invalid Date"); `#` stays a level-1 heading."""
+    html = rendered[0].html.read_text(encoding="utf-8")
+    assert '<p class="date">2025年12月</p>' in html
+    assert '<h1 id="一总体情况">一、总体情况</h1>' in html
+    lines = PdfReader(rendered[0].pdf).pages[0].extract_text().splitlines()
+    assert lines[:4] == ["岳阳市卫生健康统计月报", "2025年1—10月", "岳阳市卫生健康委员会", "2025年12月"]
+    assert "Invalid Date" not in html and "Invalid Date" not in "".join(lines)
+    assert lines.index("表1 各县市区总诊疗人次") == lines.index("一、总体情况") + 2  # the caption is kept
 
 
 def test_html_is_self_contained(rendered: tuple[RenderResult, RenderResult]) -> None:
@@ -156,18 +185,19 @@ def test_source_date_epoch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert str(metadata["/CreationDate"]).startswith("D:20250101")
 
 
-def test_missing_image_names_file(tmp_path: Path) -> None:
+def test_missing_image_names_file(tmp_path: Path, backend: str) -> None:
     md = _write_doc(tmp_path / "src", chart=False)
     out = tmp_path / "out"
     with pytest.raises(RenderError, match=r"找不到图片文件：charts/trend\.svg"):
-        render_markdown(md, out, backend="pandoc")
+        render_markdown(md, out, backend=backend)
     assert not (out / "report.html").exists() and not (out / "report.pdf").exists()
 
 
-def test_typst_warning_is_error(tmp_path: Path) -> None:
+def test_typst_warning_is_error(tmp_path: Path, backend: str) -> None:
     md = _write_doc(tmp_path / "src", extra_meta="mainfont: 不存在的字体\n", chart=False, figure=False)
     with pytest.raises(RenderError, match="typst 编译产生警告.*unknown font family"):
-        render_markdown(md, tmp_path / "out", backend="pandoc")
+        render_markdown(md, tmp_path / "out", backend=backend)
+    assert not (tmp_path / "out" / "report.pdf").exists()
 
 
 def test_typst_warning_direct_call(tmp_path: Path) -> None:
@@ -175,10 +205,10 @@ def test_typst_warning_direct_call(tmp_path: Path) -> None:
         render.compile_typst('#set text(font: "Nonexistent Sans")\n中文', tmp_path, ensure_fonts())
 
 
-def test_missing_glyph_is_error(tmp_path: Path) -> None:
+def test_missing_glyph_is_error(tmp_path: Path, backend: str) -> None:
     md = _write_doc(tmp_path / "src", extra_text="😀", chart=False, figure=False)
     with pytest.raises(RenderError, match="缺少以下字符的字形.*U\\+1F600"):
-        render_markdown(md, tmp_path / "out", backend="pandoc")
+        render_markdown(md, tmp_path / "out", backend=backend)
 
 
 def test_external_image_rejected(tmp_path: Path) -> None:
@@ -210,22 +240,6 @@ def test_unknown_backend(tmp_path: Path) -> None:
 def test_auto_backend_without_quarto(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(shutil, "which", lambda name: None)
     assert render.resolve_backend("auto") == "pandoc"
-
-
-@pytest.mark.quarto
-@pytest.mark.skipif(shutil.which("quarto") is None, reason="未安装 Quarto，跳过 Quarto 后端测试")
-def test_quarto_backend(tmp_path: Path) -> None:
-    md = _write_doc(tmp_path / "src")
-    before = sorted(p.relative_to(md.parent) for p in md.parent.rglob("*"))
-    result = render_markdown(md, tmp_path / "out", backend="quarto")
-    assert result.backend == "quarto"
-    assert result.html.is_file() and result.pdf.is_file()
-    html = result.html.read_text(encoding="utf-8")
-    assert "<svg" in html and "@font-face" in html
-    assert not re.search(r"""(?:src|href)\s*=\s*["']?https?:""", html)
-    assert "总诊疗人次" in "".join(page.extract_text() for page in PdfReader(result.pdf).pages)
-    # 源目录未被改动（quarto 在临时副本中渲染）
-    assert sorted(p.relative_to(md.parent) for p in md.parent.rglob("*")) == before
 
 
 def test_full_width_space_is_in_the_embedded_font_subset():
