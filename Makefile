@@ -6,7 +6,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup report test sample-data bench clean
+.PHONY: setup report test sample-data bench bench-scale clean
 
 $(VENV)/.installed: pyproject.toml
 	@echo "==> 创建虚拟环境并安装依赖（版本固定于 pyproject.toml）"
@@ -34,6 +34,9 @@ sample-data: setup
 
 bench: setup
 	$(BIN)/python benchmarks/bench_repro.py
+
+bench-scale: setup
+	$(BIN)/python benchmarks/scale.py 1000 10000 30000
 
 clean:
 	rm -rf reports/monthly data/interim data/indicators .dvc/cache .dvc/tmp

@@ -11,6 +11,14 @@ class UserError(Exception):
         self.hint = hint
         super().__init__(message if hint is None else f"{message}\n处理办法：{hint}")
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # keeps message and hint apart when the error crosses a process boundary (parallel rendering)
+        return (_rebuild, (type(self), self.message, self.hint))
+
+
+def _rebuild(cls: type[UserError], message: str, hint: str | None) -> UserError:
+    return cls(message, hint=hint)
+
 
 def location(file: str, sheet: str | None = None, row: int | None = None, column: str | None = None) -> str:
     """'文件 X，工作表 Y，第 N 行，列“Z”' — the place a problem was found."""

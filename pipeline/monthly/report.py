@@ -8,8 +8,12 @@ and `render_monthly`; all logic lives here.
 
 from __future__ import annotations
 
+import concurrent.futures
+import functools
 import hashlib
 import json
+import multiprocessing
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -507,6 +511,57 @@ class CountyRun:
     rendered: bool  # False: inputs unchanged, the existing edition was kept
 
 
+@dataclass(frozen=True)
+class _EditionJob:
+    period: str
+    region_code: str
+    region_name: str
+    out_dir: Path
+    org_name: str
+    backend: str
+    fingerprint: str
+
+
+@functools.lru_cache(maxsize=2)
+def _read_inputs(indicators_path: Path, filing_path: Path | None) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    return pl.read_parquet(indicators_path), read_filing(filing_path)
+
+
+def _render_edition(job: _EditionJob, indicators_path: Path, filing_path: Path | None) -> str:
+    """Build and render one county edition (in a worker process), then write its input stamp last."""
+    table, filing = _read_inputs(indicators_path, filing_path)
+    doc = build_edition(table, Month.parse(job.period), job.region_code, job.out_dir, job.org_name, filing)
+    render_monthly(doc, job.backend)
+    write_text(job.fingerprint + "\n", job.out_dir / STAMP)
+    return job.region_name
+
+
+def edition_workers(jobs: int) -> int:
+    """Processes for rendering editions: one per core (at most one per edition); HEALTHSTATS_WORKERS overrides."""
+    configured = os.environ.get("HEALTHSTATS_WORKERS", "").strip()
+    cores = int(configured) if configured.isdigit() and int(configured) > 0 else (os.cpu_count() or 1)
+    return max(1, min(cores, jobs))
+
+
+def _render_editions(jobs: list[_EditionJob], indicators_path: Path, filing_path: Path | None,
+                     progress: Callable[[str], None]) -> None:
+    """Render the editions whose inputs changed, in parallel over the cores. Each edition is written to its own
+    folder by one process, so the bytes do not depend on the order or the number of workers."""
+    workers = edition_workers(len(jobs))
+    if workers == 1:
+        for k, job in enumerate(jobs, start=1):
+            progress(f"[{k}/{len(jobs)}] 生成 {job.region_name} 县市区版……")
+            _render_edition(job, indicators_path, filing_path)
+        return
+    progress(f"生成 {len(jobs)} 个县市区版（{workers} 个进程并行）……")
+    # spawn, not fork: the caller may be a Jupyter kernel with threads, and Windows has no fork
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [pool.submit(_render_edition, job, indicators_path, filing_path) for job in jobs]
+        for k, future in enumerate(concurrent.futures.as_completed(futures), start=1):
+            progress(f"[{k}/{len(jobs)}] {future.result()} 县市区版已生成")
+
+
 def build_county_editions(*, period: str, indicators_path: Path, out_root: Path, org_name: str, backend: str,
                           filing_path: Path | None = None, progress: Callable[[str], None] | None = None
                           ) -> list[CountyRun]:
@@ -522,7 +577,8 @@ def build_county_editions(*, period: str, indicators_path: Path, out_root: Path,
                               & (pl.col("period_type") == MONTH))
     counties = t.filter(pl.col("region_level") != CITY_LEVEL).select("region_code", "region").unique().sort(
         "region_code").rows()
-    runs = []
+    runs: list[CountyRun] = []
+    todo: list[_EditionJob] = []
     for i, (code, name) in enumerate(counties, start=1):
         out_dir = out_root / code
         stamp = out_dir / STAMP
@@ -536,11 +592,9 @@ def build_county_editions(*, period: str, indicators_path: Path, out_root: Path,
             progress(f"[{i}/{len(counties)}] {name}：数据未变，沿用已有县市区版")
             runs.append(CountyRun(code, name, rendered=False))
             continue
-        progress(f"[{i}/{len(counties)}] 生成 {name} 县市区版……")
-        doc = build_edition(table, month, code, out_dir, org_name, filing)
-        render_monthly(doc, backend)
-        write_text(fingerprint + "\n", stamp)
+        todo.append(_EditionJob(str(month), code, name, out_dir, org_name, backend, fingerprint))
         runs.append(CountyRun(code, name, rendered=True))
+    _render_editions(todo, indicators_path, filing_path, progress)
     # editions of units that are no longer in the region table are removed, never left stale
     known = {code for code, _ in counties}
     for stale in sorted(p for p in out_root.glob("*") if p.is_dir() and p.name not in known):

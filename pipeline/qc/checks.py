@@ -507,12 +507,15 @@ def check_unit_jump(df: pl.DataFrame, rule: Rule, ctx: RuleContext) -> pl.DataFr
     """value / median(own previous months) within [low_ratio, high_ratio] (≈ factor): 元 filed as 千元."""
     window = int(rule.number("history_months", 12))
     min_history = int(rule.number("min_history", 3))
-    this = _long(df, rule.items("items")).with_columns(idx=period_index())
-    hist = this.select("org_code", "item", hidx="idx", hvalue="value").filter(pl.col("hvalue") > 0)
-    pairs = this.join(hist, on=["org_code", "item"], how="inner").filter(
-        (pl.col("hidx") < pl.col("idx")) & (pl.col("hidx") >= pl.col("idx") - window))
-    stats = pairs.group_by("org_code", "period", "item").agg(median=pl.col("hvalue").median(), months=pl.len())
-    d = this.join(stats, on=["org_code", "period", "item"], how="inner").filter(
+    this = _long(df, rule.items("items")).with_columns(idx=period_index()).sort("org_code", "item", "idx")
+    # The window of each row is the institution's own previous `window` months, [idx − window, idx − 1]: a rolling
+    # aggregation per (institution, item), linear in rows (a self-join would pair every month with every other).
+    positive = pl.col("value").filter(pl.col("value") > 0)
+    stats = this.rolling(index_column="idx", period=f"{window}i", offset=f"-{window + 1}i", closed="right",
+                         group_by=["org_code", "item"]).agg(median=positive.median(),
+                                                            months=positive.len().cast(pl.UInt32)).unique(
+        ["org_code", "item", "idx"], keep="first")
+    d = this.join(stats, on=["org_code", "item", "idx"], how="inner").filter(
         (pl.col("months") >= min_history) & (pl.col("median") > 0))
     d = d.with_columns(observed=pl.col("value") / pl.col("median"), limit_low=pl.lit(rule.number("low_ratio")),
                        limit_high=pl.lit(rule.number("high_ratio")))

@@ -13,7 +13,7 @@
 * ``data/reference/province.csv``                全省对比值（“优于全省平均”的目标用）
 * a section of ``data/README.md`` between the markers below (the data dictionary and the planted defect)
 
-Run it after :func:`pipeline.sample_data.generate` and :func:`pipeline.life_sample.generate_life`: it reads
+Run it after :func:`pipeline.sample.city.generate` and :func:`pipeline.sample.life.generate_life`: it reads
 the registry (rebuilt from the same seed), ``data/reference/population.csv`` and the life-expectancy
 deaths files ``data/raw/annual/2024|2025/life_deaths.csv`` (whose 30–69 populations and all-cause deaths
 bound the chronic-disease deaths).

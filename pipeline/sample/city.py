@@ -1411,7 +1411,7 @@ def _readme_text(plan: _Plan, types: dict[str, _TypeInfo], ident, items, defects
     a("")
     a("```bash")
     a("python -m pipeline sample-data        # CLI")
-    a("python -c \"from pathlib import Path; from pipeline.sample_data import generate; print(generate(Path('.')))\"")
+    a("python -c \"from pathlib import Path; from pipeline.sample.city import generate; print(generate(Path('.')))\"")
     a("```")
     a("")
     a("## 2. 规模")

@@ -89,3 +89,27 @@ def test_quality_section_from_filing_status():
     city = report.quality_text(rates, month, None, "全市")
     # city 2月: 4/5 filed = 80.0 %, 2/5 on time = 40.0 %
     assert "应报月报的医疗卫生机构5家，已报4家，上报率80.0%，及时率40.0%" in city
+
+
+def test_county_editions_are_the_same_bytes_serial_or_in_parallel(tmp_path, regions, monkeypatch):
+    path = tmp_path / "indicators.parquet"
+    _table(regions).write_parquet(path)
+    outputs = {}
+    for workers in ("1", "2"):
+        monkeypatch.setenv("HEALTHSTATS_WORKERS", workers)
+        out = tmp_path / f"county-{workers}"
+        messages: list[str] = []
+        report.build_county_editions(period="2025-02", indicators_path=path, out_root=out,
+                                     org_name="岳阳市卫生健康委员会", backend="pandoc", progress=messages.append)
+        assert any(("并行" in m) == (workers == "2") for m in messages)
+        outputs[workers] = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+                            if p.is_file()}
+    assert len(outputs["1"]) >= 8  # report.html, report.pdf, tables.xlsx, indicators.csv, stamp … per county
+    assert outputs["1"] == outputs["2"]
+
+
+def test_edition_workers_follow_the_cores_and_the_override(monkeypatch):
+    monkeypatch.delenv("HEALTHSTATS_WORKERS", raising=False)
+    assert report.edition_workers(1) == 1
+    monkeypatch.setenv("HEALTHSTATS_WORKERS", "3")
+    assert report.edition_workers(12) == 3 and report.edition_workers(2) == 2

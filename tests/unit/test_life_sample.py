@@ -1,4 +1,4 @@
-"""pipeline.life_sample：人均预期寿命示例数据可重复（逐字节相同）且口径正确。"""
+"""pipeline.sample.life：人均预期寿命示例数据可重复（逐字节相同）且口径正确。"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests for pipeline.sample_data (the synthetic 岳阳市 sample city).
+"""Tests for pipeline.sample.city (the synthetic 岳阳市 sample city).
 
 The checks here are written independently of the generator: the credit-code check digit is
 re-derived from the GB 32100 formula (weights 3**i mod 31), the expected reporting set is
