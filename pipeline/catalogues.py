@@ -97,7 +97,7 @@ def items(path: Path = CATALOGUE_DIR / "items.yaml") -> ItemCatalogue:
     )
     its = tuple(
         Item(id=e["id"], label=e["label"], aliases=tuple(e.get("aliases", [])), kind=e["kind"],
-             unit=e.get("unit", ""), group=e.get("group", ""), required=bool(e.get("required", True)))
+             unit=e.get("unit", ""), group=e.get("group", ""), required=bool(e.get("required", False)))
         for e in raw["items"]
     )
     by_label: dict[str, str] = {}

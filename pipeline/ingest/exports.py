@@ -66,6 +66,7 @@ class _Accumulator:
     blank: int = 0
     read: int = 0
     unknown_columns: dict[str, list[str]] = field(default_factory=dict)
+    missing_items: dict[str, list[str]] = field(default_factory=dict)
     skipped_sheets: list[str] = field(default_factory=list)
     conversions: list[str] = field(default_factory=list)
     summary_checks: list[dict[str, Any]] = field(default_factory=list)
@@ -291,6 +292,12 @@ def money_factors(header: Header, cat: ItemCatalogue, sheet: SheetData) -> dict[
     return factors
 
 
+def missing_items(header: Header, cat: ItemCatalogue) -> list[str]:
+    """Labels of the optional items this sheet has no column for (stored as null, not 0)."""
+    present = set(header.columns.values())
+    return [cat.item(i).label for i in cat.item_ids if i not in present]
+
+
 def check_required(header: Header, sheet: SheetData, cat: ItemCatalogue) -> None:
     present = set(header.columns.values())
     missing = [it for it in cat.all if it.required and it.id not in present]
@@ -422,7 +429,8 @@ def _parse_rows(sheet: SheetData, header: Header, month: Month, cat: ItemCatalog
             summary = dict(base)
             for item_id in cat.item_ids:
                 try:
-                    summary[item_id] = parse_number(cell(item_id)) * factors.get(item_id, 1.0)
+                    summary[item_id] = (parse_number(cell(item_id)) * factors.get(item_id, 1.0)
+                                        if item_id in by_id else None)
                 except ValueError:
                     summary[item_id] = None
             acc.summaries.append(summary)
@@ -457,6 +465,9 @@ def _parse_rows(sheet: SheetData, header: Header, month: Month, cat: ItemCatalog
             reasons.append(f"{where('submitted_at')}的值“{cell('submitted_at')}”不是日期时间")
             record["submitted_at"] = None
         for item_id in cat.item_ids:
+            if item_id not in by_id:
+                record[item_id] = None  # the file has no such column: 不详, never a made-up 0
+                continue
             try:
                 record[item_id] = parse_number(cell(item_id)) * factors.get(item_id, 1.0)
             except ValueError:
@@ -467,7 +478,8 @@ def _parse_rows(sheet: SheetData, header: Header, month: Month, cat: ItemCatalog
         else:
             acc.records.append(record)
             for item_id in cat.item_ids:
-                tally.detail_sums[item_id] += record[item_id]
+                if record[item_id] is not None:
+                    tally.detail_sums[item_id] += record[item_id]
     return tally
 
 
@@ -499,6 +511,9 @@ def _ingest_sheet(sheet: SheetData, month: Month, cat: ItemCatalogue, acc: _Accu
         acc.skipped_sheets.append(f"{sheet.file}：工作表“{sheet.sheet}”中没有找到月报表头，已跳过")
         return
     check_required(header, sheet, cat)
+    lacking = missing_items(header, cat)
+    if lacking:
+        acc.missing_items[f"{sheet.file}#{sheet.sheet}"] = lacking
     if header.unknown:
         acc.unknown_columns[f"{sheet.file}#{sheet.sheet}"] = header.unknown
     factors = money_factors(header, cat, sheet)
@@ -622,6 +637,7 @@ def ingest(raw_dir: Path, *, progress: bool = True) -> IngestResult:
         "files": file_list,
         "reconciliation": reconciliation,
         "unknown_columns": acc.unknown_columns,
+        "missing_items": acc.missing_items,
         "skipped_sheets": acc.skipped_sheets,
         "unit_conversions": acc.conversions,
         "summary_row_checks": acc.summary_checks,
@@ -653,6 +669,9 @@ def reconciliation_text(report: dict[str, Any]) -> str:
     ]
     for where, cols in sorted(report["unknown_columns"].items()):
         lines.append(f"  注意：{where} 有未识别的列：{'、'.join(cols)}（未导入，如需要请加入 items.yaml）")
+    for where, labels in sorted(report.get("missing_items", {}).items()):
+        lines.append(f"  注意：{where} 没有这些项目的列：{'、'.join(labels)}（记为“不详”，不是 0；"
+                     "用到它们的合计和指标也是“不详”）")
     for msg in report["skipped_sheets"]:
         lines.append(f"  注意：{msg}")
     for msg in report.get("unit_conversions", []):

@@ -91,7 +91,9 @@ def monthly_aggregates(clean: pl.DataFrame, regions: Regions,
         [clean.filter(breakdown_filter(b)).with_columns(breakdown_id=pl.lit(b.id)) for b in breakdowns],
         how="vertical",
     )
-    sums = [pl.col(i).sum() for i in item_ids] + [pl.len().cast(pl.Int64).alias("n_reports")]
+    # An item some institution's file lacked (null = 不详) makes its group sum 不详, never a sum over a made-up 0.
+    sums = [pl.when(pl.col(i).null_count() == 0).then(pl.col(i).sum()).otherwise(None).alias(i) for i in item_ids]
+    sums += [pl.len().cast(pl.Int64).alias("n_reports")]
     by_region = long.group_by(["breakdown_id", "region_code", "period"]).agg(sums)
     city = long.group_by(["breakdown_id", "period"]).agg(sums).with_columns(region_code=pl.lit(regions.city_code))
     agg = pl.concat([by_region, city.select(by_region.columns)], how="vertical")
@@ -101,7 +103,8 @@ def monthly_aggregates(clean: pl.DataFrame, regions: Regions,
         .join(pl.DataFrame({"period": sorted(clean["period"].unique().to_list())}), how="cross")
     )
     out = grid.join(agg, on=["breakdown_id", "region_code", "period"], how="left").with_columns(
-        [pl.col(i).fill_null(0.0) for i in item_ids] + [pl.col("n_reports").fill_null(0)]
+        [pl.when(pl.col("n_reports").is_null()).then(0.0).otherwise(pl.col(i)).alias(i) for i in item_ids]
+        + [pl.col("n_reports").fill_null(0)]
     )
     months = [Month.parse(p) for p in out["period"].to_list()]
     return out.with_columns(
@@ -124,6 +127,7 @@ def period_aggregates(monthly: pl.DataFrame) -> pl.DataFrame:
     cum_exprs = []
     for item_id in cat.item_ids:
         cum = pl.col(item_id).cum_sum().over(keys)
+        cum = pl.when(pl.col(item_id).is_null().cum_sum().over(keys) == 0).then(cum).otherwise(None)
         if item_id in stocks:
             cum = cum / pl.col("month").cum_count().over(keys)
         cum_exprs.append(cum.alias(item_id))
@@ -143,11 +147,13 @@ def period_aggregates(monthly: pl.DataFrame) -> pl.DataFrame:
 
 
 def indicator_expr(ind: Indicator) -> pl.Expr:
-    """value = scale × Σnum / Σden (× D or ÷ D); a zero denominator gives null, never inf/NaN."""
-    num = pl.sum_horizontal([pl.col(i) for i in ind.numerator])
+    """value = scale × Σnum / Σden (× D or ÷ D); a zero denominator gives null, never inf/NaN.
+
+    A null input (an item not in the export, 不详) gives a null value; :func:`unknown_expr` tells the two apart."""
+    num = pl.sum_horizontal([pl.col(i) for i in ind.numerator], ignore_nulls=False)
     value = num * ind.scale
     if ind.denominator:
-        den = pl.sum_horizontal([pl.col(i) for i in ind.denominator])
+        den = pl.sum_horizontal([pl.col(i) for i in ind.denominator], ignore_nulls=False)
         value = pl.when(den != 0).then(value / den).otherwise(pl.lit(None, pl.Float64))
     if ind.multiply_by_days:
         value = value * pl.col("days")

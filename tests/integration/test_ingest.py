@@ -93,13 +93,13 @@ def test_unknown_column_reported_not_dropped_silently(tmp_path):
 
 def test_missing_required_column_names_file_and_closest_label(tmp_path):
     raw = tmp_path / "raw"
-    header = [("出院人次数" if h == "出院人数" else h) for h in HEADER]
-    header = [h for h in header if h != "出院人次数"] + ["出院人次数"]
+    # identity columns stay required (items may be absent, see test_ingest_items.py)
+    header = [("行政区划编号" if h == "行政区划代码" else h) for h in HEADER]
     _write_xlsx(raw / "2025-10" / "a.xlsx", [_row("A1", "甲")], header=header)
     with pytest.raises(UserError) as err:
         ingest.ingest(raw, progress=False)
     msg = str(err.value)
-    assert "a.xlsx" in msg and "出院人数" in msg and "出院人次数" in msg and "items.yaml" in msg
+    assert "a.xlsx" in msg and "“行政区划代码”" in msg and "行政区划编号" in msg and "items.yaml" in msg
 
 
 @pytest.mark.parametrize(

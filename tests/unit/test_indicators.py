@@ -148,3 +148,17 @@ def test_workload_indicators(regions):
     assert v(t, "doctor_daily_visits") == pytest.approx(9500 / 10 / 19)  # 50.0 人次
     assert v(t, "doctor_daily_bed_days") == pytest.approx(3100 / 10 / 31)  # 10.0 床日
     assert v(t, "bed_work_days") == pytest.approx(31.0)  # 3100 / (3100 / 31)
+
+
+def test_missing_item_makes_indicator_unknown_not_zero(regions):
+    """H2's export had no 总诊疗人次数 column (null): the city and 岳阳县 totals that need it are 不详 (null),
+    岳阳楼区 (H1 only) keeps its value; an indicator not needing it is unaffected."""
+    rows = _two_hospitals("2025-01")
+    rows[1]["visits"] = None
+    t = ind.compute(clean_frame(rows), regions)
+    assert v(t, "visits", region="430600") is None
+    assert v(t, "visits", region="430621") is None
+    assert v(t, "visits", region="430602") == pytest.approx(5000)
+    assert v(t, "visits", region="430600", period_type="累计") is None
+    # 病床使用率 needs no visits: (2480 + 1000) / (3100 + 1550) × 100
+    assert v(t, "bed_use_rate") == pytest.approx(3480 / 4650 * 100)
