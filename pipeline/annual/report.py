@@ -342,7 +342,7 @@ def _monitoring_sheet(ws: Any, mt: MonitoringTable, org_name: str) -> None:
                 set_text(cell, "…" if 5 <= i < 5 + len(mt.years) else fmt.DASH)
                 cell.alignment = Alignment(horizontal="right")
             else:
-                cell.value = v
+                cell.value = fmt.display_value(v, r.decimals)
                 cell.number_format = fmt_code
                 cell.alignment = Alignment(horizontal="right")
         status_cell = ws.cell(row=rno, column=ncols - 1)
