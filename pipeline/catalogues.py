@@ -220,8 +220,9 @@ class Indicator:
     change_unit: str = ""
     note: str = ""
     change_decimals_override: int | None = None
+    average_denominator: bool = False  # stock denominator as (期初 + 期末) / 2 (平均执业(助理)医师数)
     scope: str = "月报机构口径"
-    source: str = "国家卫生统计网络直报系统医疗卫生机构月报"
+    data_source: str = "国家卫生统计网络直报系统医疗卫生机构月报"
 
     @property
     def change_decimals(self) -> int:
@@ -254,8 +255,9 @@ def indicators(path: Path = CATALOGUE_DIR / "indicators.yaml") -> tuple[Indicato
             divide_by_working_days=bool(e.get("divide_by_working_days", False)),
             multiply_by_days=bool(e.get("multiply_by_days", False)), decimals=int(e.get("decimals", 0)),
             change=e.get("change", "pct"), change_unit=e.get("change_unit", ""), note=e.get("note", ""),
+            average_denominator=bool(e.get("average_denominator", False)),
             change_decimals_override=None if e.get("change_decimals") is None else int(e["change_decimals"]),
-            **{k: str(e[k]) for k in ("scope", "source") if e.get(k)},
+            **{k: str(e[k]) for k in ("scope", "data_source") if e.get(k)},
         )
         missing = set(ind.numerator + ind.denominator) - known
         if missing:
