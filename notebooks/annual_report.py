@@ -17,6 +17,7 @@
 # %% tags=["parameters"]
 year = 2025
 price_base_year = 2020
+working_days = 251
 raw_dir = "data/raw/annual"
 reference_dir = "data/reference"
 life_expectancy_dir = "reports/life_expectancy/2025"
@@ -35,6 +36,7 @@ doc = annual_report.build_annual(
     year=year, raw_dir=Path(raw_dir), reference_dir=Path(reference_dir),
     life_expectancy_dir=Path(life_expectancy_dir) if life_expectancy_dir else None,
     out_dir=Path(out_dir), org_name=org_name, price_base_year=price_base_year,
+    working_days=working_days,
 )
 display(Markdown(doc.markdown.split("---", 2)[2]))
 

@@ -219,6 +219,22 @@ class Indicator:
     change: str = "pct"
     change_unit: str = ""
     note: str = ""
+    change_decimals_override: int | None = None
+    average_denominator: bool = False  # stock denominator as (期初 + 期末) / 2 (平均执业(助理)医师数)
+    scope: str = "月报机构口径"
+    data_source: str = "国家卫生统计网络直报系统医疗卫生机构月报"
+
+    @property
+    def change_decimals(self) -> int:
+        """Decimals of the change: growth rates 1; 百分点 the indicator's own (at least 1); differences the
+        indicator's own (病床周转次数 2); a catalogue `change_decimals` overrides."""
+        if self.change_decimals_override is not None:
+            return self.change_decimals_override
+        if self.change == "pct":
+            return 1
+        if self.change == "pp":
+            return max(1, self.decimals)
+        return self.decimals
 
     @property
     def change_label(self) -> str:
@@ -239,6 +255,9 @@ def indicators(path: Path = CATALOGUE_DIR / "indicators.yaml") -> tuple[Indicato
             divide_by_working_days=bool(e.get("divide_by_working_days", False)),
             multiply_by_days=bool(e.get("multiply_by_days", False)), decimals=int(e.get("decimals", 0)),
             change=e.get("change", "pct"), change_unit=e.get("change_unit", ""), note=e.get("note", ""),
+            average_denominator=bool(e.get("average_denominator", False)),
+            change_decimals_override=None if e.get("change_decimals") is None else int(e["change_decimals"]),
+            **{k: str(e[k]) for k in ("scope", "data_source") if e.get(k)},
         )
         missing = set(ind.numerator + ind.denominator) - known
         if missing:

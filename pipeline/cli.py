@@ -91,6 +91,8 @@ def indicators_cmd(
     holidays: Annotated[Path, typer.Option(help="节假日表（医师日均担负诊疗人次的工作日数）")] = Path(
         "data/reference/holidays.csv"
     ),
+    annual_working_days: Annotated[str, typer.Option(
+        help="1-12月累计的全年工作日数：251（全国统计口径）或 calendar（按节假日表）")] = "251",
     out: Annotated[Path, typer.Option(help="输出的指标表（parquet）")] = Path("data/indicators/indicators.parquet"),
 ) -> None:
     """按指标目录计算全部指标（各机构类别 × 全市及各县市区 × 本月/累计，含同期和同比）。"""
@@ -102,10 +104,11 @@ def indicators_cmd(
     try:
         if not canonical.is_file():
             raise UserError(f"找不到规范数据表 {canonical}", hint="请先运行 python -m pipeline ingest 或 dvc repro")
-        from pipeline.workdays import load_calendar
+        from pipeline.workdays import load_calendar, parse_convention
 
         table = indicators.compute(pl.read_parquet(canonical), indicators.load_regions(regions),
-                                   indicators.load_population(population), load_calendar(holidays))
+                                   indicators.load_population(population), load_calendar(holidays),
+                                   parse_convention(annual_working_days))
         write_parquet(table, out)
     except UserError as exc:
         _fail(exc)

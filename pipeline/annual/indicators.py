@@ -20,7 +20,6 @@ import csv
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -52,8 +51,7 @@ from pipeline.monthly.indicators import (
     load_regions,
     population_for,
 )
-from pipeline.period import Month
-from pipeline.workdays import covered_years, load_calendar, working_days
+from pipeline.workdays import NATIONAL_WORKING_DAYS, load_calendar, parse_convention, year_working_days
 
 STAGE = "annual_report"
 RAW_DIR = Path("data/raw/annual")
@@ -77,6 +75,7 @@ class Source:
     city: str = "sum"  # sum | given
     columns: tuple[str, ...] = ()
     required: bool = True
+    scope: str = "年报全口径"  # 口径 of every indicator from this source (pipeline/scopes.py)
 
 
 @dataclass(frozen=True)
@@ -150,7 +149,7 @@ def load_catalogue(path: Path = CATALOGUE_PATH, items_path: Path = ITEMS_PATH) -
     for sid, e in raw["sources"].items():
         src = Source(id=sid, label=e.get("label", sid), kind=e["kind"], file=e.get("file"), city=e.get("city", "sum"),
                      columns=tuple(e.get("columns") or (items.columns if e["kind"] == INSTITUTIONS else ())),
-                     required=bool(e.get("required", True)))
+                     required=bool(e.get("required", True)), scope=e.get("scope", "年报全口径"))
         if src.kind not in SOURCE_KINDS:
             raise UserError(f"{path.name}：来源 {sid} 的 kind“{src.kind}”无效（可选：{'、'.join(SOURCE_KINDS)}）")
         if src.city not in ("sum", "given"):
@@ -188,8 +187,11 @@ def load_catalogue(path: Path = CATALOGUE_PATH, items_path: Path = ITEMS_PATH) -
                 multiply_by_days=bool(e.get("multiply_by_days", False)), decimals=int(e.get("decimals", 0)),
                 change=e.get("change", "pct"), change_unit=e.get("change_unit", ""), note=e.get("note", ""),
             )
+        src_id = e.get("source", INSTITUTIONS)
+        src = sources.get(src_id)
         ind = dataclasses.replace(ind, numerator=tuple(ind.numerator), denominator=tuple(ind.denominator),
-                                  scale=float(ind.scale))
+                                  scale=float(ind.scale), scope=e.get("scope") or (src.scope if src else "年报全口径"),
+                                  data_source=e.get("data_source") or (src.label if src else ""))
         words = e.get("change_words")
         ai = AnnualIndicator(
             ind=ind, source=e.get("source", INSTITUTIONS), breakdown=e.get("breakdown", "total"),
@@ -279,6 +281,7 @@ class AnnualPaths:
 class AnnualSettings:
     year: int
     price_base_year: int = 2020
+    working_days: int | str = NATIONAL_WORKING_DAYS  # 全年工作日数的口径（pipeline.workdays）
 
     def __post_init__(self) -> None:
         if not 1949 <= self.year <= 9999:
@@ -290,7 +293,8 @@ class AnnualSettings:
     def from_params(cls, params: Mapping[str, Any], year: int | None = None) -> AnnualSettings:
         try:
             return cls(year=int(year if year is not None else params["annual.year"]),
-                       price_base_year=int(params["annual.price_base_year"]))
+                       price_base_year=int(params["annual.price_base_year"]),
+                       working_days=parse_convention(params.get("annual.working_days", NATIONAL_WORKING_DAYS)))
         except (TypeError, ValueError) as exc:
             raise UserError(f"params.yaml 的 annual 一节有误：{exc}") from exc
 
@@ -469,8 +473,7 @@ class AnnualResult:
     targets: tuple[targets_mod.Target, ...] = ()
     province: dict[tuple[str, int], float] = field(default_factory=dict)
     life_expectancy_source: str | None = None
-    working_days: int = 0  # of the report year
-    working_days_official: bool = False  # from the holiday calendar (else Monday–Friday)
+    working_days: int = 0  # of the report year, under settings.working_days
 
     @property
     def year(self) -> int:
@@ -495,9 +498,17 @@ class AnnualResult:
         return self.table.filter(pl.col("year") == (year or self.year))
 
 
-def year_working_days(year: int, holidays: Mapping[date, bool] | None) -> int:
-    """Working days of a calendar year: the sum of its months (official 休/班 days, else Monday–Friday)."""
-    return sum(working_days(Month(year, m), dict(holidays or {})) for m in range(1, 13))
+def with_opening_average(frame: pl.DataFrame, previous: pl.DataFrame | None, items: Sequence[str]) -> pl.DataFrame:
+    """`<item>__avg` = (年初 + 年末) / 2, 年初 being the previous year's year-end (national definition of
+    平均执业(助理)医师数); null when the previous year's annual report is not available."""
+    if not items:
+        return frame
+    if previous is None:
+        return frame.with_columns([pl.lit(None, pl.Float64).alias(f"{i}__avg") for i in items])
+    opening = previous.select("breakdown_id", "region_code", *[pl.col(i).alias(f"{i}__open") for i in items])
+    return frame.join(opening, on=["breakdown_id", "region_code"], how="left").with_columns(
+        [((pl.col(f"{i}__open") + pl.col(i)) / 2).alias(f"{i}__avg") for i in items]
+    ).drop([f"{i}__open" for i in items])
 
 
 def _year_frame(frame: pl.DataFrame, year: int, workdays: int, population: pl.DataFrame,
@@ -550,7 +561,9 @@ def compute(paths: AnnualPaths, settings: AnnualSettings, catalogue: AnnualCatal
     years = list(range(first, settings.year + 1))
     levels = price_levels(read_cpi(paths.cpi), settings.price_base_year, years)
     holidays = load_calendar(paths.holidays) if paths.holidays.is_file() else {}
-    workdays = {y: year_working_days(y, holidays) for y in years}
+    workdays = {y: year_working_days(y, holidays, settings.working_days) for y in years}
+    averaged = tuple(dict.fromkeys(i for ai in cat.indicators if ai.ind.average_denominator for i in ai.ind.denominator))
+    previous_institutions: pl.DataFrame | None = None
     life = read_life_expectancy(paths.source_file(cat.sources["life_expectancy"], settings.year)
                                 if "life_expectancy" in cat.sources else None, regions)
 
@@ -569,10 +582,14 @@ def compute(paths: AnnualPaths, settings: AnnualSettings, catalogue: AnnualCatal
             assert path is not None
             if not path.is_file():
                 missing.setdefault(year, []).append(f"{path.as_posix()}（{src.label}）")
+                if src.kind == INSTITUTIONS:
+                    previous_institutions = None  # the next year has no known opening stock
                 continue
             if src.kind == INSTITUTIONS:
                 inst = read_institutions(path, cat.items, registry)
-                frames[src.id] = institution_aggregates(inst, regions, cat.breakdowns, cat.items.columns)
+                year_end = institution_aggregates(inst, regions, cat.breakdowns, cat.items.columns)
+                frames[src.id] = with_opening_average(year_end, previous_institutions, averaged)
+                previous_institutions = year_end
             elif src.kind == "regions":
                 frames[src.id] = read_region_source(path, src, regions)
             else:
@@ -598,8 +615,7 @@ def compute(paths: AnnualPaths, settings: AnnualSettings, catalogue: AnnualCatal
                         missing={y: m for y, m in missing.items() if y != settings.year}, price_levels=levels,
                         population_year=pop_year, targets=plan_targets, province=province,
                         life_expectancy_source=None if life.is_empty() else str(paths.life_expectancy),
-                        working_days=workdays[settings.year],
-                        working_days_official=settings.year in covered_years(holidays))
+                        working_days=workdays[settings.year])
 
 
 def _finish(long: pl.DataFrame, cat: AnnualCatalogue, regions: Regions) -> pl.DataFrame:

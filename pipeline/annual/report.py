@@ -39,6 +39,7 @@ from pipeline.monthly.indicators import CITY_LEVEL
 from pipeline.monthly.report import change_phrase
 from pipeline.render import tables
 from pipeline.render.xlsx import save_workbook, set_text
+from pipeline.workdays import NATIONAL_WORKING_DAYS, convention_text, parse_convention
 
 TABLES_PATH = CATALOGUE_DIR / "annual_tables.yaml"
 NOTEBOOK = "annual_report.py"
@@ -342,7 +343,7 @@ def _monitoring_sheet(ws: Any, mt: MonitoringTable, org_name: str) -> None:
                 set_text(cell, "…" if 5 <= i < 5 + len(mt.years) else fmt.DASH)
                 cell.alignment = Alignment(horizontal="right")
             else:
-                cell.value = v
+                cell.value = fmt.display_value(v, r.decimals)
                 cell.number_format = fmt_code
                 cell.alignment = Alignment(horizontal="right")
         status_cell = ws.cell(row=rno, column=ncols - 1)
@@ -692,10 +693,10 @@ def notes(result: AnnualResult) -> list[str]:
         "妇幼卫生监测、死因监测、居民健康素养监测、托育服务统计和卫生总费用核算结果；常住人口为统计部门公布的年末数"
         + (f"（{pop_year}年）" if pop_year else "") + "。",
         "2. 指标口径与月报一致：比率均由分子、分母分别汇总后计算；床位、人员为年末数；病床使用率 = 实际占用总床日数 ÷ "
-        "实际开放总床日数 × 100%，病床周转次数按全年日历天数计算；医师日均担负诊疗人次 = 总诊疗人次数 ÷ 年末执业(助理)医师数 ÷ "
-        f"全年工作日数（{result.year}年{result.working_days}天，"
-        + ("按国家节假日安排" if result.working_days_official else "节假日表中没有该年安排，按周一至周五计算")
-        + "）；次均门诊费用 = 门诊收入 ÷ 总诊疗人次数，人均住院费用 = 住院收入 ÷ 出院人数。",
+        "实际开放总床日数 × 100%，病床周转次数按全年日历天数计算；医师日均担负诊疗人次 = 总诊疗人次数 ÷ 平均执业(助理)医师数 ÷ "
+        f"全年工作日数（{convention_text(result.year, result.working_days, s.working_days)}），医师日均担负住院床日 = "
+        "实际占用总床日数 ÷ 平均执业(助理)医师数 ÷ 全年日历天数，平均执业(助理)医师数 = (年初数 + 年末数) ÷ 2"
+        "；次均门诊费用 = 门诊收入 ÷ 总诊疗人次数，人均住院费用 = 住院收入 ÷ 出院人数。",
         f"3. 可比价格以{s.price_base_year}年为基期，按医疗保健类居民消费价格指数（上年=100）逐年链接折算；“按可比价格”"
         "的增长为扣除价格因素后的实际增长。",
         "4. 重大慢性病过早死亡率按世界卫生组织方法计算：5q(x) = 5M(x) ÷ (1 + 2.5M(x))，x = 30、35、…、65，"
@@ -799,10 +800,10 @@ def build_document(result: AnnualResult, out_dir: Path, org_name: str) -> Annual
 
 
 def build_annual(*, year: int, raw_dir: Path, reference_dir: Path, life_expectancy_dir: Path | None, out_dir: Path,
-                 org_name: str, price_base_year: int) -> AnnualDocument:
+                 org_name: str, price_base_year: int, working_days: int | str = NATIONAL_WORKING_DAYS) -> AnnualDocument:
     paths = AnnualPaths(raw=Path(raw_dir), reference=Path(reference_dir),
                         life_expectancy=Path(life_expectancy_dir) if life_expectancy_dir else None)
-    settings = AnnualSettings(year=year, price_base_year=price_base_year)
+    settings = AnnualSettings(year=year, price_base_year=price_base_year, working_days=parse_convention(working_days))
     return build_document(compute(paths, settings), Path(out_dir), org_name)
 
 
@@ -831,7 +832,7 @@ def run_annual_report(*, paths: AnnualPaths, settings: AnnualSettings, out_dir: 
         NOTEBOOK_DIR / NOTEBOOK,
         out_dir / "annual_report.ipynb",
         parameters={
-            "year": settings.year, "price_base_year": settings.price_base_year,
+            "year": settings.year, "price_base_year": settings.price_base_year, "working_days": settings.working_days,
             "raw_dir": rel(paths.raw), "reference_dir": rel(paths.reference),
             "life_expectancy_dir": rel(paths.life_expectancy), "out_dir": rel(out_dir), "org_name": org_name,
             "backend": backend,

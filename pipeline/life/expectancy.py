@@ -1015,7 +1015,7 @@ def write_xlsx(result: LifeExpectancyResult, target: Path) -> None:
         ws.append([r["region_code"], r["region_name"], r["sex"], r["e0"], r["e0_lower"], r["e0_upper"],
                    r["total_person_years"], r["deaths_registered"], r["deaths_used"],
                    "是" if r["unstable"] else "否", r["status"] or None, r["e0_unadjusted"], r["e0_previous"],
-                   r["e0_change"], r["rank"]])
+                   fmt.display_value(r["e0_change"], 2), r["rank"]])
     _style_sheet(ws, formats, [10, 18, 6, 14, 14, 14, 12, 12, 12, 10, 22, 14, 12, 10, 6], bold, Alignment,
                  get_column_letter)
 

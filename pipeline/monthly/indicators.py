@@ -21,7 +21,7 @@ from pipeline import catalogues
 from pipeline.catalogues import Breakdown, Indicator
 from pipeline.errors import UserError
 from pipeline.period import Month
-from pipeline.workdays import covered_years, working_days
+from pipeline.workdays import CALENDAR, NATIONAL_WORKING_DAYS, require_years, working_days
 
 MONTH = "本月"
 CUMULATIVE = "累计"
@@ -115,10 +115,14 @@ def monthly_aggregates(clean: pl.DataFrame, regions: Regions,
     )
 
 
-def period_aggregates(monthly: pl.DataFrame) -> pl.DataFrame:
+def period_aggregates(monthly: pl.DataFrame, averaged: tuple[str, ...] = (),
+                      annual_working_days: int | str = NATIONAL_WORKING_DAYS) -> pl.DataFrame:
     """本月 rows as they are, plus 1–N月累计 rows: flows summed, stocks averaged over months 1..N.
 
-    A cumulative value exists only when every month 1..N of that year is in the data.
+    A cumulative value exists only when every month 1..N of that year is in the data. For the stocks in
+    `averaged`, a column `<item>__avg` holds (期初 + 期末) / 2: 本月 (上月末 + 本月末) / 2, 1–N月累计
+    (上年末 + N月末) / 2; null when the opening stock is not in the data. 1–12月累计 counts the year's working
+    days by the convention (an integer: that many; 'calendar': the months' own).
     """
     cat = catalogues.items()
     stocks = set(cat.stock_ids)
@@ -140,10 +144,45 @@ def period_aggregates(monthly: pl.DataFrame) -> pl.DataFrame:
             (pl.col("month").cum_count().over(keys) == pl.col("month")).alias("_complete"),
         ]
     ).filter(pl.col("_complete")).drop("_complete")
-    return pl.concat(
-        [monthly.with_columns(period_type=pl.lit(MONTH)), cumulative.with_columns(period_type=pl.lit(CUMULATIVE))],
-        how="vertical",
-    )
+    if annual_working_days != CALENDAR:
+        cumulative = cumulative.with_columns(
+            working_days=pl.when(pl.col("month") == 12).then(pl.lit(float(annual_working_days)))  # type: ignore[arg-type]
+            .otherwise(pl.col("working_days")))
+    month_rows = monthly.with_columns(period_type=pl.lit(MONTH))
+    cum_rows = cumulative.with_columns(period_type=pl.lit(CUMULATIVE))
+    if averaged:
+        month_rows, cum_rows = _with_period_average(monthly, month_rows, cum_rows, averaged)
+    return pl.concat([month_rows, cum_rows], how="vertical")
+
+
+def _with_period_average(monthly: pl.DataFrame, month_rows: pl.DataFrame, cum_rows: pl.DataFrame,
+                         averaged: tuple[str, ...]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Add `<item>__avg` = (opening + closing stock) / 2 to the 本月 and 累计 rows (see period_aggregates)."""
+    keys = ["breakdown_id", "region_code"]
+    ends = monthly.select(*keys, "year", "month", *averaged)
+    after = ends.with_columns(  # a month-end is the opening stock of the next month
+        year=pl.when(pl.col("month") == 12).then(pl.col("year") + 1).otherwise(pl.col("year")),
+        month=pl.when(pl.col("month") == 12).then(1).otherwise(pl.col("month") + 1).cast(pl.Int32),
+    ).rename({i: f"{i}__open" for i in averaged})
+    december = (ends.filter(pl.col("month") == 12).with_columns(pl.col("year") + 1).drop("month")
+                .rename({i: f"{i}__open" for i in averaged}))
+    closing = ends.rename({i: f"{i}__close" for i in averaged})
+
+    def average(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.with_columns(
+            [((pl.col(f"{i}__open") + pl.col(f"{i}__close")) / 2).alias(f"{i}__avg") for i in averaged]
+        ).drop([f"{i}__{w}" for i in averaged for w in ("open", "close")])
+
+    month_rows = average(month_rows.join(after, on=[*keys, "year", "month"], how="left")
+                         .join(closing, on=[*keys, "year", "month"], how="left"))
+    cum_rows = average(cum_rows.join(december, on=[*keys, "year"], how="left")
+                       .join(closing, on=[*keys, "year", "month"], how="left"))
+    return month_rows, cum_rows.select(month_rows.columns)
+
+
+def averaged_items(inds: tuple[Indicator, ...]) -> tuple[str, ...]:
+    """The stocks some indicator uses as an opening/closing average denominator."""
+    return tuple(dict.fromkeys(i for ind in inds if ind.average_denominator for i in ind.denominator))
 
 
 def indicator_expr(ind: Indicator) -> pl.Expr:
@@ -153,7 +192,8 @@ def indicator_expr(ind: Indicator) -> pl.Expr:
     num = pl.sum_horizontal([pl.col(i) for i in ind.numerator], ignore_nulls=False)
     value = num * ind.scale
     if ind.denominator:
-        den = pl.sum_horizontal([pl.col(i) for i in ind.denominator], ignore_nulls=False)
+        den = pl.sum_horizontal([pl.col(f"{i}__avg" if ind.average_denominator else i) for i in ind.denominator],
+                                ignore_nulls=False)  # null = 不详 (an item not in the export) or no opening stock
         value = pl.when(den != 0).then(value / den).otherwise(pl.lit(None, pl.Float64))
     if ind.multiply_by_days:
         value = value * pl.col("days")
@@ -194,19 +234,19 @@ def population_for(periods: pl.DataFrame, population: pl.DataFrame | None) -> pl
 
 
 def compute(clean: pl.DataFrame, regions: Regions, population: pl.DataFrame | None = None,
-            calendar: dict[date, bool] | None = None) -> pl.DataFrame:
+            calendar: dict[date, bool] | None = None,
+            annual_working_days: int | str = NATIONAL_WORKING_DAYS) -> pl.DataFrame:
     """The tidy indicator table for every month in the data (see module docstring).
 
-    `calendar` (from data/reference/holidays.csv) gives the working days for 医师日均担负诊疗人次;
-    without it, Monday to Friday count."""
+    `calendar` (from data/reference/holidays.csv) gives the working days for 医师日均担负诊疗人次 and must
+    cover every year in the data (else a UserError names the missing years); `calendar=None` (unit tests
+    only) counts Monday to Friday. 1–12月累计 uses `annual_working_days` (pipeline.workdays)."""
     inds = catalogues.indicators()
     bds = catalogues.breakdowns()
     if calendar is not None:
-        years = {int(p[:4]) for p in clean["period"].unique().to_list()} - covered_years(calendar)
-        if years:
-            print(f"注意：节假日表没有 {'、'.join(map(str, sorted(years)))} 年的安排，这些年份按周一至周五计算工作日",
-                  file=sys.stderr)
-    periods = population_for(period_aggregates(monthly_aggregates(clean, regions, bds, calendar)), population)
+        require_years(calendar, {int(p[:4]) for p in clean["period"].unique().to_list()})
+    periods = population_for(period_aggregates(monthly_aggregates(clean, regions, bds, calendar), averaged_items(inds),
+                                               annual_working_days), population)
     base_cols = ["breakdown_id", "region_code", "period_type", "year", "month", "days", "n_reports", "population_year"]
     frames = []
     for order, ind in enumerate(inds):

@@ -321,9 +321,19 @@ def quality_text(rates_table: pl.DataFrame, month: Month, region_code: str | Non
     if this is None or cum is None:
         return f"{month.label}{place}没有应报月报的机构或没有质控数据。"
     cum_label = month.cumulative_label.removeprefix(f"{month.year}年")
+
+    def pct(row: dict[str, Any], key: str) -> str:  # never 100.0 while some are missing (99.98)
+        return fmt.percent_near_full(int(row[key]), int(row["expected"]), 1)
+
+    def missing(row: dict[str, Any]) -> str:
+        gaps = [f"{n}{what}" for n, what in ((row["expected"] - row["filed"], "家次未报"),
+                                              (row["filed"] - row["on_time"], "家次迟报")) if n > 0]
+        return f"（{'、'.join(gaps)}）" if gaps else ""
+
     return (f"{month.month}月，{place}应报月报的医疗卫生机构{this['expected']}家，已报{this['filed']}家，"
-            f"上报率{fmt.number(this['report_rate'], 1)}%，及时率{fmt.number(this['timely_rate'], 1)}%；"
-            f"{cum_label}累计上报率{fmt.number(cum['report_rate'], 1)}%，及时率{fmt.number(cum['timely_rate'], 1)}%。"
+            f"上报率{pct(this, 'filed')}%，及时率{pct(this, 'on_time')}%；"
+            f"{cum_label}累计应报{cum['expected']}家次，上报率{pct(cum, 'filed')}%，及时率{pct(cum, 'on_time')}%"
+            f"{missing(cum)}。"
             "漏报、迟报机构名单见季度质控通报和各县市区问题清单。")
 
 

@@ -144,7 +144,7 @@ def md_table(header: Sequence[str], align: str, rows: Sequence[Sequence[str]],
 
 
 def pct(value: float | None) -> str:
-    return fmt.number(value, 1)
+    return fmt.percent(value, 1)  # 99.98, never 100.0 while one is missing
 
 
 def count(value: int | None) -> str:
@@ -542,7 +542,7 @@ def _write_sheet(ws: Any, sheet: Sheet, title_lines: Sequence[str]) -> None:
             if isinstance(value, str):
                 set_text(cell, value)
             else:
-                cell.value = value
+                cell.value = fmt.display_value(value, 1) if isinstance(value, float) else value
                 if isinstance(value, float):
                     cell.number_format = "0.0"
             cell.alignment = Alignment(vertical="top", wrap_text=isinstance(value, str) and len(value) > 20)

@@ -47,6 +47,7 @@ class Column:
     period_type: str
     field: str
     decimals: int
+    change_decimals: int = 1
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class BuiltTable:
     def decimals(self, row: Row, i: int) -> int:
         col = self.columns[i]
         if col.field == "change":
-            return 1
+            return col.change_decimals
         if col.field in ("value", "base_value") and row.decimals is not None:
             return row.decimals
         return col.decimals
@@ -79,7 +80,7 @@ class BuiltTable:
     def cell_text(self, row: Row, i: int) -> str:
         value = row.cells[i]
         if self.columns[i].field == "change":
-            return fmt.signed(value, 1)
+            return fmt.signed(value, self.decimals(row, i))
         return fmt.number(value, self.decimals(row, i), thousands=True)
 
 
@@ -127,7 +128,7 @@ def build(spec: TableSpec, t: pl.DataFrame, month: Month, region_code: str, numb
         Column(group=g.group.format(month=f"{month.month}月", cum=cum),
                header=g.header or _field_header(f, inds[g.indicator].change_label),
                indicator=g.indicator, period_type=g.period_type, field=f,
-               decimals=inds[g.indicator].decimals)
+               decimals=inds[g.indicator].decimals, change_decimals=inds[g.indicator].change_decimals)
         for g in spec.columns for f in g.fields
     )
     if spec.row_by == "breakdown":
@@ -183,6 +184,8 @@ def to_markdown(table: BuiltTable) -> str:
 
 
 def number_format(decimals: int, *, signed: bool = False) -> str:
+    """Excel number format with the printed decimals; a signed format has its own zero section (no '+0.0').
+    Cells that would display as zero hold 0 (fmt.display_value), so no format shows '-0.0'."""
     body = "0" if decimals == 0 else "0." + "0" * decimals
     if signed:
         return f"+{body};-{body};{body}"
@@ -232,8 +235,8 @@ def write_xlsx(tables: list[BuiltTable], path: Path, *, org_name: str) -> None:
                 cell = ws.cell(row=r, column=i + 2)
                 if value is None:
                     set_text(cell, fmt.DASH)
-                else:  # full precision in the cell, the catalogue's decimals in the display format
-                    cell.value = value
+                else:  # full precision in the cell (0 when it shows as zero), the catalogue's decimals in the format
+                    cell.value = fmt.display_value(value, table.decimals(row, i))
                     cell.number_format = number_format(table.decimals(row, i), signed=c.field == "change")
                 cell.alignment = Alignment(horizontal="right")
         last = 4 + len(table.rows)

@@ -9,7 +9,7 @@ import polars as pl
 
 from pipeline import catalogues
 from pipeline.ingest import exports as ingest
-from pipeline.monthly.indicators import compute, indicator_expr
+from pipeline.monthly.indicators import indicator_expr
 
 CAT = catalogues.items()
 

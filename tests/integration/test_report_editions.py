@@ -85,7 +85,7 @@ def test_quality_section_from_filing_status():
     text = report.quality_text(rates, month, "430602", "岳阳楼区")
     # 2月: 3/4 = 75.0 %, 2/4 = 50.0 %; 1-2月: 7/8 = 87.5 %, 6/8 = 75.0 %
     assert text.startswith("2月，岳阳楼区应报月报的医疗卫生机构4家，已报3家，上报率75.0%，及时率50.0%；"
-                           "1-2月累计上报率87.5%，及时率75.0%。")
+                           "1-2月累计应报8家次，上报率87.5%，及时率75.0%（1家次未报、1家次迟报）。")
     city = report.quality_text(rates, month, None, "全市")
     # city 2月: 4/5 filed = 80.0 %, 2/5 on time = 40.0 %
     assert "应报月报的医疗卫生机构5家，已报4家，上报率80.0%，及时率40.0%" in city

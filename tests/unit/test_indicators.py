@@ -137,16 +137,28 @@ def test_per_population_uses_same_or_latest_earlier_year(regions):
     assert v(t, "beds_per_1000", period="2024-12", region="430621") is None
 
 
-def test_workload_indicators(regions):
-    # January 2025: 19 working days (holidays.csv), 31 calendar days; 10 doctors at month end
-    rows = [clean_row("H1", "2025-01", visits=9500, doctors=10, occupied_bed_days=3100, open_bed_days=3100)]
+def _calendar():
     from pipeline.workdays import load_calendar
     from tests.helpers import REPO
 
-    cal = load_calendar(REPO / "data" / "reference" / "holidays.csv")
-    t = ind.compute(clean_frame(rows), regions, calendar=cal)
-    assert v(t, "doctor_daily_visits") == pytest.approx(9500 / 10 / 19)  # 50.0 人次
-    assert v(t, "doctor_daily_bed_days") == pytest.approx(3100 / 10 / 31)  # 10.0 床日
+    return load_calendar(REPO / "data" / "reference" / "holidays.csv")
+
+
+def test_workload_indicators(regions):
+    """National definition: 平均执业(助理)医师数 = (期初 + 期末) / 2. Jan and Feb 2025 have 19 working days each
+    (holidays.csv); doctors 8 at the end of 2024-12, 10 at 2025-01, 12 at 2025-02."""
+    rows = [clean_row("H1", "2024-12", visits=7000, doctors=8, occupied_bed_days=2480, open_bed_days=3100),
+            clean_row("H1", "2025-01", visits=9500, doctors=10, occupied_bed_days=3100, open_bed_days=3100),
+            clean_row("H1", "2025-02", visits=8800, doctors=12, occupied_bed_days=2800, open_bed_days=2800)]
+    t = ind.compute(clean_frame(rows), regions, calendar=_calendar())
+    assert v(t, "doctor_daily_visits") == pytest.approx(9500 / 9 / 19)  # (8 + 10) / 2 = 9 doctors: 55.6 人次
+    assert v(t, "doctor_daily_bed_days") == pytest.approx(3100 / 9 / 31)  # 11.11 床日
+    assert v(t, "doctor_daily_visits", period="2025-02") == pytest.approx(8800 / 11 / 19)  # (10 + 12) / 2
+    # 1-2月累计: (上年末 8 + 2月末 12) / 2 = 10 doctors; 38 working days; 59 calendar days
+    assert v(t, "doctor_daily_visits", period="2025-02", period_type="累计") == pytest.approx(18300 / 10 / 38)
+    assert v(t, "doctor_daily_bed_days", period="2025-02", period_type="累计") == pytest.approx(5900 / 10 / 59)
+    # no opening stock (2024-11 is not in the data): no value, not the month-end count
+    assert v(t, "doctor_daily_visits", period="2024-12") is None
     assert v(t, "bed_work_days") == pytest.approx(31.0)  # 3100 / (3100 / 31)
 
 
@@ -162,3 +174,22 @@ def test_missing_item_makes_indicator_unknown_not_zero(regions):
     assert v(t, "visits", region="430600", period_type="累计") is None
     # 病床使用率 needs no visits: (2480 + 1000) / (3100 + 1550) × 100
     assert v(t, "bed_use_rate") == pytest.approx(3480 / 4650 * 100)
+
+
+def test_full_year_uses_the_working_day_convention(regions):
+    """1–12月累计 divides by the national 251 days by default; 'calendar' counts 2025's 248 (holidays.csv)."""
+    rows = [clean_row("H1", "2024-12", visits=1000, doctors=10)]
+    rows += [clean_row("H1", f"2025-{m:02d}", visits=1000, doctors=10) for m in range(1, 13)]
+    national = ind.compute(clean_frame(rows), regions, calendar=_calendar())
+    assert v(national, "doctor_daily_visits", period="2025-12", period_type="累计") == pytest.approx(12000 / 10 / 251)
+    by_calendar = ind.compute(clean_frame(rows), regions, calendar=_calendar(), annual_working_days="calendar")
+    assert v(by_calendar, "doctor_daily_visits", period="2025-12", period_type="累计") == pytest.approx(12000 / 10 / 248)
+
+
+def test_missing_holiday_year_is_an_error(regions):
+    from pipeline.errors import UserError
+
+    rows = [clean_row("H1", "2023-05", visits=1000, doctors=10)]
+    with pytest.raises(UserError) as err:
+        ind.compute(clean_frame(rows), regions, calendar=_calendar())
+    assert "2023年" in str(err.value) and "data/reference/holidays.csv" in err.value.hint
