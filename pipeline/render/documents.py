@@ -111,7 +111,7 @@ def render_markdown(
         result = _render_quarto(md_path, out_dir, stem, font_dir, choice.quarto)
     else:
         result = _render_pandoc(md_path, out_dir, stem, font_dir, note=choice.note)
-    print(render_info.log_line(result.html.name, result.pdf.name, result.backend, result.renderer))
+    print(render_info.log_line(result.html.name, result.pdf.name, result.backend, result.renderer), file=sys.stderr)
     return result
 
 

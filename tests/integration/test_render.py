@@ -185,6 +185,16 @@ def test_source_date_epoch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert str(metadata["/CreationDate"]).startswith("D:20250101")
 
 
+def test_render_log_goes_to_stderr_not_stdout(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """Notebook stages keep stdout in the executed .ipynb (a tracked output): the per-document log line must not
+    land there, or parallel editions (whose output arrives in timing-dependent chunks) change the notebook's bytes."""
+    md = _write_doc(tmp_path / "src", chart=False, figure=False)
+    render_markdown(md, tmp_path / "out", backend="pandoc")
+    out, err = capfd.readouterr()
+    assert out == ""
+    assert "排版：report.html、report.pdf 由 pandoc+typst 后端" in err
+
+
 def test_missing_image_names_file(tmp_path: Path, backend: str) -> None:
     md = _write_doc(tmp_path / "src", chart=False)
     out = tmp_path / "out"
