@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from pipeline.errors import UserError
+from pipeline.io_utils import atomic_dir
 
 app = typer.Typer(
     help=(
@@ -75,7 +76,8 @@ def ingest_cmd(
 
     try:
         result = ingest.ingest(raw)
-        ingest.write_outputs(result, out)
+        with atomic_dir(out) as work:  # the whole set appears at once: a kill leaves the old set or the new one
+            ingest.write_outputs(result, work)
     except UserError as exc:
         _fail(exc)
     typer.echo(ingest.reconciliation_text(result.report))
@@ -275,7 +277,8 @@ def qc_cmd(
         context = qc.load_context(clean, catalogue, annual_dir=annual)
         result = qc.run(clean, replaced_rows, qc.load_registry(registry), due_day=due_day, catalogue=catalogue,
                         context=context)
-        qc.write_outputs(result, out)
+        with atomic_dir(out) as work:
+            qc.write_outputs(result, work)
         out_dir = report_root / str(month)  # the 通报 of the quarter to date, filed under the report month
         qc_report.run_qc_report(
             period=month, results_path=out / "results.parquet", filing_path=out / "filing.parquet",

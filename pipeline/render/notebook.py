@@ -33,8 +33,12 @@ def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def execute(source: Path, output: Path, parameters: dict[str, Any], cwd: Path) -> None:
-    """Run a jupytext percent-format notebook with papermill; write the executed, stripped .ipynb."""
+def execute(source: Path, output: Path, parameters: dict[str, Any], cwd: Path,
+            aliases: dict[str, str] | None = None) -> None:
+    """Run a jupytext percent-format notebook with papermill; write the executed, stripped .ipynb.
+
+    ``aliases``: path texts to replace in the saved notebook (a temporary output folder → the final one), so the
+    notebook reads the same whether or not the stage wrote into a temporary folder first."""
     import papermill as pm
 
     nb = jupytext.read(source)
@@ -58,8 +62,12 @@ def execute(source: Path, output: Path, parameters: dict[str, Any], cwd: Path) -
             raise UserError(f"笔记本 {source.name} 第 {exc.exec_count} 个单元格出错：{exc.evalue}") from exc
         result = strip_volatile(nbformat.read(executed, as_version=4))
     output.parent.mkdir(parents=True, exist_ok=True)
+    text = nbformat.writes(result)
+    text += "" if text.endswith("\n") else "\n"  # as nbformat.write
+    for temporary, final in sorted((aliases or {}).items(), key=lambda kv: -len(kv[0])):
+        text = text.replace(temporary, final)
     with atomic_path(output) as tmp_out:
-        nbformat.write(result, tmp_out)
+        tmp_out.write_text(text, encoding="utf-8")
 
 
 def _rel_or_empty(path: Path | None, cwd: Path) -> str:
