@@ -265,6 +265,7 @@ def qc_cmd(
     from pipeline.params import read_params
     from pipeline.qc import bulletin as qc_report
     from pipeline.qc import checks as qc
+    from pipeline.qc.names import check_printable_names
 
     try:
         params = read_params("qc")
@@ -275,8 +276,9 @@ def qc_cmd(
         clean, replaced_rows = qc.load_inputs(canonical, replaced)
         catalogue = qc.load_rules()
         context = qc.load_context(clean, catalogue, annual_dir=annual)
-        result = qc.run(clean, replaced_rows, qc.load_registry(registry), due_day=due_day, catalogue=catalogue,
-                        context=context)
+        registry_rows = qc.load_registry(registry)
+        check_printable_names(clean, registry_rows)
+        result = qc.run(clean, replaced_rows, registry_rows, due_day=due_day, catalogue=catalogue, context=context)
         with atomic_dir(out) as work:
             qc.write_outputs(result, work)
         out_dir = report_root / str(month)  # the 通报 of the quarter to date, filed under the report month
