@@ -1,6 +1,7 @@
 """One escaping function per target, for every data string (institution names, messages, file names) that reaches
-a document or a file a user opens: markdown (→ HTML and PDF through pandoc), HTML text and attributes, typst
-source, and spreadsheet cells (CSV and XLSX opened in Excel).
+a document or a file a user opens: markdown (→ HTML and PDF: pandoc's HTML and typst writers escape what they
+write, so a string that reaches them as literal markdown text stays literal in both), HTML text and attributes
+(the pages written directly as HTML), and spreadsheet cells (CSV and XLSX opened in Excel).
 
 A string without special characters passes through unchanged, so documents built from clean data keep their bytes.
 """
@@ -54,21 +55,6 @@ def markdown_text(value: object) -> str:
 def html_text(value: object) -> str:
     """A data string as HTML text or a quoted attribute value."""
     return html.escape(document_controls(str(value)), quote=True)
-
-
-def html_href(value: object) -> str:
-    """A link target from data: only relative paths and http(s); anything else (javascript:, data:, …) → '#'."""
-    text = document_controls(str(value)).strip()
-    scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", text)
-    if scheme and scheme.group(1).lower() not in ("http", "https"):
-        return "#"
-    return html.escape(text, quote=True)
-
-
-def typst_string(value: object) -> str:
-    """A data string as the content of a typst string literal ("…")."""
-    text = document_controls(str(value))
-    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
 
 
 def is_number_text(text: str) -> bool:
