@@ -236,12 +236,20 @@ def summary_lead(plan: pl_mod.Plan, year: int) -> str:
     return f"{plan.title}指标{'终期评估' if plan.phase(year) == pl_mod.FINAL else '监测'}。"
 
 
-def _base_year_sentence(plan: pl_mod.Plan, year: int, rows: Sequence[tg.MonitoringRow]) -> str:
-    """The first year of a plan: the base-year values it starts from, and the targets still 待定."""
-    values = [f"{r.target.name}{_num(r.target.baseline, r.decimals)}{r.target.unit}" for r in rows
-              if r.target.baseline is not None]
+UNIT_AFTER_NUMBER = {"1/10万": "/10万"}  # 7.90/10万, not 7.901/10万
+
+
+def _with_unit(value: float | None, r: tg.MonitoringRow) -> str:
+    return _num(value, r.decimals) + UNIT_AFTER_NUMBER.get(r.target.unit, r.target.unit)
+
+
+def _base_year_sentence(plan: pl_mod.Plan, year: int, rows: Sequence[tg.MonitoringRow], values: bool) -> str:
+    """The first year of a plan: the base year (and, in the chapter, its values) and the targets still 待定."""
+    text = f"{year}年是{plan.title}实施的第一年，以{plan.base_year}年为基期。"
+    if values:
+        listed = [f"{r.target.name}{_with_unit(r.target.baseline, r)}" for r in rows if r.target.baseline is not None]
+        text += f"基期值：{_list(listed)}。"
     tbd = [r.target.name for r in rows if r.assessment.status == tg.TBD]
-    text = f"{year}年是{plan.title}实施的第一年，以{plan.base_year}年为基期。基期值：{_list(values)}。"
     return text + (f"规划目标待定的指标：{_list(tbd)}，待目标确定后监测。" if tbd else "")
 
 
@@ -250,7 +258,7 @@ def _final_paragraph(plan: pl_mod.Plan, year: int, rows: Sequence[tg.MonitoringR
     kinds = {k: sum(1 for r in rows if r.target.kind == k) for k in tg.KINDS}
     missed = [r for r in rows if r.assessment.status == tg.MISSED]
     missed_binding = sum(1 for r in missed if r.target.kind == "约束性")
-    missed_text = [f"{r.target.name}（{_num(r.values.get(year), r.decimals)}{r.target.unit}，规划目标"
+    missed_text = [f"{r.target.name}（{_with_unit(r.values.get(year), r)}，规划目标"
                    f"{r.target.target_text()}，{tg.gap_text(r)}）" for r in missed]
     nodata = [f"{r.target.name}（{r.assessment.note}）" for r in rows if r.assessment.status in (tg.NO_DATA, tg.TBD)]
     return (f"{lead}{year}年是{plan.title}的末年。规划确定的{len(rows)}项主要指标中（约束性{kinds['约束性']}项、"
@@ -260,6 +268,7 @@ def _final_paragraph(plan: pl_mod.Plan, year: int, rows: Sequence[tg.MonitoringR
 
 
 def monitoring_paragraph(result: AnnualResult, rows: Sequence[tg.MonitoringRow], lead: str = "") -> str:
+    """The chapter's paragraph, or with a ``lead`` the 提要 item (there without the list of base-year values)."""
     plan = result.plan
     if plan is None:
         return f"{lead}{result.year}年不在已印发规划的规划期内，不作规划指标监测。"
@@ -272,7 +281,7 @@ def monitoring_paragraph(result: AnnualResult, rows: Sequence[tg.MonitoringRow],
     nodata = [f"{r.target.name}（{r.assessment.note}）" for r in rows if r.assessment.status == tg.NO_DATA]
     binding = [r for r in rows if r.target.kind == "约束性"]
     binding_text = "；".join(f"约束性指标{r.target.name}{r.assessment.status}" for r in binding)
-    first = _base_year_sentence(plan, result.year, rows) if plan.is_first_year(result.year) else ""
+    first = _base_year_sentence(plan, result.year, rows, not lead) if plan.is_first_year(result.year) else ""
     tbd = f"，目标待定{counts[tg.TBD]}项" if counts[tg.TBD] else ""
     return (f"{lead}{first}规划确定的{len(rows)}项主要指标中（约束性{kinds['约束性']}项、预期性{kinds['预期性']}项），"
             f"{result.year}年已达标{counts[tg.ACHIEVED]}项，达到序时进度{counts[tg.ON_TRACK]}项，"
