@@ -350,8 +350,8 @@ def annual_report_cmd(
     out_root: Annotated[Path, typer.Option(help="报告输出根目录（其下按年份建子目录）")] = Path("reports/annual"),
     backend: Annotated[Optional[str], typer.Option(help="排版后端：auto / quarto / pandoc")] = None,
 ) -> None:
-    """年度统计报告及提要：提要、卫生资源、医疗服务、基层卫生、中医药、公共卫生、妇幼与健康水平、“十四五”规划指标监测
-    和县市区附表，生成 report.html、report.pdf、tables.xlsx、indicators.csv、monitoring.csv。参数见 params.yaml 的 annual 一节；
+    """年度统计报告及提要：提要、卫生资源、医疗服务、基层卫生、中医药、公共卫生、妇幼与健康水平、规划指标监测
+    （规划期内为序时进度监测，规划末年为终期评估；规划见 pipeline/catalogues/plans.yaml）和县市区附表，生成 report.html、report.pdf、tables.xlsx、indicators.csv、monitoring.csv。参数见 params.yaml 的 annual 一节；
     新的一年：把该年文件放入 data/raw/annual/<年份>/ 并修改 annual.year。"""
     from pipeline.annual import report as annual_report
     from pipeline.annual.indicators import AnnualPaths, AnnualSettings
