@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
-import csv
-import shutil
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -12,31 +14,11 @@ import pytest
 
 from pipeline.io_utils import write_csv
 from pipeline.life import expectancy as le
+from pipeline.sample import further
+from tests.helpers import REPO
 from tests.integration.test_annual import CITY, _cli, _copy_inputs, _rows, _set_year
 
 NEXT = 2026
-GPS_GROWTH = 1.1  # the made-up 2026 files: 2025's, with 10 % more 全科医生 in every institution
-
-
-def _make_2026_inputs(root: Path) -> None:
-    """A further year made from the 2025 files (test data only): same institutions, more GPs, same population."""
-    src, dst = root / "data/raw/annual/2025", root / f"data/raw/annual/{NEXT}"
-    shutil.copytree(src, dst)
-    rows = _rows(src / "annual_report.csv")
-    with (dst / "annual_report.csv").open("w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        for r in rows:
-            w.writerow({**r, "gps": str(round(float(r["gps"]) * GPS_GROWTH))})
-    ref = root / "data/reference"
-    pop = _rows(ref / "population.csv")
-    with (ref / "population.csv").open("a", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(pop[0]))
-        for r in pop:
-            if r["year"] == "2025":
-                w.writerow({**r, "year": str(NEXT)})
-    with (ref / "cpi_medical.csv").open("a", encoding="utf-8", newline="") as fh:
-        fh.write(f"{NEXT},100.5,测试数据\n")
 
 
 @pytest.fixture(scope="module")
@@ -44,10 +26,19 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
     root = _copy_inputs(tmp_path_factory.mktemp("plan_years"))
     result = le.compute(le.LifeExpectancyParams(year=2025), root)
     write_csv(le.summary_frame(result), root / "reports" / "life_expectancy" / "2025" / "summary.csv")
-    _make_2026_inputs(root)
+    further.extend_year(root, NEXT)  # what `python -m pipeline sample-data --extra-year 2026` adds
     out = {}
     for year in (2025, NEXT):
         _set_year(root, year)
+        if year == NEXT:  # life expectancy of the new year too, by params only
+            params = root / "params.yaml"
+            params.write_text(re.sub(r"(\nlife_expectancy:[^\n]*\n\s+year:\s*)\d{4}", rf"\g<1>{NEXT}",
+                                     params.read_text(encoding="utf-8")), encoding="utf-8")
+            env = dict(os.environ, PYTHONPATH=str(REPO))
+            life = subprocess.run([sys.executable, "-m", "pipeline", "life-expectancy"], cwd=root, env=env,
+                                  capture_output=True, text=True, check=False)
+            assert life.returncode == 0, life.stdout + life.stderr
+            assert (root / f"reports/life_expectancy/{NEXT}/summary.csv").is_file()
         proc = _cli(root)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         out[year] = root / "reports" / "annual" / str(year)
@@ -159,3 +150,5 @@ def test_first_year_of_the_next_plan_monitors_it_with_base_year_values(reports: 
     assert "基期值：" not in summary and f"{NEXT}年是“十五五”规划实施的第一年" in summary
     assert "规划目标待定的指标：重大慢性病过早死亡率、每千常住人口医疗卫生机构床位数" in md
     assert "（目标值为示例数据）" in md
+    assert values["life_expectancy"] is not None  # the 2026 life-expectancy stage ran on the generated files
+    assert "人均预期寿命测算结果尚未提供" not in md
