@@ -40,7 +40,7 @@ def _fail(exc: UserError) -> None:
 def sample_data(
     root: Annotated[Path, typer.Option(help="项目根目录（写入其中的 data/reference 和 data/raw）")] = Path("."),
     extra_year: Annotated[Optional[int], typer.Option(
-        help="再推出下一年的年度文件和参考数据行（例如 2026，由 2025 年推出），用于试用新的一年")] = None,
+        help="再推出下一年的年度文件、1月月报导出文件和参考数据行（例如 2026，由 2025 年推出），用于试用新的一年")] = None,
 ) -> None:
     """生成示例城市（模拟岳阳市）的机构名录、人口和 24 个月的月报导出文件。结果可重复，逐字节相同。"""
     from pipeline.sample import annual as annual_sample
@@ -52,14 +52,16 @@ def sample_data(
         summary = sd.generate(root)
         life = life_sample.generate_life(root)  # reads the regions and population just written
         annual = annual_sample.generate_annual(root)  # reads both, and adds its section to data/README.md
-        extra = further.extend_year(root, extra_year) if extra_year is not None else []
+        extra = [] if extra_year is None else (further.extend_year(root, extra_year)
+                                               + further.extend_month(root, extra_year, 1))
     except UserError as exc:
         _fail(exc)
     typer.echo(sd.main_summary_text(summary))
     typer.echo(life_sample.summary_text(life))
     typer.echo(annual_sample.summary_text(annual))
     if extra_year is not None:
-        typer.echo(f"示例城市 {extra_year} 年：年度文件和参考数据行共 {len(extra)} 个文件（由 {extra_year - 1} 年推出，示例数据）")
+        typer.echo(f"示例城市 {extra_year} 年：年度文件、{extra_year}-01 月报导出文件和参考数据行共 {len(extra)} 个文件"
+                   f"（由 {extra_year - 1} 年推出，示例数据）")
 
 
 @app.command("setup-fonts")

@@ -12,6 +12,7 @@ The province has not published the year yet, so ``province.csv`` gets no rows (t
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import random
 from collections.abc import Callable, Sequence
@@ -131,3 +132,80 @@ def _reference_rows(root: Path, year: int) -> list[Path]:
 def extend_year(root: Path, year: int, seed: int = DEFAULT_SEED) -> list[Path]:
     """Write the sample city's annual files for ``year`` from those of ``year − 1``; the files written."""
     return _annual_files(Path(root), year, seed) + _reference_rows(Path(root), year)
+
+
+# ---------------------------------------------------------------------------- the first month of the new year
+
+# The State Council's 2026 schedule (国务院办公厅关于2026年部分节假日安排的通知), for the sample calendar only;
+# a real city appends the year from the published notice (data/reference/README.md).
+HOLIDAYS_2026 = (
+    ("2026-01-01", "休", "元旦"), ("2026-01-02", "休", "元旦"), ("2026-01-03", "休", "元旦"),
+    ("2026-01-04", "班", "元旦调休上班"),
+    ("2026-02-14", "班", "春节调休上班"), *((f"2026-02-{d}", "休", "春节") for d in range(15, 24)),
+    ("2026-02-28", "班", "春节调休上班"),
+    ("2026-04-04", "休", "清明节"), ("2026-04-05", "休", "清明节"), ("2026-04-06", "休", "清明节"),
+    *((f"2026-05-0{d}", "休", "劳动节") for d in range(1, 6)), ("2026-05-09", "班", "劳动节调休上班"),
+    ("2026-06-19", "休", "端午节"), ("2026-06-20", "休", "端午节"), ("2026-06-21", "休", "端午节"),
+    ("2026-09-20", "班", "国庆节调休上班"),
+    ("2026-09-25", "休", "中秋节"), ("2026-09-26", "休", "中秋节"), ("2026-09-27", "休", "中秋节"),
+    *((f"2026-10-0{d}", "休", "国庆节") for d in range(1, 8)), ("2026-10-10", "班", "国庆节调休上班"),
+)
+HOLIDAYS = {2026: HOLIDAYS_2026}
+PERIOD_COLUMN, FILED_COLUMN, FIRST_ITEM_COLUMN = 8, 9, 10  # 报告期, 上报时间, first item (1-based, as exported)
+
+
+def _holiday_rows(root: Path, year: int) -> list[Path]:
+    if year not in HOLIDAYS:
+        return []  # unknown schedule: the monthly stage says which year to add
+    path = root / REF_DIR / "holidays.csv"
+    header, rows = _read(path)
+    kept = [r for r in rows if not r["date"].startswith(f"{year}-")]
+    new = [{"date": d, "kind": k, "note": n} for d, k, n in HOLIDAYS[year]]
+    _write(path, header, sorted(kept + new, key=lambda r: r["date"]))
+    return [path]
+
+
+def _shift_year(value: object, year: int) -> object:
+    """'2025-01' → '2026-01', '2025-02-05 10:36:53' → '2026-…', a datetime a year later; others unchanged."""
+    if isinstance(value, str) and value[:4] == str(year - 1):
+        return f"{year}{value[4:]}"
+    if isinstance(value, dt.date) and value.year == year - 1:
+        return value.replace(year=year)  # no 29 February in the sample's filing dates
+    return value
+
+
+def extend_month(root: Path, year: int, month: int = 1, seed: int = DEFAULT_SEED) -> list[Path]:
+    """The monthly exports of ``year-month`` from those of the same month a year before: the same institutions,
+    each item grown by the institution's factor, the period and filing times a year later."""
+    from openpyxl import load_workbook
+
+    from pipeline.render.xlsx import save_workbook
+
+    src = root / "data/raw" / f"{year - 1}-{month:02d}"
+    exports = sorted(src.glob("*.xlsx"))
+    if not exports:
+        raise UserError(f"生成 {year}-{month:02d} 的示例月报需要 {src.as_posix()}/ 中上年同月的导出文件",
+                        hint="请先运行 python -m pipeline sample-data")
+    factor = _institution_factor(seed, year)
+    old_label, new_label = f"{year - 1}年{month}月", f"{year}年{month}月"
+    written = []
+    for path in exports:
+        wb = load_workbook(path)
+        for ws in wb.worksheets:
+            ws.cell(row=1, column=1).value = str(ws.cell(row=1, column=1).value).replace(old_label, new_label)
+            for row in ws.iter_rows(min_row=4):
+                code = row[0].value
+                if not isinstance(code, str) or not code.strip():
+                    continue
+                f = factor({"org_code": code})
+                row[PERIOD_COLUMN - 1].value = _shift_year(row[PERIOD_COLUMN - 1].value, year)
+                row[FILED_COLUMN - 1].value = _shift_year(row[FILED_COLUMN - 1].value, year + (month == 12))
+                for cell in row[FIRST_ITEM_COLUMN - 1:]:
+                    if isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
+                        scaled = cell.value * f
+                        cell.value = round(scaled) if isinstance(cell.value, int) else round(scaled, 2)
+        out = root / "data/raw" / f"{year}-{month:02d}" / path.name.replace(old_label, new_label)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        save_workbook(wb, out)
+        written.append(out)
+    return written + _holiday_rows(root, year)
