@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pipeline.errors import UserError
-from pipeline.sample.city import DEFAULT_SEED
+from pipeline.sample.constants import DEFAULT_SEED
 
 RAW_DIR = Path("data/raw/annual")
 REF_DIR = Path("data/reference")
