@@ -22,6 +22,7 @@ import polars as pl
 import yaml
 
 from pipeline import CATALOGUE_DIR, fmt
+from pipeline.annual import printed
 from pipeline.annual import targets as tg
 from pipeline.annual.indicators import (
     AnnualCatalogue,
@@ -36,7 +37,8 @@ from pipeline.annual.indicators import (
 from pipeline.errors import UserError
 from pipeline.io_utils import write_csv, write_text
 from pipeline.monthly.indicators import CITY_LEVEL
-from pipeline.monthly.report import change_phrase
+from pipeline.figures import FigureLog
+from pipeline.fmt import change_phrase
 from pipeline.render import tables
 from pipeline.render.xlsx import save_workbook, set_text
 from pipeline.workdays import NATIONAL_WORKING_DAYS, convention_text, parse_convention
@@ -385,6 +387,7 @@ class Facts:
         self.r = result
         self.cat: AnnualCatalogue = result.catalogue
         self.records: list[dict[str, Any]] = []
+        self.log = FigureLog(f"统计报告及提要 {result.year}年")
 
     def raw(self, ind: str, bd: str | None = None, field: str = "value", region: str | None = None,
             year: int | None = None) -> float | None:
@@ -396,12 +399,15 @@ class Facts:
         v = self.raw(ind, bd, field, region)
         text = fmt.number(v, ai.decimals, thousands=True) if v is not None else "…"
         self._record(key, ind, bd or ai.breakdown, field, v, text)
+        printed.record(self.log, self.r, ai, bd or ai.breakdown, region, field, v, ai.decimals, text)
         return text
 
     def wan(self, ind: str, bd: str | None = None, key: str | None = None) -> str:
         v = self.raw(ind, bd)
         text = fmt.wan(v) if v is not None else "…"
         self._record(key, ind, bd or self.cat.indicator(ind).breakdown, "value_wan", v, text)
+        printed.record(self.log, self.r, self.cat.indicator(ind), bd or self.cat.indicator(ind).breakdown, None,
+                       "value", v, 1, text, unit_scale=10000.0)
         return text
 
     def change(self, ind: str, bd: str | None = None, key: str | None = None) -> str:
@@ -418,6 +424,7 @@ class Facts:
         else:
             phrase = change_phrase(c, ai.ind.change_label, change_decimals(ai))
         self._record(key, ind, bd or ai.breakdown, "change", c, phrase)
+        printed.record(self.log, self.r, ai, bd or ai.breakdown, None, "change", c, change_decimals(ai), phrase)
         return phrase
 
     def _record(self, key: str | None, ind: str, bd: str, field: str, value: float | None, text: str) -> None:
@@ -786,6 +793,9 @@ def build_document(result: AnnualResult, out_dir: Path, org_name: str) -> Annual
     xlsx = out_dir / "tables.xlsx"
     ordered = [built[tid] for _, _, tids, _ in SECTIONS for tid in tids] + [built[t] for t in ANNEX_TABLES]
     write_xlsx(ordered, mt, xlsx, org_name)
+    for tid, table in built.items():
+        printed.record_table(facts.log, table, specs[tid], result)
+    facts.log.write(out_dir)
     ind_csv = out_dir / "indicators.csv"
     write_csv(result.for_year().select(CSV_COLUMNS), ind_csv)
     mon_csv = out_dir / "monitoring.csv"
