@@ -21,7 +21,7 @@ from typing import Any
 import polars as pl
 import yaml
 
-from pipeline import CATALOGUE_DIR, fmt
+from pipeline import CATALOGUE_DIR, fmt, zones
 from pipeline.annual import printed
 from pipeline.annual import targets as tg
 from pipeline.annual.indicators import (
@@ -177,9 +177,10 @@ def ranks(result: AnnualResult, indicator_id: str, breakdown: str, year: int | N
     ai = result.catalogue.indicator(indicator_id)
     if ai.better is None:
         return {}
+    excluded = [CITY_LEVEL] + (list(zones.unranked_kinds()) if ai.ind.per_population else [])  # 功能区: no per-capita rank
     rows = result.for_year(year).filter(
         (pl.col("indicator_id") == indicator_id) & (pl.col("breakdown_id") == breakdown)
-        & (pl.col("region_level") != CITY_LEVEL) & pl.col("value").is_not_null()
+        & ~pl.col("region_level").is_in(excluded) & pl.col("value").is_not_null()
     ).select("region_code", "value").rows()
     out = {}
     for code, v in rows:
@@ -711,10 +712,12 @@ def notes(result: AnnualResult) -> list[str]:
         "5. 序时进度 = 基期值 + (目标值 − 基期值) × (已过年数 ÷ 规划期年数)。状态：● 已达标（达到或优于规划目标，"
         "“左右”的目标含允许的偏差）；◆ 达到序时进度；▲ 未达序时进度；○ 无数据（当年数据或全省对比值尚未公布）。"
         "“优于全省平均”的目标与全省同年数值比较；约束性指标排在前面。比较按公布的小数位数（四舍五入）进行。",
-        "6. 人均预期寿命取自人均预期寿命测算报告（life_expectancy 阶段）" +
+        "6. 人均预期寿命取自人均预期寿命测算报告" +
         ("。" if result.life_expectancy_source else "；本次未提供测算结果。"),
         "7. 表中“—”表示无数据或无可比数据，监测表中“…”表示该年数据暂缺；“#”为“其中”项；县市区位次按未修约数值排列，"
         "费用、平均住院日、死亡率等越低位次越前。" + (f"历年数据：{missing}。" if missing else ""),
+        *(f"{8 + i}. {n}" for i, n in enumerate(zones.population_notes(
+            zip(result.regions.table["region_name"].to_list(), result.regions.table["region_kind"].to_list())))),
     ]
     return out
 
@@ -782,7 +785,7 @@ def build_document(result: AnnualResult, out_dir: Path, org_name: str) -> Annual
                 fig_no += 1
     md += ["## 七、“十四五”规划主要指标监测", "", monitoring_paragraph(result, rows), "", monitoring_markdown(mt), ""]
     md += ["## 附录　各县市区主要指标", "",
-           "各县级单位（含功能区）主要指标并列如下，位次在县级单位之间排列（全市不参加排位）。", ""]
+           "各县级单位（含功能区）主要指标并列如下，位次在县级单位之间排列（全市不参加排位；功能区不参加每千常住人口等人均指标的排位，见说明）。", ""]
     for tid in ANNEX_TABLES:
         md += [tables.to_markdown(built[tid]), ""]
     md += ["## 说明", "", *notes(result), ""]

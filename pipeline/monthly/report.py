@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 import polars as pl
 
-from pipeline import catalogues, fmt, scopes
+from pipeline import catalogues, fmt, scopes, zones
 from pipeline.io_utils import write_csv, write_text
 from pipeline.monthly.indicators import (
     CITY_LEVEL,
@@ -281,7 +281,8 @@ def _markdown(month: Month, place: str, title_place: str, org_name: str, texts: 
         if "quality" in built:
             lines += [md(built["quality"]), ""]
     note = scopes.scope(scopes.MONTHLY).note
-    lines += ["## 说明", "", *(n.format(scope_note=note) for n in NOTES), ""]
+    lines += ["## 说明", "", *(n.format(scope_note=note) for n in NOTES),
+              *(f"{len(NOTES) + 1 + i}. {z}" for i, z in enumerate(texts.get("zones", "").split("\n")) if z), ""]
     return "\n".join(lines)
 
 
@@ -325,6 +326,9 @@ def build_edition(table: pl.DataFrame, month: Month, region_code: str, out_dir: 
     texts = summary_paragraphs(t, month, region_code, place, county, annual, log)
     if rates_table is not None:
         texts["quality"] = quality_text(rates_table, month, region_code if county else None, place)
+    units = (t.filter(pl.col("region_level") != CITY_LEVEL).select("region_code", "region", "region_level").unique()
+             .sort("region_code").filter(pl.lit(not county) | (pl.col("region_code") == region_code)))
+    texts["zones"] = "\n".join(zones.population_notes((name, kind) for _, name, kind in units.rows()))
     title_place = org_name.removesuffix("卫生健康委员会") if not county else region_name
     md = _markdown(month, place, title_place, org_name, texts, built, figures, county)
     md_path = source / "report.md"
@@ -382,7 +386,7 @@ def edition_fingerprint(t: pl.DataFrame, region_code: str, extra: dict[str, Any]
     h.update(t.sort(["indicator_id", "period_type", "breakdown_id", "region_code"]).write_csv().encode())
     package = Path(__file__).resolve().parents[1]
     for rel in ("monthly/report.py", "monthly/wording.py", "monthly/resources.py", "monthly/printed.py", "figures.py",
-                "scopes.py", "catalogues/scopes.yaml", "render/tables.py", "render/charts.py", "render/documents.py", "fmt.py",
+                "scopes.py", "catalogues/scopes.yaml", "zones.py", "catalogues/region_kinds.yaml", "render/tables.py", "render/charts.py", "render/documents.py", "fmt.py",
                 "catalogues/report_tables.yaml", "catalogues/indicators.yaml", "catalogues/breakdowns.yaml",
                 "render/templates/report.css", "render/templates/report.html", "render/templates/report.typst"):
         path = package / rel

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline import fmt, scopes
+from pipeline import catalogues, fmt, scopes, zones
 from pipeline.figures import FigureLog
 from pipeline.fmt import CHANGE_WORDS, change_phrase  # noqa: F401  (re-exported)
 from pipeline.monthly import printed
@@ -83,10 +83,12 @@ def county_rank(t: pl.DataFrame, indicator_id: str, period_type: str, breakdown:
                 descending: bool = True, column: str = "value") -> tuple[int, int] | None:
     """(rank, number of ranked counties) of one county for one indicator; None when it has no value.
 
-    Ranks by the full-precision value; ties share the best rank (competition ranking)."""
+    Ranks by the full-precision value; ties share the best rank (competition ranking). A per-capita indicator
+    does not rank functional zones (region_kinds.yaml): they get None and are not counted."""
+    excluded = [CITY_LEVEL] + (list(zones.unranked_kinds()) if catalogues.indicator(indicator_id).per_population else [])
     rows = t.filter(
         (pl.col("indicator_id") == indicator_id) & (pl.col("period_type") == period_type)
-        & (pl.col("breakdown_id") == breakdown) & (pl.col("region_level") != CITY_LEVEL)
+        & (pl.col("breakdown_id") == breakdown) & ~pl.col("region_level").is_in(excluded)
         & pl.col(column).is_not_null()
     ).select("region_code", column)
     own = rows.filter(pl.col("region_code") == region_code)
