@@ -17,13 +17,16 @@ from fractions import Fraction
 
 DASH = "—"
 TIE_TOLERANCE = Decimal("1e-9")
+MAX_TIE_DISTANCE = Decimal("1e-3")  # in units of the last printed digit
 
 
 def _snap_tie(value: Decimal, decimals: int) -> Decimal:
     """The exact tie at `decimals` places if `value` is within TIE_TOLERANCE (relative) of one, else `value`."""
     scaled = value.scaleb(decimals)
     tie = scaled.to_integral_value(rounding="ROUND_FLOOR") + Decimal("0.5")
-    if abs(scaled - tie) <= TIE_TOLERANCE * max(Decimal(1), abs(scaled)):
+    # relative tolerance, but never more than a thousandth of the last printed digit: at 1e9 units a purely
+    # relative 1e-9 would reach half a digit and move every value onto a tie (17616792 → 17616792.01)
+    if abs(scaled - tie) <= min(TIE_TOLERANCE * max(Decimal(1), abs(scaled)), MAX_TIE_DISTANCE):
         return tie.scaleb(-decimals)
     return value
 
