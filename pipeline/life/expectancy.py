@@ -214,6 +214,7 @@ class UnderreportingBand:
     age_from: int
     age_to: int | None  # inclusive; None = and over
     rate: float
+    source: str = ""  # the under-reporting survey, in words (life_adjustments.csv, column source)
 
     @property
     def label(self) -> str:
@@ -250,7 +251,7 @@ def load_underreporting(root: Path) -> tuple[UnderreportingBand, ...]:
             raise UserError(f"文件 {rel.as_posix()} 第 {line} 行，漏报率应在 0（含）到 1 之间，当前为 {rate}")
         if age_to is not None and age_to < age_from:
             raise UserError(f"文件 {rel.as_posix()} 第 {line} 行，终止年龄 {age_to} 小于起始年龄 {age_from}")
-        bands.append(UnderreportingBand(age_from, age_to, rate))
+        bands.append(UnderreportingBand(age_from, age_to, rate, row.get("source", "")))
     bands.sort(key=lambda b: b.age_from)
     if not bands or bands[0].age_from != 0:
         raise UserError(f"文件 {rel.as_posix()} 的年龄段应从 0 岁开始")
@@ -809,8 +810,9 @@ def adjustment_table(result: LifeExpectancyResult) -> str:
                 continue
             reg = math.fsum(part.get_column("deaths_registered").to_list())
             used = math.fsum(part.get_column("deaths").to_list())
-            note = "按监测婴儿死亡率推算" if band.age_from == 0 and result.current.imr_per_1000 is not None else ""
-            rows.append([band.label, fmt.number(band.rate * 100, 1), fmt.number(reg, 0, thousands=True),
+            by_imr = band.age_from == 0 and result.current.imr_per_1000 is not None
+            note = ("按监测婴儿死亡率推算" if band.age_to == 0 else "0岁按监测婴儿死亡率推算，其余按漏报率") if by_imr else ""
+            rows.append([band.label, fmt.DASH if by_imr and band.age_to == 0 else fmt.number(band.rate * 100, 1), fmt.number(reg, 0, thousands=True),
                          fmt.number(used, 0, thousands=True), fmt.number(used - reg, 0, thousands=True), note])
     else:
         infant = t.filter(pl.col("age") == 0)
@@ -840,6 +842,24 @@ def effect_table(result: LifeExpectancyResult) -> str:
                            f"表4　调整对全市人均预期寿命的影响（{result.params.year}年）")
 
 
+def input_sources(result: LifeExpectancyResult) -> list[str]:
+    """The data sources in words (no file names): population, death registration, the under-reporting survey
+    and the infant mortality surveillance, each as its input says."""
+    out = ["人口为统计部门提供的分年龄、性别年平均人口", "死亡为死亡信息登记报告的登记死亡数"]
+    if result.bands is not None:
+        out.append("死亡漏报率：" + "、".join(dict.fromkeys(b.source for b in result.bands if b.source) or ["死亡漏报调查"]))
+    if result.current.imr_source:
+        out.append("婴儿死亡率：" + result.current.imr_source)
+    return out
+
+
+def placeholder_mark(result: LifeExpectancyResult) -> list[str]:
+    """A visible 样稿 mark when an input says it is sample data (示例数据) rather than a real survey."""
+    if not any("示例数据" in text for text in input_sources(result)):
+        return []
+    return ["**样稿：本报告的部分输入（死亡漏报率等）为示例数据，不是本地调查结果，仅供演示，不得作为正式测算结果引用。**", ""]
+
+
 def methods_text(result: LifeExpectancyResult) -> list[str]:
     p = result.params
     cur = result.current
@@ -847,13 +867,13 @@ def methods_text(result: LifeExpectancyResult) -> list[str]:
     assert city_total is not None
     pop = city_total["total_person_years"]
     reg = city_total["deaths_registered"]
-    files = "、".join(f.as_posix() for f in result.input_files)
+    sources = "；".join(input_sources(result))
     paragraphs = [
         "### （一）数据来源",
         f"人口数据为各县市区分性别、分年龄组（0岁，1～4岁，5～9岁至{p.open_age - 5}～{p.open_age - 1}岁每5岁一组，"
         f"{p.open_age}岁及以上）的年平均人口；死亡数据为同口径的死亡登记报告数。{p.year}年全市年平均人口"
         f"{fmt.number(pop, 0, thousands=True)}人，登记死亡{fmt.number(reg, 0, thousands=True)}人，"
-        f"粗死亡率{fmt.number(reg / pop * 1000, 2)}‰。全市结果由各县市区数据相加后计算。所用文件：{files}。",
+        f"粗死亡率{fmt.number(reg / pop * 1000, 2)}‰。全市结果由各县市区数据相加后计算。资料来源：{sources}。",
         "### （二）测算方法",
         "采用 Chiang II 法编制简略寿命表：年龄组死亡率 mx = 死亡数 / 平均人口数；"
         "死亡概率 qx = n·mx / [1 + n·(1 − ax)·mx]，n 为组距；0岁组 a0 = 0.1，其余闭区间 ax = 0.5；"
@@ -866,10 +886,12 @@ def methods_text(result: LifeExpectancyResult) -> list[str]:
     ]
     adjustments = []
     if result.bands is not None:
-        rates = "，".join(f"{b.label}{fmt.number(b.rate * 100, 1)}%" for b in result.bands)
+        infant_by_imr = cur.imr_per_1000 is not None
+        rates = "，".join(f"{b.label}{fmt.number(b.rate * 100, 1)}%" for b in result.bands
+                         if not (infant_by_imr and b.age_to == 0))
         adjustments.append(
-            f"死亡漏报调整：按 {ADJUSTMENTS_PATH.as_posix()} 中分年龄段的死亡漏报率 r，调整后死亡数 = 登记死亡数 / (1 − r)。"
-            f"所用漏报率为：{rates}。"
+            f"死亡漏报调整：按死亡漏报调查的分年龄段漏报率 r，调整后死亡数 = 登记死亡数 / (1 − r)。所用漏报率为：{rates}"
+            + ("；0岁组不按漏报率调整，按监测婴儿死亡率推算（见下）。" if infant_by_imr else "。")
         )
     if cur.imr_per_1000 is not None:
         adjustments.append(
@@ -1082,6 +1104,7 @@ def build_markdown(result: LifeExpectancyResult, org_name: str, chart_rel: str |
         "lang: zh-Hans",
         "---",
         "",
+        *placeholder_mark(result),
         "## 一、测算结果",
         "",
         headline(result),
