@@ -355,7 +355,14 @@ def test_changed_data_gives_a_revision_with_a_correct_change_log(project, first_
     col = header.index("总诊疗人次数") + 1
     ws.cell(row=4, column=col).value = int(ws.cell(row=4, column=col).value) + 123457
     wb.save(raw)
-    _run(["dvc", "repro", "monthly_report"], project)  # only the city edition is rebuilt here
+    # releasing the rebuilt city edition beside stale county editions would publish two values for one figure:
+    # the consistency check refuses it (naming the cells), so both are rebuilt before the release
+    _run(["dvc", "repro", "monthly_report"], project)
+    stale = _run([sys.executable, "-m", "pipeline", "release"], project, ok=False)
+    assert stale.returncode != 0 and "一致性检查未通过" in stale.stdout + stale.stderr
+    assert "总诊疗人次数（总计，月报机构口径，岳阳市，" in stale.stdout + stale.stderr
+    assert _tree(project / "releases") == first_release  # nothing was published
+    _run(["dvc", "repro", "county_reports"], project)
     proc = _run([sys.executable, "-m", "pipeline", "release"], project)
     assert "修订发布 v2（R）" in proc.stdout, proc.stdout
 
@@ -369,7 +376,8 @@ def test_changed_data_gives_a_revision_with_a_correct_change_log(project, first_
     assert {p.name for p in v2.iterdir()} == {"report.html", "report.pdf", "indicators.csv", "tables.xlsx",
                                              "manifest.json", "SHA256SUMS", "CHANGES.md", "CHANGES.html",
                                              "CHANGES.csv"}
-    assert not (releases / f"county/430621/{period}/v2").exists()  # county editions were not rebuilt
+    # every county edition prints the city's figures beside its own, so every one is revised too
+    assert (releases / f"county/430621/{period}/v2").exists()
     import json
 
     manifest = json.loads((v2 / "manifest.json").read_text(encoding="utf-8"))
@@ -396,7 +404,7 @@ def test_changed_data_gives_a_revision_with_a_correct_change_log(project, first_
     # every recipient that gets the city report has a new bundle holding v2; the rest are untouched
     for recipient in _yaml(project, "recipients.yaml")["recipients"]:
         latest = _latest_bundle(project, recipient["id"])
-        assert latest.name.endswith("-v2.zip") == ("monthly" in recipient["editions"])
+        assert latest.name.endswith("-v2.zip") == bool({"monthly", "county"} & set(recipient["editions"]))
         with zipfile.ZipFile(latest) as zf:
             assert set(zf.namelist()) == _expected_entries(project, recipient)
     index = (releases / "index.html").read_text(encoding="utf-8")
