@@ -360,7 +360,7 @@ def test_changed_data_gives_a_revision_with_a_correct_change_log(project, first_
     _run(["dvc", "repro", "monthly_report"], project)
     stale = _run([sys.executable, "-m", "pipeline", "release"], project, ok=False)
     assert stale.returncode != 0 and "一致性检查未通过" in stale.stdout + stale.stderr
-    assert "总诊疗人次数（总计，月报机构口径，岳阳市，" in stale.stdout + stale.stderr
+    assert "总诊疗人次数增减（总计，月报机构口径，岳阳市，" in stale.stdout + stale.stderr
     assert _tree(project / "releases") == first_release  # nothing was published
     _run(["dvc", "repro", "county_reports"], project)
     proc = _run([sys.executable, "-m", "pipeline", "release"], project)
