@@ -39,21 +39,27 @@ def _fail(exc: UserError) -> None:
 @app.command("sample-data")
 def sample_data(
     root: Annotated[Path, typer.Option(help="项目根目录（写入其中的 data/reference 和 data/raw）")] = Path("."),
+    extra_year: Annotated[Optional[int], typer.Option(
+        help="再推出下一年的年度文件和参考数据行（例如 2026，由 2025 年推出），用于试用新的一年")] = None,
 ) -> None:
     """生成示例城市（模拟岳阳市）的机构名录、人口和 24 个月的月报导出文件。结果可重复，逐字节相同。"""
     from pipeline.sample import annual as annual_sample
     from pipeline.sample import city as sd
+    from pipeline.sample import further
     from pipeline.sample import life as life_sample
 
     try:
         summary = sd.generate(root)
         life = life_sample.generate_life(root)  # reads the regions and population just written
         annual = annual_sample.generate_annual(root)  # reads both, and adds its section to data/README.md
+        extra = further.extend_year(root, extra_year) if extra_year is not None else []
     except UserError as exc:
         _fail(exc)
     typer.echo(sd.main_summary_text(summary))
     typer.echo(life_sample.summary_text(life))
     typer.echo(annual_sample.summary_text(annual))
+    if extra_year is not None:
+        typer.echo(f"示例城市 {extra_year} 年：年度文件和参考数据行共 {len(extra)} 个文件（由 {extra_year - 1} 年推出，示例数据）")
 
 
 @app.command("setup-fonts")
@@ -357,8 +363,8 @@ def annual_report_cmd(
     out_root: Annotated[Path, typer.Option(help="报告输出根目录（其下按年份建子目录）")] = Path("reports/annual"),
     backend: Annotated[Optional[str], typer.Option(help="排版后端：auto / quarto / pandoc")] = None,
 ) -> None:
-    """年度统计报告及提要：提要、卫生资源、医疗服务、基层卫生、中医药、公共卫生、妇幼与健康水平、“十四五”规划指标监测
-    和县市区附表，生成 report.html、report.pdf、tables.xlsx、indicators.csv、monitoring.csv。参数见 params.yaml 的 annual 一节；
+    """年度统计报告及提要：提要、卫生资源、医疗服务、基层卫生、中医药、公共卫生、妇幼与健康水平、规划指标监测
+    （规划期内为序时进度监测，规划末年为终期评估；规划见 pipeline/catalogues/plans.yaml）和县市区附表，生成 report.html、report.pdf、tables.xlsx、indicators.csv、monitoring.csv。参数见 params.yaml 的 annual 一节；
     新的一年：把该年文件放入 data/raw/annual/<年份>/ 并修改 annual.year。"""
     from pipeline.annual import report as annual_report
     from pipeline.annual.indicators import AnnualPaths, AnnualSettings
