@@ -20,6 +20,7 @@ out_root = "reports/county/2025-12"
 org_name = "岳阳市卫生健康委员会"
 backend = "auto"
 filing_path = "data/qc/filing.parquet"
+annual_root = "reports/annual"
 
 # %%
 from pathlib import Path
@@ -28,7 +29,7 @@ from pipeline.monthly import report
 
 runs = report.build_county_editions(
     period=period, indicators_path=Path(indicators_path), out_root=Path(out_root), org_name=org_name, backend=backend,
-    filing_path=Path(filing_path) if filing_path else None,
+    filing_path=Path(filing_path) if filing_path else None, annual_root=Path(annual_root) if annual_root else None,
 )
 
 # %%

@@ -20,6 +20,7 @@ out_dir = "reports/monthly/2025-12"
 org_name = "岳阳市卫生健康委员会"
 backend = "auto"
 filing_path = "data/qc/filing.parquet"
+annual_root = "reports/annual"
 
 # %%
 from pathlib import Path
@@ -30,7 +31,7 @@ from pipeline.monthly import report
 
 doc = report.build_monthly(
     period=period, indicators_path=Path(indicators_path), out_dir=Path(out_dir), org_name=org_name,
-    filing_path=Path(filing_path) if filing_path else None,
+    filing_path=Path(filing_path) if filing_path else None, annual_root=Path(annual_root) if annual_root else None,
 )
 display(Markdown(doc.markdown.split("---", 2)[2]))
 

@@ -243,7 +243,11 @@ class Indicator:
 
 @lru_cache(maxsize=None)
 def indicators(path: Path = CATALOGUE_DIR / "indicators.yaml") -> tuple[Indicator, ...]:
-    raw = _load_yaml(path)["indicators"]
+    from pipeline import scopes
+
+    doc = _load_yaml(path)
+    raw = doc["indicators"]
+    defaults = {k: str(v) for k, v in (doc.get("defaults") or {}).items() if k in ("scope", "data_source")}
     known = set(items().item_ids)
     out = []
     for e in raw:
@@ -257,8 +261,9 @@ def indicators(path: Path = CATALOGUE_DIR / "indicators.yaml") -> tuple[Indicato
             change=e.get("change", "pct"), change_unit=e.get("change_unit", ""), note=e.get("note", ""),
             average_denominator=bool(e.get("average_denominator", False)),
             change_decimals_override=None if e.get("change_decimals") is None else int(e["change_decimals"]),
-            **{k: str(e[k]) for k in ("scope", "data_source") if e.get(k)},
+            **{**defaults, **{k: str(e[k]) for k in ("scope", "data_source") if e.get(k)}},
         )
+        scopes.scope(ind.scope, where=f"{path.name}：指标 {ind.id}")
         missing = set(ind.numerator + ind.denominator) - known
         if missing:
             raise UserError(f"indicators.yaml：指标 {ind.id} 引用了未知项目 {sorted(missing)}")

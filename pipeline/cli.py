@@ -139,6 +139,9 @@ def monthly_report_cmd(
     filing: Annotated[Path, typer.Option(help="质控阶段的报送情况表（有则写入“五、数据质量”）")] = Path(
         "data/qc/filing.parquet"
     ),
+    annual_root: Annotated[Path, typer.Option(help="年报输出根目录（12月月报的卫生资源取该年年报的年末数）")] = Path(
+        "reports/annual"
+    ),
     backend: Annotated[Optional[str], typer.Option(help="排版后端：auto / quarto / pandoc")] = None,
 ) -> None:
     """执行月报笔记本（papermill），生成 report.html、report.pdf 和 indicators.csv。"""
@@ -157,6 +160,7 @@ def monthly_report_cmd(
             org_name=params["report.org_name"],
             backend=backend or params["report.backend"],
             filing_path=filing,
+            annual_root=annual_root,
         )
     except UserError as exc:
         _fail(exc)
@@ -176,6 +180,9 @@ def county_reports_cmd(
     filing: Annotated[Path, typer.Option(help="质控阶段的报送情况表（有则写入“五、数据质量”）")] = Path(
         "data/qc/filing.parquet"
     ),
+    annual_root: Annotated[Path, typer.Option(help="年报输出根目录（12月月报的卫生资源取该年年报的年末数）")] = Path(
+        "reports/annual"
+    ),
     backend: Annotated[Optional[str], typer.Option(help="排版后端：auto / quarto / pandoc")] = None,
 ) -> None:
     """生成各县市区版月报（每个县市区一份 report.html、report.pdf、tables.xlsx、indicators.csv）；
@@ -190,7 +197,7 @@ def county_reports_cmd(
         out_dir = out_root / str(month)
         notebook.run_county_reports(month=month, indicators_path=indicators_path, out_root=out_dir,
                                     org_name=params["report.org_name"], backend=backend or params["report.backend"],
-                                    filing_path=filing)
+                                    filing_path=filing, annual_root=annual_root)
     except UserError as exc:
         _fail(exc)
     typer.echo(f"县市区版月报已生成：{out_dir}/<地区代码>/report.html、report.pdf、tables.xlsx")

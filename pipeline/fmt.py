@@ -17,13 +17,16 @@ from fractions import Fraction
 
 DASH = "—"
 TIE_TOLERANCE = Decimal("1e-9")
+MAX_TIE_DISTANCE = Decimal("1e-3")  # in units of the last printed digit
 
 
 def _snap_tie(value: Decimal, decimals: int) -> Decimal:
     """The exact tie at `decimals` places if `value` is within TIE_TOLERANCE (relative) of one, else `value`."""
     scaled = value.scaleb(decimals)
     tie = scaled.to_integral_value(rounding="ROUND_FLOOR") + Decimal("0.5")
-    if abs(scaled - tie) <= TIE_TOLERANCE * max(Decimal(1), abs(scaled)):
+    # relative tolerance, but never more than a thousandth of the last printed digit: at 1e9 units a purely
+    # relative 1e-9 would reach half a digit and move every value onto a tie (17616792 → 17616792.01)
+    if abs(scaled - tie) <= min(TIE_TOLERANCE * max(Decimal(1), abs(scaled)), MAX_TIE_DISTANCE):
         return tie.scaleb(-decimals)
     return value
 
@@ -119,3 +122,21 @@ def percent(value: float | None, decimals: int = 1, *, max_decimals: int = 4) ->
     while value < 100 and round_half_up(value, places) >= 100 and places < max_decimals:  # type: ignore[operator]
         places += 1
     return number(value, places)
+
+
+# Wording of a change by the catalogue's change unit: (up, down).
+CHANGE_WORDS: dict[str, tuple[str, str]] = {"%": ("增长", "下降"), "百分点": ("提高", "降低"), "日": ("延长", "缩短"),
+                                            "次": ("增加", "减少"), "张": ("增加", "减少"), "人": ("增加", "减少")}
+
+
+def change_phrase(change: float | None, unit: str, decimals: int = 1) -> str:
+    """'增长3.2%' / '降低0.4个百分点' / '缩短0.3日' / '持平'; '无可比数据' when there is no base."""
+    if change is None:
+        return "无可比数据"
+    text = number(abs(change), decimals)
+    if set(text) <= {"0", "."}:
+        return "持平"
+    up, down = CHANGE_WORDS.get(unit, ("增加", "减少"))
+    word = up if change > 0 else down
+    suffix = {"%": "%", "百分点": "个百分点"}.get(unit, unit)
+    return f"{word}{text}{suffix}"

@@ -27,7 +27,7 @@ from typing import Any
 import polars as pl
 import yaml
 
-from pipeline import CATALOGUE_DIR, catalogues
+from pipeline import CATALOGUE_DIR, catalogues, scopes
 from pipeline.annual import plans as plans_mod
 from pipeline.annual import targets as targets_mod
 from pipeline.annual.readers import (
@@ -206,6 +206,7 @@ def _validate(ai: AnnualIndicator, sources: Mapping[str, Source], breakdowns: Se
     if ai.source not in sources:
         raise UserError(f"{name}：指标 {ai.id} 的来源 {ai.source} 未在 sources 中定义")
     src = sources[ai.source]
+    scopes.scope(ai.ind.scope, where=f"{name}：指标 {ai.id}")
     missing = set(ai.ind.numerator + ai.ind.denominator + ai.causes) - set(src.columns)
     if missing:
         raise UserError(f"{name}：指标 {ai.id} 引用了来源 {ai.source} 中没有的项目 {sorted(missing)}")

@@ -22,7 +22,8 @@ from typing import Any
 import polars as pl
 import yaml
 
-from pipeline import CATALOGUE_DIR, fmt
+from pipeline import CATALOGUE_DIR, fmt, zones
+from pipeline.annual import printed
 from pipeline.annual import targets as tg
 from pipeline.annual.indicators import (
     AnnualIndicator,
@@ -169,9 +170,10 @@ def ranks(result: AnnualResult, indicator_id: str, breakdown: str, year: int | N
     ai = result.catalogue.indicator(indicator_id)
     if ai.better is None:
         return {}
+    excluded = [CITY_LEVEL] + (list(zones.unranked_kinds()) if ai.ind.per_population else [])  # 功能区: no per-capita rank
     rows = result.for_year(year).filter(
         (pl.col("indicator_id") == indicator_id) & (pl.col("breakdown_id") == breakdown)
-        & (pl.col("region_level") != CITY_LEVEL) & pl.col("value").is_not_null()
+        & ~pl.col("region_level").is_in(excluded) & pl.col("value").is_not_null()
     ).select("region_code", "value").rows()
     out = {}
     for code, v in rows:
@@ -372,10 +374,12 @@ def notes(result: AnnualResult) -> list[str]:
         "4. 重大慢性病过早死亡率按世界卫生组织方法计算：5q(x) = 5M(x) ÷ (1 + 2.5M(x))，x = 30、35、…、65，"
         "M(x) 为该年龄组心脑血管疾病、恶性肿瘤、糖尿病和慢性呼吸系统疾病死亡数之和 ÷ 该组人口；过早死亡率 = 1 − Π(1 − 5q(x))。",
         "5. " + monitoring_note(result),
-        "6. 人均预期寿命取自人均预期寿命测算报告（life_expectancy 阶段）" +
+        "6. 人均预期寿命取自人均预期寿命测算报告" +
         ("。" if result.life_expectancy_source else "；本次未提供测算结果。"),
         "7. 表中“—”表示无数据或无可比数据，监测表中“…”表示该年数据暂缺；“#”为“其中”项；县市区位次按未修约数值排列，"
         "费用、平均住院日、死亡率等越低位次越前。" + (f"历年数据：{missing}。" if missing else ""),
+        *(f"{8 + i}. {n}" for i, n in enumerate(zones.population_notes(
+            zip(result.regions.table["region_name"].to_list(), result.regions.table["region_kind"].to_list())))),
     ]
     return out
 
@@ -442,7 +446,7 @@ def build_document(result: AnnualResult, out_dir: Path, org_name: str) -> Annual
     if mt is not None:
         md += [f"## 七、{plan_heading(mt.plan, y)}", "", monitoring_paragraph(result, rows), "", monitoring_markdown(mt), ""]
     md += ["## 附录　各县市区主要指标", "",
-           "各县级单位（含功能区）主要指标并列如下，位次在县级单位之间排列（全市不参加排位）。", ""]
+           "各县级单位（含功能区）主要指标并列如下，位次在县级单位之间排列（全市不参加排位；功能区不参加每千常住人口等人均指标的排位，见说明）。", ""]
     for tid in ANNEX_TABLES:
         md += [tables.to_markdown(built[tid]), ""]
     md += ["## 说明", "", *notes(result), ""]
@@ -453,6 +457,9 @@ def build_document(result: AnnualResult, out_dir: Path, org_name: str) -> Annual
     xlsx = out_dir / "tables.xlsx"
     ordered = [built[tid] for _, _, tids, _ in SECTIONS for tid in tids] + [built[t] for t in ANNEX_TABLES]
     write_xlsx(ordered, mt, xlsx, org_name)
+    for tid, table in built.items():
+        printed.record_table(facts.log, table, specs[tid], result)
+    facts.log.write(out_dir)
     ind_csv = out_dir / "indicators.csv"
     write_csv(result.for_year().select(CSV_COLUMNS), ind_csv)
     mon_csv = out_dir / "monitoring.csv"

@@ -10,10 +10,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from pipeline import fmt
+from pipeline.annual import printed
 from pipeline.annual import targets as tg
 from pipeline.annual.indicators import AnnualCatalogue, AnnualIndicator, AnnualResult
 from pipeline.annual.monitoring import monitoring_paragraph, summary_lead
-from pipeline.monthly.report import change_phrase
+from pipeline.figures import FigureLog
+from pipeline.fmt import change_phrase
 
 
 def change_decimals(ai: AnnualIndicator) -> int:
@@ -36,6 +38,7 @@ class Facts:
         self.r = result
         self.cat: AnnualCatalogue = result.catalogue
         self.records: list[dict[str, Any]] = []
+        self.log = FigureLog(f"统计报告及提要 {result.year}年")  # every printed figure (figures.json)
 
     def raw(self, ind: str, bd: str | None = None, field: str = "value", region: str | None = None,
             year: int | None = None) -> float | None:
@@ -47,12 +50,15 @@ class Facts:
         v = self.raw(ind, bd, field, region)
         text = fmt.number(v, ai.decimals, thousands=True) if v is not None else "…"
         self._record(key, ind, bd or ai.breakdown, field, v, text)
+        printed.record(self.log, self.r, ai, bd or ai.breakdown, region, field, v, ai.decimals, text)
         return text
 
     def wan(self, ind: str, bd: str | None = None, key: str | None = None) -> str:
         v = self.raw(ind, bd)
         text = fmt.wan(v) if v is not None else "…"
         self._record(key, ind, bd or self.cat.indicator(ind).breakdown, "value_wan", v, text)
+        printed.record(self.log, self.r, self.cat.indicator(ind), bd or self.cat.indicator(ind).breakdown, None,
+                       "value", v, 1, text, unit_scale=10000.0)
         return text
 
     def change(self, ind: str, bd: str | None = None, key: str | None = None) -> str:
@@ -69,6 +75,7 @@ class Facts:
         else:
             phrase = change_phrase(c, ai.ind.change_label, change_decimals(ai))
         self._record(key, ind, bd or ai.breakdown, "change", c, phrase)
+        printed.record(self.log, self.r, ai, bd or ai.breakdown, None, "change", c, change_decimals(ai), phrase)
         return phrase
 
     def _record(self, key: str | None, ind: str, bd: str, field: str, value: float | None, text: str) -> None:

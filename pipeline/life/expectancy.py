@@ -13,11 +13,12 @@ Flow (the notebook ``notebooks/life_expectancy.py`` only sets parameters and cal
 * :func:`build_report` writes ``summary.csv``, ``life_tables.xlsx``, the chart and the markdown;
   :func:`render_report` turns the markdown into ``report.html`` and ``report.pdf``.
 
-Surveillance infant mortality is known for the whole city only. It is applied to every group
-by one calibration factor k = IMR / q0(city, both sexes, registration): each group's q0 is
-k × its registration q0 (so the city's q0 equals the IMR, and sex and county differences in
-registered infant mortality are kept). :class:`pipeline.lifetable.LifeTableOptions` then
-recomputes M0 and the implied age-0 deaths.
+Surveillance infant mortality (pipeline/life/surveillance.py) comes from the annual report's own
+maternal–child file, so both reports print one 婴儿死亡率: a county takes its own surveillance
+rate (a county with no registered infant death does not keep q0 = 0), a county without one
+borrows the city calibration k = IMR / q0(city, both sexes, registration), and 男/女 keep their
+registered ratio. :class:`pipeline.lifetable.LifeTableOptions` then recomputes M0 and the
+implied age-0 deaths.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ import polars as pl
 from pipeline import fmt
 from pipeline.errors import UserError
 from pipeline.io_utils import write_csv, write_text
+from pipeline.life import printed, surveillance
 from pipeline.life.lifetable import (
     LifeTableInputError,
     LifeTableOptions,
@@ -212,6 +214,7 @@ class UnderreportingBand:
     age_from: int
     age_to: int | None  # inclusive; None = and over
     rate: float
+    source: str = ""  # the under-reporting survey, in words (life_adjustments.csv, column source)
 
     @property
     def label(self) -> str:
@@ -248,7 +251,7 @@ def load_underreporting(root: Path) -> tuple[UnderreportingBand, ...]:
             raise UserError(f"文件 {rel.as_posix()} 第 {line} 行，漏报率应在 0（含）到 1 之间，当前为 {rate}")
         if age_to is not None and age_to < age_from:
             raise UserError(f"文件 {rel.as_posix()} 第 {line} 行，终止年龄 {age_to} 小于起始年龄 {age_from}")
-        bands.append(UnderreportingBand(age_from, age_to, rate))
+        bands.append(UnderreportingBand(age_from, age_to, rate, row.get("source", "")))
     bands.sort(key=lambda b: b.age_from)
     if not bands or bands[0].age_from != 0:
         raise UserError(f"文件 {rel.as_posix()} 的年龄段应从 0 岁开始")
@@ -258,24 +261,6 @@ def load_underreporting(root: Path) -> tuple[UnderreportingBand, ...]:
     if bands[-1].age_to is not None:
         raise UserError(f"文件 {rel.as_posix()} 的最后一个年龄段应为“及以上”（age_to 留空）")
     return tuple(bands)
-
-
-def load_imr(root: Path, year: int) -> float | None:
-    """City infant mortality rate (per 1000 live births) for `year` from maternal_child.csv, or None."""
-    rel = MATERNAL_CHILD_PATH
-    rows = _read_csv_rows(root / rel, rel, ("year", "imr_per_1000"))
-    hits = [r for r in rows if r["year"] == str(year)]
-    if len(hits) > 1:
-        raise UserError(f"文件 {rel.as_posix()} 中 {year} 年出现了 {len(hits)} 次")
-    if not hits or hits[0]["imr_per_1000"] == "":
-        return None
-    try:
-        value = float(hits[0]["imr_per_1000"])
-    except ValueError:
-        raise UserError(f"文件 {rel.as_posix()} 中 {year} 年的婴儿死亡率不是数字：“{hits[0]['imr_per_1000']}”") from None
-    if not 0.0 < value < 1000.0:
-        raise UserError(f"文件 {rel.as_posix()} 中 {year} 年的婴儿死亡率（‰）应大于 0 且小于 1000，当前为 {value}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -436,6 +421,7 @@ class YearResult:
     imr_per_1000: float | None
     imr_factor: float | None  # k = IMR / registration q0 (city, both sexes)
     registered_q0: float | None  # city both sexes, per 1000
+    imr_source: str | None = None  # the surveillance data, in words
 
 
 def compute_year(
@@ -444,7 +430,7 @@ def compute_year(
     regions: Regions,
     params: LifeExpectancyParams,
     bands: Sequence[UnderreportingBand] | None,
-    imr_per_1000: float | None,
+    imr: surveillance.InfantMortality | None,
 ) -> YearResult:
     """Life tables and e0 for every group of one year's (regrouped) data."""
     group_list = groups(data, regions)
@@ -454,20 +440,15 @@ def compute_year(
 
     infant_first = len(ages) >= 2 and ages[0] == 0 and ages[1] == 1
     factor: float | None = None
-    city_q0: float | None = None
-    if imr_per_1000 is not None:
+    group_imr: list[float | None] = [None] * len(group_list)
+    if imr is not None:
         if not infant_first:
             raise UserError("使用监测婴儿死亡率要求第一个年龄组为 0 岁（下一个年龄组从 1 岁开始）")
-        city_q0 = _registration_q0(group_list[0].data)
-        if city_q0 <= 0:
-            raise UserError(f"{year}年全市登记的婴儿（0岁）死亡数为 0，无法按监测婴儿死亡率校准",
-                            hint="请核对死亡数据，或把 life_expectancy.use_surveillance_imr 设为 false")
-        factor = imr_per_1000 / 1000.0 / city_q0
+        group_imr[:], factor = surveillance.group_q0(imr, group_list, regions.city_code, _registration_q0)
 
     records: list[dict[str, Any]] = []
     tables: list[pl.DataFrame] = []
-    for g in group_list:
-        imr_g = None if factor is None else min(999.0, 1000.0 * factor * _registration_q0(g.data))
+    for g, imr_g in zip(group_list, group_imr):
         options = LifeTableOptions(
             a0=A0, confidence=params.confidence, min_person_years=params.min_person_years,
             underreporting=rates, imr_per_1000=imr_g,
@@ -522,8 +503,9 @@ def compute_year(
         if tables
         else pl.DataFrame()
     )
-    return YearResult(year, summary_df, table_df, imr_per_1000, factor,
-                      None if city_q0 is None else city_q0 * 1000.0)
+    return YearResult(year, summary_df, table_df, None if imr is None else imr.city, factor,
+                      None if imr is None else _registration_q0(group_list[0].data) * 1000.0,
+                      None if imr is None else imr.source)
 
 
 def _summary_schema() -> dict[str, Any]:
@@ -610,7 +592,7 @@ def compute(params: LifeExpectancyParams, root: Path = Path(".")) -> LifeExpecta
 
     imr = None
     if params.use_surveillance_imr:
-        imr = load_imr(root, year)
+        imr = surveillance.load(root, year)
         if imr is None:
             raise UserError(f"文件 {MATERNAL_CHILD_PATH.as_posix()} 中没有 {year} 年的婴儿死亡率（imr_per_1000）",
                             hint="请补上该年的监测数据，或把 life_expectancy.use_surveillance_imr 设为 false")
@@ -618,7 +600,8 @@ def compute(params: LifeExpectancyParams, root: Path = Path(".")) -> LifeExpecta
     current = compute_year(data, year, regions, params, bands, imr)
     inputs = [deaths_path(year), REGIONS_PATH, TARGETS_PATH]
     inputs += [ADJUSTMENTS_PATH] if bands is not None else []
-    inputs += [MATERNAL_CHILD_PATH] if params.use_surveillance_imr else []
+    raw_imr = Path(surveillance.RAW_FILE.as_posix().format(year=year))
+    inputs += ([raw_imr if (root / raw_imr).is_file() else MATERNAL_CHILD_PATH] if params.use_surveillance_imr else [])
 
     previous: YearResult | None = None
     note = ""
@@ -626,7 +609,7 @@ def compute(params: LifeExpectancyParams, root: Path = Path(".")) -> LifeExpecta
     if not (root / prev_rel).is_file():
         note = f"未找到上年数据文件 {prev_rel.as_posix()}，未与上年比较"
     else:
-        prev_imr = load_imr(root, year - 1) if params.use_surveillance_imr else None
+        prev_imr = surveillance.load(root, year - 1) if params.use_surveillance_imr else None
         if params.use_surveillance_imr and prev_imr is None:
             note = f"{MATERNAL_CHILD_PATH.as_posix()} 中没有 {year - 1} 年的婴儿死亡率，上年结果口径不同，未与上年比较"
         else:
@@ -827,8 +810,9 @@ def adjustment_table(result: LifeExpectancyResult) -> str:
                 continue
             reg = math.fsum(part.get_column("deaths_registered").to_list())
             used = math.fsum(part.get_column("deaths").to_list())
-            note = "按监测婴儿死亡率推算" if band.age_from == 0 and result.current.imr_per_1000 is not None else ""
-            rows.append([band.label, fmt.number(band.rate * 100, 1), fmt.number(reg, 0, thousands=True),
+            by_imr = band.age_from == 0 and result.current.imr_per_1000 is not None
+            note = ("按监测婴儿死亡率推算" if band.age_to == 0 else "0岁按监测婴儿死亡率推算，其余按漏报率") if by_imr else ""
+            rows.append([band.label, fmt.DASH if by_imr and band.age_to == 0 else fmt.number(band.rate * 100, 1), fmt.number(reg, 0, thousands=True),
                          fmt.number(used, 0, thousands=True), fmt.number(used - reg, 0, thousands=True), note])
     else:
         infant = t.filter(pl.col("age") == 0)
@@ -858,6 +842,24 @@ def effect_table(result: LifeExpectancyResult) -> str:
                            f"表4　调整对全市人均预期寿命的影响（{result.params.year}年）")
 
 
+def input_sources(result: LifeExpectancyResult) -> list[str]:
+    """The data sources in words (no file names): population, death registration, the under-reporting survey
+    and the infant mortality surveillance, each as its input says."""
+    out = ["人口为统计部门提供的分年龄、性别年平均人口", "死亡为死亡信息登记报告的登记死亡数"]
+    if result.bands is not None:
+        out.append("死亡漏报率：" + "、".join(dict.fromkeys(b.source for b in result.bands if b.source) or ["死亡漏报调查"]))
+    if result.current.imr_source:
+        out.append("婴儿死亡率：" + result.current.imr_source)
+    return out
+
+
+def placeholder_mark(result: LifeExpectancyResult) -> list[str]:
+    """A visible 样稿 mark when an input says it is sample data (示例数据) rather than a real survey."""
+    if not any("示例数据" in text for text in input_sources(result)):
+        return []
+    return ["**样稿：本报告的部分输入（死亡漏报率等）为示例数据，不是本地调查结果，仅供演示，不得作为正式测算结果引用。**", ""]
+
+
 def methods_text(result: LifeExpectancyResult) -> list[str]:
     p = result.params
     cur = result.current
@@ -865,13 +867,13 @@ def methods_text(result: LifeExpectancyResult) -> list[str]:
     assert city_total is not None
     pop = city_total["total_person_years"]
     reg = city_total["deaths_registered"]
-    files = "、".join(f.as_posix() for f in result.input_files)
+    sources = "；".join(input_sources(result))
     paragraphs = [
         "### （一）数据来源",
         f"人口数据为各县市区分性别、分年龄组（0岁，1～4岁，5～9岁至{p.open_age - 5}～{p.open_age - 1}岁每5岁一组，"
         f"{p.open_age}岁及以上）的年平均人口；死亡数据为同口径的死亡登记报告数。{p.year}年全市年平均人口"
         f"{fmt.number(pop, 0, thousands=True)}人，登记死亡{fmt.number(reg, 0, thousands=True)}人，"
-        f"粗死亡率{fmt.number(reg / pop * 1000, 2)}‰。全市结果由各县市区数据相加后计算。所用文件：{files}。",
+        f"粗死亡率{fmt.number(reg / pop * 1000, 2)}‰。全市结果由各县市区数据相加后计算。资料来源：{sources}。",
         "### （二）测算方法",
         "采用 Chiang II 法编制简略寿命表：年龄组死亡率 mx = 死亡数 / 平均人口数；"
         "死亡概率 qx = n·mx / [1 + n·(1 − ax)·mx]，n 为组距；0岁组 a0 = 0.1，其余闭区间 ax = 0.5；"
@@ -884,17 +886,21 @@ def methods_text(result: LifeExpectancyResult) -> list[str]:
     ]
     adjustments = []
     if result.bands is not None:
-        rates = "，".join(f"{b.label}{fmt.number(b.rate * 100, 1)}%" for b in result.bands)
+        infant_by_imr = cur.imr_per_1000 is not None
+        rates = "，".join(f"{b.label}{fmt.number(b.rate * 100, 1)}%" for b in result.bands
+                         if not (infant_by_imr and b.age_to == 0))
         adjustments.append(
-            f"死亡漏报调整：按 {ADJUSTMENTS_PATH.as_posix()} 中分年龄段的死亡漏报率 r，调整后死亡数 = 登记死亡数 / (1 − r)。"
-            f"所用漏报率为：{rates}。"
+            f"死亡漏报调整：按死亡漏报调查的分年龄段漏报率 r，调整后死亡数 = 登记死亡数 / (1 − r)。所用漏报率为：{rates}"
+            + ("；0岁组不按漏报率调整，按监测婴儿死亡率推算（见下）。" if infant_by_imr else "。")
         )
     if cur.imr_per_1000 is not None:
         adjustments.append(
-            f"婴儿死亡率：采用妇幼卫生监测的{p.year}年全市婴儿死亡率{fmt.number(cur.imr_per_1000, 2)}‰"
-            f"（按登记死亡计算为{fmt.number(cur.registered_q0, 2)}‰）。各组 0岁死亡概率 q0 = 登记 q0 × "
-            f"{fmt.number(cur.imr_factor, 4)}（监测值与全市登记值之比），使全市 q0 等于监测婴儿死亡率，"
-            "并据此反推 0岁组死亡率和死亡数；0岁组不再另作漏报调整。"
+            f"婴儿死亡率：采用{cur.imr_source}，全市婴儿死亡率{fmt.number(cur.imr_per_1000, 2)}‰"
+            f"（按登记死亡计算为{fmt.number(cur.registered_q0, 2)}‰），与统计报告及提要所用数据相同。"
+            "有监测数据的县市区，0岁死亡概率 q0 取本县市区的监测婴儿死亡率（登记婴儿死亡为 0 的县市区也不例外）；"
+            f"没有监测数据的县市区借用全市的校准系数，q0 = 登记 q0 × {fmt.number(cur.imr_factor, 4)}"
+            "（全市监测值与登记值之比）；男、女按本地区登记的性别比例分配。据此反推 0岁组死亡率和死亡数，"
+            "0岁组不再另作漏报调整。"
         )
     if not adjustments:
         adjustments.append("本次测算未作任何调整，直接采用登记死亡数。")
@@ -1098,6 +1104,7 @@ def build_markdown(result: LifeExpectancyResult, org_name: str, chart_rel: str |
         "lang: zh-Hans",
         "---",
         "",
+        *placeholder_mark(result),
         "## 一、测算结果",
         "",
         headline(result),
@@ -1155,6 +1162,7 @@ def build_report(result: LifeExpectancyResult, out_dir: Path, org_name: str) -> 
     md = build_markdown(result, org_name, chart_rel)
     md_path = source / "report.md"
     write_text(md, md_path)
+    printed.write(result, out_dir)
     return LifeExpectancyDocument(out_dir, source, md_path, md, summary_csv, xlsx)
 
 

@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 import polars as pl
 
-from pipeline import catalogues, fmt
+from pipeline import catalogues, fmt, scopes, zones
 from pipeline.io_utils import write_csv, write_text
 from pipeline.monthly.indicators import (
     CITY_LEVEL,
@@ -31,6 +31,18 @@ from pipeline.monthly.indicators import (
     for_period,
     value,
 )
+from pipeline.figures import FILE_NAME as FIGURES_FILE
+from pipeline.figures import FigureLog
+from pipeline.monthly import printed, resources
+from pipeline.monthly.wording import (  # noqa: F401  (re-exported: tests and the annual report use them)
+    CHANGE_WORDS,
+    Cells,
+    change_phrase,
+    clauses,
+    county_rank,
+    sentence,
+    summary_paragraphs,
+)
 from pipeline.period import Month
 from pipeline.render import tables
 
@@ -39,9 +51,6 @@ CITY_TABLES = ("visits_by_type", "discharges_by_type", "visits_by_region", "disc
 COUNTY_TABLES = ("visits_by_type", "discharges_by_type", "bed_use_by_type", "cost_by_type")
 
 # Wording of a change by the catalogue's change unit: (up, down).
-CHANGE_WORDS: dict[str, tuple[str, str]] = {"%": ("增长", "下降"), "百分点": ("提高", "降低"), "日": ("延长", "缩短"),
-                                            "次": ("增加", "减少"), "张": ("增加", "减少"), "人": ("增加", "减少")}
-
 CSV_COLUMNS = ("period", "period_type", "period_label", "indicator_id", "indicator", "unit", "breakdown_id",
                "breakdown", "region_code", "region", "value", "base_value", "change", "change_unit")
 
@@ -74,143 +83,6 @@ class MonthlyDocument:
     markdown: str
     indicators_csv: Path
     tables_xlsx: Path
-
-
-# ---------------------------------------------------------------------------- wording
-
-
-def change_phrase(change: float | None, unit: str, decimals: int = 1) -> str:
-    """'增长3.2%' / '降低0.4个百分点' / '缩短0.3日' / '持平'; '无可比数据' when there is no base."""
-    if change is None:
-        return "无可比数据"
-    text = fmt.number(abs(change), decimals)
-    if set(text) <= {"0", "."}:
-        return "持平"
-    up, down = CHANGE_WORDS.get(unit, ("增加", "减少"))
-    word = up if change > 0 else down
-    suffix = {"%": "%", "百分点": "个百分点"}.get(unit, unit)
-    return f"{word}{text}{suffix}"
-
-
-class Cells:
-    """Look-ups into a one-period tidy table for one region."""
-
-    def __init__(self, t: pl.DataFrame, region_code: str) -> None:
-        self.t = t
-        self.region = region_code
-
-    def get(self, indicator_id: str, period_type: str, breakdown: str = "total", column: str = "value",
-            region: str | None = None) -> float | None:
-        return value(self.t, indicator_id, region or self.region, period_type=period_type, breakdown_id=breakdown,
-                     column=column)
-
-    def count_with_change(self, indicator_id: str, period_type: str, breakdown: str, unit: str) -> str | None:
-        """'945.2万人次，同比增长4.5%'; None when the group has no institution (nothing to say)."""
-        v = self.get(indicator_id, period_type, breakdown)
-        b = self.get(indicator_id, period_type, breakdown, "base_value")
-        if v is None or (v == 0 and not b):
-            return None
-        c = self.get(indicator_id, period_type, breakdown, "change")
-        return f"{fmt.wan(v)}万{unit}，同比{change_phrase(c, '%')}"
-
-    def rate_with_change(self, indicator_id: str, breakdown: str, unit: str = "%", change_unit: str = "百分点",
-                         decimals: int = 1, period_type: str = CUMULATIVE) -> str | None:
-        """'84.3%，同比提高1.2个百分点'; None when the group has no value (e.g. a county without 二级医院)."""
-        v = self.get(indicator_id, period_type, breakdown)
-        if v is None:
-            return None
-        c = self.get(indicator_id, period_type, breakdown, "change")
-        return f"{fmt.number(v, decimals, thousands=True)}{unit}，同比{change_phrase(c, change_unit)}"
-
-
-def clauses(parts: list[tuple[str, str | None]], sep: str = "；", lead: str = "其中：") -> str:
-    """'其中：医院…；基层…。' from the parts that have something to say; '' when none has."""
-    said = [f"{label}{text}" for label, text in parts if text is not None]
-    return f"{lead}{sep.join(said)}。" if said else ""
-
-
-def sentence(head: str, body: str | None) -> str:
-    return f"{head}{body}" if body is not None else f"{head}无数据"
-
-
-def county_rank(t: pl.DataFrame, indicator_id: str, period_type: str, breakdown: str, region_code: str,
-                descending: bool = True, column: str = "value") -> tuple[int, int] | None:
-    """(rank, number of ranked counties) of one county for one indicator; None when it has no value.
-
-    Ranks by the full-precision value; ties share the best rank (competition ranking)."""
-    rows = t.filter(
-        (pl.col("indicator_id") == indicator_id) & (pl.col("period_type") == period_type)
-        & (pl.col("breakdown_id") == breakdown) & (pl.col("region_level") != CITY_LEVEL)
-        & pl.col(column).is_not_null()
-    ).select("region_code", column)
-    own = rows.filter(pl.col("region_code") == region_code)
-    if own.height == 0:
-        return None
-    mine = own[column][0]
-    better = rows.filter(pl.col(column) > mine if descending else pl.col(column) < mine).height
-    return better + 1, rows.height
-
-
-def summary_paragraphs(t: pl.DataFrame, month: Month, region_code: str, place: str, county: bool) -> dict[str, str]:
-    """The generated text of each section, in the national bulletin's style."""
-    c = Cells(t, region_code)
-    city = city_code(t)
-    cum = month.cumulative_label.removeprefix(f"{month.year}年")
-    subject = f"{place}医疗卫生机构"
-
-    def vs_city(indicator_id: str, breakdown: str = "total", period_type: str = CUMULATIVE) -> str:
-        if not county:
-            return ""
-        ch = c.get(indicator_id, period_type, breakdown, "change", region=city)
-        rank = county_rank(t, indicator_id, period_type, breakdown, region_code, column="change")
-        rank_text = f"，增速居全市{rank[1]}个县市区第{rank[0]}位" if rank else ""
-        return f"（全市{change_phrase(ch, '%')}{rank_text}）"
-
-    def counts(indicator_id: str, period_type: str, unit: str, groups: tuple[tuple[str, str], ...]) -> str:
-        return clauses([(label, c.count_with_change(indicator_id, period_type, bd, unit)) for bd, label in groups])
-
-    main_groups = (("hosp", "医院"), ("primary", "基层医疗卫生机构"), ("public_health", "专业公共卫生机构"))
-    visits_cum = (f"{cum}，{sentence(subject + '总诊疗人次达', c.count_with_change('visits', CUMULATIVE, 'total', '人次'))}"
-                  f"{vs_city('visits')}。{counts('visits', CUMULATIVE, '人次', main_groups)}")
-    visits_month = (f"{month.month}月，{sentence(subject + '总诊疗人次', c.count_with_change('visits', MONTH, 'total', '人次'))}"
-                    f"{vs_city('visits', period_type=MONTH)}。{counts('visits', MONTH, '人次', main_groups[:2])}")
-    discharges = (f"{cum}，{sentence(subject + '出院人数', c.count_with_change('discharges', CUMULATIVE, 'total', '人'))}"
-                  f"{vs_city('discharges')}。{counts('discharges', CUMULATIVE, '人', main_groups[:2])}")
-
-    def rates(indicator_id: str, groups: tuple[tuple[str, str], ...]) -> list[tuple[str, str | None]]:
-        return [(label, c.rate_with_change(indicator_id, bd)) for bd, label in groups]
-
-    bed_parts = rates("bed_use_rate", (("hosp_public", "公立医院"), ("hosp_private", "民营医院"), ("hosp_l3", "三级医院"),
-                                       ("hosp_l2", "二级医院")))
-    thc = c.rate_with_change("bed_use_rate", "thc")
-    stay = c.rate_with_change("avg_stay", "hosp", "日", "日")
-    beds = (f"{cum}，{sentence(place + '医院病床使用率', c.rate_with_change('bed_use_rate', 'hosp'))}。"
-            f"{clauses(bed_parts, sep='，')}"
-            + (f"乡镇卫生院病床使用率{thc}。" if thc else "")
-            + (f"{place}医院出院者平均住院日{stay}。" if stay else ""))
-    cost_parts = [
-        ("医院次均门诊费用", c.rate_with_change("outpatient_cost", "hosp", "元", "%")),
-        ("人均住院费用", c.rate_with_change("inpatient_cost", "hosp", "元", "%")),
-        ("二级及以上公立医院次均门诊费用", c.rate_with_change("outpatient_cost", "hosp_public_l2plus", "元", "%")),
-        ("人均住院费用", c.rate_with_change("inpatient_cost", "hosp_public_l2plus", "元", "%")),
-        ("医院门诊药占比", c.rate_with_change("op_drug_share", "hosp")),
-        ("住院药占比", c.rate_with_change("ip_drug_share", "hosp")),
-    ]
-    costs = f"{cum}，{place}" + (clauses(cost_parts, lead="") or "医院医药费用无数据。")
-    pop_year = t.filter((pl.col("region_code") == region_code) & pl.col("population_year").is_not_null())
-    pop_note = f"（常住人口取{pop_year['population_year'][0]}年末数）" if pop_year.height else ""
-    resources = (f"{month.label}末，{place}纳入月报的医疗卫生机构实有床位"
-                 f"{fmt.number(c.get('beds', MONTH), 0, thousands=True)}张，同比{change_phrase(c.get('beds', MONTH, column='change'), '%')}；"
-                 f"卫生技术人员{fmt.number(c.get('health_techs', MONTH), 0, thousands=True)}人，"
-                 f"同比{change_phrase(c.get('health_techs', MONTH, column='change'), '%')}，"
-                 f"其中执业(助理)医师{fmt.number(c.get('doctors', MONTH), 0, thousands=True)}人，"
-                 f"注册护士{fmt.number(c.get('nurses', MONTH), 0, thousands=True)}人。"
-                 f"每千常住人口床位{fmt.number(c.get('beds_per_1000', MONTH), 2)}张、"
-                 f"执业(助理)医师{fmt.number(c.get('doctors_per_1000', MONTH), 2)}人、"
-                 f"注册护士{fmt.number(c.get('nurses_per_1000', MONTH), 2)}人{pop_note}；"
-                 f"医护比1:{fmt.number(c.get('nurse_doctor_ratio', MONTH), 2)}。")
-    return {"visits_cum": visits_cum, "visits_month": visits_month, "discharges": discharges, "beds": beds,
-            "costs": costs, "resources": resources}
 
 
 # ---------------------------------------------------------------------------- charts
@@ -371,13 +243,14 @@ def _front_matter(title: str, subtitle: str, org_name: str, month: Month) -> lis
 
 NOTES = [
     "1. 数据来源于国家卫生统计网络直报系统医疗卫生机构月报，统计范围为医院、基层医疗卫生机构"
-    "（不含诊所、医务室和村卫生室）、专业公共卫生机构和其他机构；卫生资源为纳入月报机构的月末数。",
+    "（不含诊所、医务室和村卫生室）、专业公共卫生机构和其他机构；卫生资源为纳入月报机构的月末数（12月有年报时正文"
+    "取年报的年末数，并注明）。{scope_note}",
     "2. 病床使用率 = 实际占用总床日数 ÷ 实际开放总床日数 × 100%；出院者平均住院日 = 出院者占用总床日数 ÷ 出院人数；"
     "次均门诊费用 = 门诊收入 ÷ 总诊疗人次数；人均住院费用 = 住院收入 ÷ 出院人数。比率均由分子、分母分别汇总后计算。",
     "3. 同比增长按未修约数据计算；“—”表示无数据或无可比数据；表中“#”为“其中”项；位次按未修约数值排列。",
     "4. 每千常住人口指标以统计年鉴常住人口（年末数）为分母，当年数未发布时取最近一年数。",
 ]
-JANUARY_NOTE = "5. 1月为全年第一个月，表中“1月”与“1月累计”为同一时期，数字相同。"
+JANUARY_NOTE = "1月为全年第一个月，表中“1月”与“1月累计”为同一时期，数字相同。"
 
 
 def _markdown(month: Month, place: str, title_place: str, org_name: str, texts: dict[str, str],
@@ -408,13 +281,18 @@ def _markdown(month: Month, place: str, title_place: str, org_name: str, texts: 
         lines += ["## 五、数据质量", "", texts["quality"], ""]
         if "quality" in built:
             lines += [md(built["quality"]), ""]
-    lines += ["## 说明", "", *NOTES, *([JANUARY_NOTE] if month.month == 1 else []), ""]
+    note = scopes.scope(scopes.MONTHLY).note
+    extra = [JANUARY_NOTE] if month.month == 1 else []  # numbered after the fixed notes
+    extra += [z for z in texts.get("zones", "").split("\n") if z]
+    lines += ["## 说明", "", *(n.format(scope_note=note) for n in NOTES),
+              *(f"{len(NOTES) + 1 + i}. {z}" for i, z in enumerate(extra)), ""]
     return "\n".join(lines)
 
 
 def build_edition(table: pl.DataFrame, month: Month, region_code: str, out_dir: Path, org_name: str,
-                  filing: pl.DataFrame | None = None) -> MonthlyDocument:
-    """Write indicators.csv, tables.xlsx, the charts and report.md of one edition; return the document."""
+                  filing: pl.DataFrame | None = None, annual: pl.DataFrame | None = None) -> MonthlyDocument:
+    """Write indicators.csv, tables.xlsx, the charts, report.md and figures.json (every printed figure with its
+    scope) of one edition; `annual` is the annual report's year-end resources (resources.annual_year_end)."""
     t = for_period(table, month)
     city = city_code(t)
     county = region_code != city
@@ -445,13 +323,20 @@ def build_edition(table: pl.DataFrame, month: Month, region_code: str, out_dir: 
     tables.write_xlsx(list(built.values()), xlsx_path, org_name=org_name)
 
     figures = write_charts(table, t, month, region_code, place, county, source / "charts")
-    texts = summary_paragraphs(t, month, region_code, place, county)
+    log = FigureLog(f"{'县市区版' if county else '全市'}月报 {region_name} {month.label}")
+    for built_table in built.values():
+        printed.record_table(log, built_table, month)
+    texts = summary_paragraphs(t, month, region_code, place, county, annual, log)
     if rates_table is not None:
         texts["quality"] = quality_text(rates_table, month, region_code if county else None, place)
+    units = (t.filter(pl.col("region_level") != CITY_LEVEL).select("region_code", "region", "region_level").unique()
+             .sort("region_code").filter(pl.lit(not county) | (pl.col("region_code") == region_code)))
+    texts["zones"] = "\n".join(zones.population_notes((name, kind) for _, name, kind in units.rows()))
     title_place = org_name.removesuffix("卫生健康委员会") if not county else region_name
     md = _markdown(month, place, title_place, org_name, texts, built, figures, county)
     md_path = source / "report.md"
     write_text(md, md_path)
+    log.write(out_dir)
     return MonthlyDocument(month=month, region_code=region_code, region_name=region_name, out_dir=out_dir,
                            source_dir=source, markdown_path=md_path, markdown=md, indicators_csv=csv_path,
                            tables_xlsx=xlsx_path)
@@ -463,11 +348,12 @@ def read_filing(filing_path: Path | None) -> pl.DataFrame | None:
 
 
 def build_monthly(*, period: str, indicators_path: Path, out_dir: Path, org_name: str,
-                  filing_path: Path | None = None) -> MonthlyDocument:
+                  filing_path: Path | None = None, annual_root: Path | None = None) -> MonthlyDocument:
     """The city edition; section 五 (data quality) appears when the QC stage's filing table is given."""
     month = Month.parse(period)
     table = pl.read_parquet(indicators_path)
-    return build_edition(table, month, city_code(table), out_dir, org_name, read_filing(filing_path))
+    return build_edition(table, month, city_code(table), out_dir, org_name, read_filing(filing_path),
+                         resources.annual_year_end(annual_root, month))
 
 
 def render_monthly(doc: MonthlyDocument, backend: str = "auto") -> Any:  # -> render.RenderResult
@@ -502,7 +388,8 @@ def edition_fingerprint(t: pl.DataFrame, region_code: str, extra: dict[str, Any]
     h.update(json.dumps({"region": region_code, **extra}, sort_keys=True, ensure_ascii=False).encode())
     h.update(t.sort(["indicator_id", "period_type", "breakdown_id", "region_code"]).write_csv().encode())
     package = Path(__file__).resolve().parents[1]
-    for rel in ("monthly/report.py", "render/tables.py", "render/charts.py", "render/documents.py", "fmt.py",
+    for rel in ("monthly/report.py", "monthly/wording.py", "monthly/resources.py", "monthly/printed.py", "figures.py",
+                "scopes.py", "catalogues/scopes.yaml", "zones.py", "catalogues/region_kinds.yaml", "render/tables.py", "render/charts.py", "render/documents.py", "fmt.py",
                 "catalogues/report_tables.yaml", "catalogues/indicators.yaml", "catalogues/breakdowns.yaml",
                 "render/templates/report.css", "render/templates/report.html", "render/templates/report.typst"):
         path = package / rel
@@ -531,6 +418,7 @@ class _EditionJob:
     org_name: str
     backend: str
     fingerprint: str
+    annual_root: Path | None = None
 
 
 @functools.lru_cache(maxsize=2)
@@ -541,7 +429,9 @@ def _read_inputs(indicators_path: Path, filing_path: Path | None) -> tuple[pl.Da
 def _render_edition(job: _EditionJob, indicators_path: Path, filing_path: Path | None) -> str:
     """Build and render one county edition (in a worker process), then write its input stamp last."""
     table, filing = _read_inputs(indicators_path, filing_path)
-    doc = build_edition(table, Month.parse(job.period), job.region_code, job.out_dir, job.org_name, filing)
+    month = Month.parse(job.period)
+    doc = build_edition(table, month, job.region_code, job.out_dir, job.org_name, filing,
+                        resources.annual_year_end(job.annual_root, month))
     render_monthly(doc, job.backend)
     write_text(job.fingerprint + "\n", job.out_dir / STAMP)
     return job.region_name
@@ -574,8 +464,8 @@ def _render_editions(jobs: list[_EditionJob], indicators_path: Path, filing_path
 
 
 def build_county_editions(*, period: str, indicators_path: Path, out_root: Path, org_name: str, backend: str,
-                          filing_path: Path | None = None, progress: Callable[[str], None] | None = None
-                          ) -> list[CountyRun]:
+                          filing_path: Path | None = None, progress: Callable[[str], None] | None = None,
+                          annual_root: Path | None = None) -> list[CountyRun]:
     """One edition per county-level unit under out_root/<region_code>/; editions whose inputs did not change
     since the last run are kept as they are (the stage's outputs persist between runs)."""
     progress = progress or _progress
@@ -584,6 +474,7 @@ def build_county_editions(*, period: str, indicators_path: Path, out_root: Path,
     filing = read_filing(filing_path)
     rates_table = filing_rates(filing, month) if filing is not None else None
     t = for_period(table, month)
+    annual = resources.annual_year_end(annual_root, month)
     trend_rows = table.filter((pl.col("indicator_id") == "visits") & (pl.col("breakdown_id") == "total")
                               & (pl.col("period_type") == MONTH))
     from pipeline.render import documents as render
@@ -600,13 +491,16 @@ def build_county_editions(*, period: str, indicators_path: Path, out_root: Path,
             pl.concat([edition_rows(t, code), trend_rows.filter(pl.col("region_code") == code)], how="vertical"),
             code, {"period": str(month), "org_name": org_name, "backend": renderer,
                    "quality": None if rates_table is None else
-                   rates_table.filter(pl.col("region_code") == code).sort("period_type").rows()})
-        outputs_ok = all((out_dir / n).is_file() for n in ("report.html", "report.pdf", "tables.xlsx", "indicators.csv"))
+                   rates_table.filter(pl.col("region_code") == code).sort("period_type").rows(),
+                   "annual": None if annual is None else
+                   annual.filter(pl.col("region_code") == code).sort("indicator_id").rows()})
+        outputs_ok = all((out_dir / n).is_file() for n in ("report.html", "report.pdf", "tables.xlsx", "indicators.csv",
+                                                        FIGURES_FILE))
         if outputs_ok and stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == fingerprint:
             progress(f"[{i}/{len(counties)}] {name}：数据未变，沿用已有县市区版")
             runs.append(CountyRun(code, name, rendered=False))
             continue
-        todo.append(_EditionJob(str(month), code, name, out_dir, org_name, backend, fingerprint))
+        todo.append(_EditionJob(str(month), code, name, out_dir, org_name, backend, fingerprint, annual_root))
         runs.append(CountyRun(code, name, rendered=True))
     _render_editions(todo, indicators_path, filing_path, progress)
     # editions of units that are no longer in the region table are removed, never left stale

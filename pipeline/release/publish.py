@@ -22,6 +22,7 @@ git 提交会随提交而变，所以“是否变化”只比较发布文件的�
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 import shutil
@@ -35,7 +36,7 @@ from typing import Any
 from pipeline.errors import UserError
 from pipeline.io_utils import atomic_path, write_if_changed
 from pipeline.period import Month, PeriodError, period_label
-from pipeline.release import bundles, changelog, confidentiality, data_catalogue
+from pipeline.release import bundles, changelog, confidentiality, consistency, data_catalogue
 from pipeline.render import render_info
 from pipeline.release import index_page as release_index
 from pipeline.release.catalogue import (
@@ -179,6 +180,24 @@ def screen(instances: list[Instance], registry: confidentiality.Registry) -> lis
                                                  inst.region_code):
                 problems.append(f"{inst.title}（{inst.source_label}/{name}）：{p}")
     return problems
+
+
+def check_consistency(instances: list[Instance], regions_path: Path, log: Log) -> None:
+    """Every figure printed in more than one place of the release carries one value (release/consistency.py)."""
+    printed, missing = consistency.read_documents((i.title, i.source_dir) for i in instances)
+    regions = {r["region_code"]: r["region_name"] for r in _csv_rows(regions_path)}
+    log(f"一致性检查：{len(instances) - len(missing)} 份出版物、{len(printed)} 个数字"
+        + (f"（{len(missing)} 份没有数字记录，未参加：{'、'.join(missing)}）" if missing else ""))
+    problems = consistency.disagreements(printed, regions)
+    if problems:
+        raise UserError(f"一致性检查未通过：{len(problems)} 个数字在不同出版物（或同一出版物的不同位置）中数值不同，"
+                        "没有发布任何内容：\n" + "\n".join(f"  - {p}" for p in problems),
+                        hint="同一指标、口径、地区和时期只能有一个数：请核对这些数字的来源，改正后重新生成报告再发布")
+
+
+def _csv_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
 
 
 # ---------------------------------------------------------------------------
@@ -445,6 +464,7 @@ def run_release(*, root: Path, releases: Path, params: dict[str, Any], catalogue
         if problems:
             raise UserError("保密检查未通过，没有发布任何内容：\n" + "\n".join(f"  - {p}" for p in problems),
                             hint="出版物中只能有汇总数；含机构名单的资料只能按 editions.yaml 规定的范围发布")
+        check_consistency(instances, regions_path, log)
         released: list[Released] = []
         for n, inst in enumerate(instances, start=1):
             result = release_instance(ctx, inst)

@@ -75,7 +75,8 @@ def _rel_or_empty(path: Path | None, cwd: Path) -> str:
 
 
 def _run_report_notebook(name: str, out_key: str, out_path: Path, *, month: Month, indicators_path: Path,
-                         org_name: str, backend: str, filing_path: Path | None, atomic: bool) -> None:
+                         org_name: str, backend: str, filing_path: Path | None, atomic: bool,
+                         annual_root: Path | None = None) -> None:
     """The monthly report notebooks share their parameters; only the output folder's name differs.
 
     ``atomic``: write into a temporary folder and swap it in at the end (the county editions are not: unchanged
@@ -95,6 +96,7 @@ def _run_report_notebook(name: str, out_key: str, out_path: Path, *, month: Mont
                 "org_name": org_name,
                 "backend": backend,
                 "filing_path": _rel_or_empty(filing_path, cwd),
+                "annual_root": os.path.relpath(annual_root.resolve(), cwd) if annual_root is not None else "",
             },
             cwd=cwd, aliases={os.path.relpath(folder.resolve(), cwd): os.path.relpath(out_path.resolve(), cwd)},
         )
@@ -107,12 +109,14 @@ def _run_report_notebook(name: str, out_key: str, out_path: Path, *, month: Mont
 
 
 def run_monthly_report(*, month: Month, indicators_path: Path, out_dir: Path, org_name: str, backend: str,
-                       filing_path: Path | None = None) -> None:
+                       filing_path: Path | None = None, annual_root: Path | None = None) -> None:
     _run_report_notebook("monthly_report", "out_dir", out_dir, month=month, indicators_path=indicators_path,
-                         org_name=org_name, backend=backend, filing_path=filing_path, atomic=True)
+                         org_name=org_name, backend=backend, filing_path=filing_path, atomic=True,
+                         annual_root=annual_root)
 
 
 def run_county_reports(*, month: Month, indicators_path: Path, out_root: Path, org_name: str, backend: str,
-                       filing_path: Path | None = None) -> None:
+                       filing_path: Path | None = None, annual_root: Path | None = None) -> None:
     _run_report_notebook("county_reports", "out_root", out_root, month=month, indicators_path=indicators_path,
-                         org_name=org_name, backend=backend, filing_path=filing_path, atomic=False)
+                         org_name=org_name, backend=backend, filing_path=filing_path, atomic=False,
+                         annual_root=annual_root)

@@ -57,6 +57,7 @@ class Row:
     depth: int
     cells: tuple[float | None, ...]
     decimals: int | None = None  # overrides the columns' decimals for this row's values (mixed-indicator tables)
+    key: tuple[str, str] | None = None  # (breakdown id, region code) of an indicator table's row (figures.json)
 
 
 FIRST_COLUMN = {"breakdown": "机构类别", "region": "地区", "indicator": "指标"}
@@ -154,7 +155,7 @@ def build(spec: TableSpec, t: pl.DataFrame, month: Month, region_code: str, numb
         for c in columns:
             rec = lookup.get((c.indicator, c.period_type, bd, rg))
             cells.append(None if rec is None else rec[c.field])
-        rows.append(Row(label=label, depth=depth, cells=tuple(cells)))
+        rows.append(Row(label=label, depth=depth, cells=tuple(cells), key=(bd, rg)))
     when = f"{month.label}末" if spec.month_end else month.cumulative_label
     return BuiltTable(spec=spec, number=number, title=f"表{number}　{spec.title}（{when}）",
                       columns=columns, rows=tuple(rows))

@@ -355,7 +355,14 @@ def test_changed_data_gives_a_revision_with_a_correct_change_log(project, first_
     col = header.index("总诊疗人次数") + 1
     ws.cell(row=4, column=col).value = int(ws.cell(row=4, column=col).value) + 123457
     wb.save(raw)
-    _run(["dvc", "repro", "monthly_report"], project)  # only the city edition is rebuilt here
+    # releasing the rebuilt city edition beside stale county editions would publish two values for one figure:
+    # the consistency check refuses it (naming the cells), so both are rebuilt before the release
+    _run(["dvc", "repro", "monthly_report"], project)
+    stale = _run([sys.executable, "-m", "pipeline", "release"], project, ok=False)
+    assert stale.returncode != 0 and "一致性检查未通过" in stale.stdout + stale.stderr
+    assert "总诊疗人次数增减（总计，月报机构口径，岳阳市，" in stale.stdout + stale.stderr
+    assert _tree(project / "releases") == first_release  # nothing was published
+    _run(["dvc", "repro", "county_reports"], project)
     proc = _run([sys.executable, "-m", "pipeline", "release"], project)
     assert "修订发布 v2（R）" in proc.stdout, proc.stdout
 
@@ -369,7 +376,8 @@ def test_changed_data_gives_a_revision_with_a_correct_change_log(project, first_
     assert {p.name for p in v2.iterdir()} == {"report.html", "report.pdf", "indicators.csv", "tables.xlsx",
                                              "manifest.json", "SHA256SUMS", "CHANGES.md", "CHANGES.html",
                                              "CHANGES.csv"}
-    assert not (releases / f"county/430621/{period}/v2").exists()  # county editions were not rebuilt
+    # every county edition prints the city's figures beside its own, so every one is revised too
+    assert (releases / f"county/430621/{period}/v2").exists()
     import json
 
     manifest = json.loads((v2 / "manifest.json").read_text(encoding="utf-8"))
@@ -396,7 +404,7 @@ def test_changed_data_gives_a_revision_with_a_correct_change_log(project, first_
     # every recipient that gets the city report has a new bundle holding v2; the rest are untouched
     for recipient in _yaml(project, "recipients.yaml")["recipients"]:
         latest = _latest_bundle(project, recipient["id"])
-        assert latest.name.endswith("-v2.zip") == ("monthly" in recipient["editions"])
+        assert latest.name.endswith("-v2.zip") == bool({"monthly", "county"} & set(recipient["editions"]))
         with zipfile.ZipFile(latest) as zf:
             assert set(zf.namelist()) == _expected_entries(project, recipient)
     index = (releases / "index.html").read_text(encoding="utf-8")
@@ -490,3 +498,79 @@ def test_index_page_in_headless_chromium(project):
     assert "修订 (R)" in text
     # readable on a phone: nothing wider than a 390-pixel screen
     assert width <= viewport, (width, viewport)
+
+
+# ---------------------------------------------------------------------------
+# one figure, one value (issue 11): the release-time consistency check
+# ---------------------------------------------------------------------------
+
+
+def _doctors_per_1000_by_hand(project: Path, year: int) -> str:
+    """每千常住人口执业(助理)医师数 of the city at the year's end, straight from the raw annual file: Σ doctors of
+    every institution ÷ the city's year-end resident population × 1000, half-up at 2 decimals."""
+    with (project / f"data/raw/annual/{year}/annual_report.csv").open(encoding="utf-8-sig", newline="") as fh:
+        doctors = sum(int(r["doctors"]) for r in csv.DictReader(fh))
+    with (project / "data/reference/population.csv").open(encoding="utf-8-sig", newline="") as fh:
+        pop = next(int(r["population"]) for r in csv.DictReader(fh)
+                   if r["region_code"] == "430600" and r["year"] == str(year))
+    return str((Decimal(doctors) * 1000 / Decimal(pop)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def test_whole_sample_release_passes_the_consistency_check(project):
+    from pipeline import figures
+    from pipeline.release import consistency
+
+    params = _params(project)
+    period, year = str(params["period"]), int(params["annual"]["year"])
+    docs = [("月报", project / f"reports/monthly/{period}"), ("年报", project / f"reports/annual/{year}"),
+            ("寿命", project / f"reports/life_expectancy/{params['life_expectancy']['year']}")]
+    docs += [(p.name, p) for p in sorted((project / f"reports/county/{period}").iterdir()) if p.is_dir()]
+    printed, missing = consistency.read_documents(docs)
+    assert not missing and len(printed) > 1000
+    assert consistency.disagreements(printed) == []
+    # the release stage itself runs the check before publishing
+    proc = _run([sys.executable, "-m", "pipeline", "release"], project)
+    assert "一致性检查：" in proc.stdout + proc.stderr
+    # the December edition prints the annual report's year-end resources (one place), and both are right
+    expected = _doctors_per_1000_by_hand(project, year)
+    key = ("doctors_per_1000", "total", "年报全口径", "430600", f"{year}-12末", "value")
+    texts = {name: {f.text for f in figures.read(folder / figures.FILE_NAME)[1] if f.key == key}
+             for name, folder in docs[:2]}
+    assert texts == {"月报": {expected}, "年报": {expected}}, texts
+    monthly_md = (project / f"reports/monthly/{period}/source/report.md").read_text(encoding="utf-8")
+    assert f"执业(助理)医师{expected}人" in monthly_md and "（不含诊所、医务室、村卫生室）" in monthly_md
+    assert "月报为快报数，全年数据以年报为准" in monthly_md
+    # 婴儿死亡率 from one source: the life-expectancy report applies the rate the annual report prints
+    imr = ("imr", "total", "监测口径", "430600", f"{year}-01~{year}-12", "value")
+    assert len({p.figure.text for p in printed if p.figure.key == imr}) == 1
+    assert {p.document for p in printed if p.figure.key == imr} == {"年报", "寿命"}
+
+
+def test_a_planted_disagreement_fails_the_release_naming_the_cell(project):
+    params = _params(project)
+    period, year = str(params["period"]), int(params["annual"]["year"])
+    csv_path = project / f"reports/annual/{year}/indicators.csv"
+    original = csv_path.read_bytes()
+    before = _tree(project / "releases")
+    try:
+        # a stale annual table under the December edition: the monthly report now prints another 每千人口医师数
+        rows = list(csv.DictReader(io.StringIO(original.decode("utf-8-sig"))))
+        for r in rows:
+            if r["indicator_id"] == "doctors_per_1000" and r["breakdown_id"] == "total" and r["region_code"] == "430600":
+                r["value"] = str(float(r["value"]) - 0.5)
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        csv_path.write_text(out.getvalue(), encoding="utf-8-sig")
+        _run([sys.executable, "-m", "pipeline", "monthly-report"], project)
+        proc = _run([sys.executable, "-m", "pipeline", "release"], project, ok=False)
+        assert proc.returncode != 0
+        message = proc.stdout + proc.stderr
+        assert "一致性检查未通过" in message
+        assert f"每千常住人口执业(助理)医师数（总计，年报全口径，岳阳市，{year}年12月末）" in message
+        assert "卫生健康统计月报（全市）" in message and "卫生健康统计年报（统计报告及提要）" in message
+        assert _tree(project / "releases") == before  # nothing was published
+    finally:
+        csv_path.write_bytes(original)
+        _run([sys.executable, "-m", "pipeline", "monthly-report"], project)

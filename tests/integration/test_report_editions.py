@@ -31,7 +31,7 @@ def test_county_rank_and_comparison_text(regions):
     assert report.county_rank(t, "visits", "累计", "total", "430621") == (2, 2)
     texts = report.summary_paragraphs(t, report.Month(2025, 2), "430621", "岳阳县", county=True)
     # 6,600 → 0.66万 → '0.7万人次'; growth +10.0% both for the county and the city
-    assert texts["visits_cum"].startswith("1-2月，岳阳县医疗卫生机构总诊疗人次达0.7万人次，同比增长10.0%（全市增长10.0%")
+    assert texts["visits_cum"].startswith("1-2月，岳阳县医疗卫生机构总诊疗人次达0.7万人次（不含诊所、医务室、村卫生室），同比增长10.0%（全市增长10.0%")
     # 每千常住人口床位 = 30 / 80,000 × 1000 = 0.375 → '0.38'
     assert "每千常住人口床位0.38张" in texts["resources"]
 

@@ -139,3 +139,10 @@ def test_xlsx_cells_display_like_the_text(tmp_path: Path) -> None:
     assert seen == EXPECTED
     # full precision is kept where the display is not zero
     assert ws.cell(row=5, column=4).value == 0.125
+
+
+def test_large_values_are_not_pulled_onto_a_tie() -> None:
+    # 17,616,792 at 2 decimals is 1,761,679,200 hundredths: a purely relative tolerance would reach 1.76 hundredths
+    assert fmt.number(17616792.0, 2) == "17616792.00"
+    assert fmt.number(1761679200.0, 0) == "1761679200"
+    assert fmt.number(17616792.005, 2) == "17616792.01"  # a true tie still rounds half-up
