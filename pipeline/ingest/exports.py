@@ -19,8 +19,10 @@ from pipeline import catalogues
 from pipeline.catalogues import ItemCatalogue
 from pipeline.errors import UserError
 from pipeline.ingest.classify import _classify
-from pipeline.ingest.files import discover_files, display_path, read_sheets
-from pipeline.ingest.rows import _Accumulator, _ingest_sheet, column_letter
+from pipeline.ingest import duplicates
+from pipeline.ingest.files import Limits, discover_files, display_path, read_sheets
+from pipeline.ingest.header import column_letter
+from pipeline.ingest.rows import _Accumulator, _ingest_sheet
 from pipeline.ingest.values import parse_code, parse_number
 from pipeline.io_utils import write_csv, write_json, write_parquet
 from pipeline.period import Month
@@ -52,50 +54,75 @@ def _records_frame(records: list[dict[str, Any]], cat: ItemCatalogue) -> pl.Data
 
 
 def deduplicate(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Keep the latest submission per (org_code, period); return (kept, replaced)."""
-    ordered = df.sort(["org_code", "period", "submitted_at", "file", "row"], nulls_last=False)
-    is_last = pl.col("row").cum_count().over(["org_code", "period"]) == pl.len().over(["org_code", "period"])
-    ordered = ordered.with_columns(_last=is_last)
-    kept = ordered.filter(pl.col("_last")).drop("_last")
-    replaced = ordered.filter(~pl.col("_last")).drop("_last")
-    return kept, replaced
+    """Keep the latest submission per (org_code, period); return (kept, replaced). Conflicting rows (same latest
+    上报时间, different values) are in neither: see duplicates.resolve."""
+    res = duplicates.resolve(df)
+    return res.kept, res.replaced
 
 
-def ingest(raw_dir: Path, *, progress: bool = True) -> IngestResult:
-    cat = catalogues.items()
-    acc = _Accumulator()
-    files = discover_files(raw_dir)
+def limits_from_params(params: dict[str, Any]) -> Limits:
+    """Limits from the declared `ingest.*` params; each must be a positive number."""
+    values: dict[str, Any] = {}
+    for key, value in params.items():
+        name = key.split(".", 1)[1]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise UserError(f"params.yaml 中 {key} 的值“{value}”应为正数")
+        values[name] = int(value) if name in ("max_cells", "max_string_chars") else float(value)
+    return Limits(**values)
+
+
+def _read_files(files: list[tuple[Month, Path]], raw_dir: Path, cat: ItemCatalogue, acc: _Accumulator,
+                limits: Limits, progress: bool) -> list[dict[str, Any]]:
     file_list = []
     for i, (month, path) in enumerate(files, start=1):
         display = display_path(path, raw_dir)
         if progress:
             print(f"[{i}/{len(files)}] 读取 {display}", file=sys.stderr)
-        before = acc.read
-        for sheet in read_sheets(path, display):
-            _ingest_sheet(sheet, month, cat, acc)
+        before, blank_before = acc.read, acc.blank
+        read = [_ingest_sheet(sheet, month, cat, acc) for sheet in read_sheets(path, display, limits)]
+        if not any(read):
+            raise UserError(f"文件 {display} 中没有找到月报表头（任何一个工作表都没有），整个文件无法导入",
+                            hint="请确认这是直报系统导出的月报；如果表头写法不同，请把列名写法加入 items.yaml 的 aliases")
+        if acc.read - before == acc.blank - blank_before:
+            raise UserError(f"文件 {display} 只有表头，没有任何数据行",
+                            hint="请重新从直报系统导出（导出时确认已选中本月的机构）")
         file_list.append({"file": display, "month": str(month), "data_rows": acc.read - before})
+    return file_list
 
-    frame = _records_frame(acc.records, cat)
-    classified, unknown_type = _classify(frame)
+
+def _frame(rows: list[dict[str, Any]], schema: dict[str, Any]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
+
+
+def _tables(acc: _Accumulator, cat: ItemCatalogue) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(clean, replaced, quarantine, summaries) from the parsed rows."""
+    classified, unknown_type = _classify(_records_frame(acc.records, cat))
     for row in unknown_type.iter_rows(named=True):
         acc.quarantine.append(
             {"file": row["file"], "sheet": row["sheet"], "row": row["row"], "org_code": row["org_code"],
              "name": row["name"], "period": row["period"],
              "reason": f"机构类别代码“{row['type_code']}”不在机构类别目录（institution_types.csv）中", "raw": ""}
         )
-    clean, replaced = deduplicate(classified)
-    replaced = replaced.with_columns(
-        reason=pl.lit("同一机构同一报告期重复报送，已保留上报时间最晚的一条")
-    )
-    quarantine = (
-        pl.DataFrame(acc.quarantine, schema=QUARANTINE_SCHEMA, orient="row")
-        if acc.quarantine else pl.DataFrame(schema=QUARANTINE_SCHEMA)
-    ).sort(["file", "sheet", "row"])
+    res = duplicates.resolve(classified)
+    labels = {it.id: it.label for it in cat.all}
+    entries, notes = duplicates.conflict_rows(res.conflicts, labels)
+    acc.quarantine.extend(entries)
+    acc.conflicts.extend(notes)
+    copies = res.replaced.filter(pl.col("reason") == duplicates.IDENTICAL)
+    acc.duplicates.extend(f"{r['file']} 工作表“{r['sheet']}”第 {r['row']} 行与同一机构同一报告期的另一行完全相同，已去掉"
+                          for r in copies.sort(["file", "sheet", "row"]).iter_rows(named=True))
+    quarantine = _frame(acc.quarantine, QUARANTINE_SCHEMA).sort(["file", "sheet", "row"])
     summary_schema = {"file": pl.Utf8, "sheet": pl.Utf8, "row": pl.Int64, "org_code": pl.Utf8, "name": pl.Utf8}
     summary_schema.update({item_id: pl.Float64 for item_id in cat.item_ids})
-    summaries = pl.DataFrame(acc.summaries, schema=summary_schema, orient="row") if acc.summaries else pl.DataFrame(schema=summary_schema)
-    clean = clean.sort(["period", "org_code"])
+    return res.kept.sort(["period", "org_code"]), res.replaced, quarantine, _frame(acc.summaries, summary_schema)
 
+
+def ingest(raw_dir: Path, *, progress: bool = True, limits: Limits | None = None) -> IngestResult:
+    cat = catalogues.items()
+    acc = _Accumulator()
+    files = discover_files(raw_dir)
+    file_list = _read_files(files, raw_dir, cat, acc, limits or Limits(), progress)
+    clean, replaced, quarantine, summaries = _tables(acc, cat)
     reconciliation = {
         "rows_read": acc.read,
         "accepted": clean.height,
@@ -122,6 +149,10 @@ def ingest(raw_dir: Path, *, progress: bool = True) -> IngestResult:
         "summary_row_checks": acc.summary_checks,
         "months": sorted({str(m) for m, _ in files}),
     }
+    # keys added for real exports appear only when they say something (the sample city's report stays as it was)
+    extra = {"conflicting_duplicates": acc.conflicts, "identical_duplicates": acc.duplicates,
+             "hidden_sheets": acc.hidden_sheets, "reading_notes": acc.notes}
+    report.update({k: v for k, v in extra.items() if v})
     return IngestResult(clean=clean, quarantine=quarantine, replaced=replaced, summary_rows=summaries, report=report)
 
 
@@ -151,6 +182,10 @@ def reconciliation_text(report: dict[str, Any]) -> str:
     for where, labels in sorted(report.get("missing_items", {}).items()):
         lines.append(f"  注意：{where} 没有这些项目的列：{'、'.join(labels)}（记为“不详”，不是 0；"
                      "用到它们的合计和指标也是“不详”）")
+    for msg in report.get("conflicting_duplicates", []):
+        lines.append(f"  需要核实（不能自动处理）：{msg}")
+    for key in ("identical_duplicates", "hidden_sheets", "reading_notes"):
+        lines.extend(f"  注意：{msg}" for msg in report.get(key, []))
     for msg in report["skipped_sheets"]:
         lines.append(f"  注意：{msg}")
     for msg in report.get("unit_conversions", []):

@@ -25,6 +25,7 @@ class Header:
     unit_text: str  # the title/unit rows above the header, joined
     col_units: dict[int, str] = field(default_factory=dict)  # column → unit written in its label, e.g. '元'
     rows: int = 1  # 1 or 2 (a two-row merged header)
+    repeated: dict[int, str] = field(default_factory=dict)  # a second column for an item already matched
 
     @property
     def labels_row(self) -> int:
@@ -45,22 +46,26 @@ def _looks_numeric(value: Any) -> bool:
         return False
 
 
-def _match_row(labels: list[str], cat: ItemCatalogue) -> tuple[dict[int, str], list[str], dict[int, str]]:
+def _match_row(labels: list[str], cat: ItemCatalogue) -> tuple[dict[int, str], list[str], dict[int, str], dict[int, str]]:
+    """(column → item, unknown labels, column → unit in its label, column → item already held by an earlier column)."""
     columns: dict[int, str] = {}
     unknown: list[str] = []
     units: dict[int, str] = {}
+    repeated: dict[int, str] = {}
     for col, label in enumerate(labels):
         if not label:
             continue
         item_id = cat.match(label)
         if item_id is None:
             unknown.append(label.replace("\n", ""))
-        elif item_id not in columns.values():
+        elif item_id in columns.values():
+            repeated[col] = item_id
+        else:
             columns[col] = item_id
             unit = split_unit(label)[1]
             if unit:
                 units[col] = unit
-    return columns, unknown, units
+    return columns, unknown, units, repeated
 
 
 def two_row_labels(top: tuple[Any, ...], bottom: tuple[Any, ...], cat: ItemCatalogue) -> list[str]:
@@ -107,8 +112,8 @@ def locate_header(sheet: SheetData, cat: ItemCatalogue) -> Header | None:
             if texts and not any(_looks_numeric(v) for v in texts):
                 double = _match_row(two_row_labels(values, below, cat), cat)
                 if len(double[0]) > len(single[0]):
-                    return Header(pos + 1, double[0], double[1], above, double[2], rows=2)
-        return Header(pos, single[0], single[1], above, single[2])
+                    return Header(pos + 1, double[0], double[1], above, double[2], rows=2, repeated=double[3])
+        return Header(pos, single[0], single[1], above, single[2], repeated=single[3])
     return None
 
 
@@ -155,3 +160,26 @@ def check_required(header: Header, sheet: SheetData, cat: ItemCatalogue) -> None
         hint="如果表中该列只是写法不同，请把它的写法加入 pipeline/catalogues/items.yaml 的 aliases",
     )
 
+
+
+def check_duplicate_columns(header: Header, sheet: SheetData, cat: ItemCatalogue) -> None:
+    """Two columns for the same item: which one holds the figure is not known, so the sheet is refused."""
+    if not header.repeated:
+        return
+    first = {item_id: col for col, item_id in header.columns.items()}
+    pairs = [f"“{cat.item(item_id).label}”（{column_letter(first[item_id])}列和{column_letter(col)}列）"
+             for col, item_id in sorted(header.repeated.items())]
+    raise UserError(
+        f"{location(sheet.file, sheet.sheet, sheet.rows[header.row_index][0])}：表头中同一项目出现了两列：" + "；".join(pairs),
+        hint="请删去多余的一列（或改正列名）后另存，再重新导入",
+    )
+
+
+def column_letter(col: int) -> str:
+    """0 → 'A', 27 → 'AB' (Excel column names, for messages)."""
+    letters = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters

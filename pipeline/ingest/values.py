@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import unicodedata
 from datetime import date, datetime
@@ -25,12 +26,15 @@ def parse_number(value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError("布尔值")
     if isinstance(value, (int, float)):
-        return float(value)
-    text = unicodedata.normalize("NFKC", str(value)).strip()
-    if text in ZERO_MARKERS:
-        return 0.0
-    text = _NUM_CLEAN.sub("", text)
-    return float(text)
+        number = float(value)
+    else:
+        text = unicodedata.normalize("NFKC", str(value)).strip()
+        if text in ZERO_MARKERS:
+            return 0.0
+        number = float(_NUM_CLEAN.sub("", text))
+    if not math.isfinite(number):  # 'inf', 'nan', '1e400': never a figure to add up
+        raise ValueError("非有限数")
+    return number
 
 
 def parse_code(value: Any) -> str:
