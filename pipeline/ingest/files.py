@@ -130,6 +130,42 @@ def _check_size(path: Path, display: str, head: bytes, limits: Limits) -> None:
         raise UserError(f"文件 {display} 解压后有 {unpacked / 2**20:.0f} MB，超过上限 {limits.max_unpacked_mb:g} MB，"
                         "未读取（文件可能已损坏或被篡改）",
                         hint="请重新从直报系统导出；确需读取时修改 params.yaml 的 ingest.max_unpacked_mb")
+    for sheet, cells in _zip_sheet_cells(path):
+        if cells > limits.max_cells:
+            raise UserError(f"文件 {display} 的工作表（{sheet}）的数据区域有 {cells} 个单元格，超过上限 {limits.max_cells}，"
+                            "未读取（表中可能有远离数据的零星单元格）",
+                            hint="请删去多余的行列后另存；确需读取时修改 params.yaml 的 ingest.max_cells")
+
+
+_CELL_REF = re.compile(rb'<(?:\w+:)?c r="([A-Z]{1,3})([0-9]{1,7})"')
+
+
+def _zip_sheet_cells(path: Path) -> list[tuple[str, int]]:
+    """(part name, rows × columns of the area the sheet's cells span) for every worksheet of an xlsx, by streaming
+    its XML (the unpacked size is already bounded): a reader would allocate that whole area."""
+    out = []
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+                continue
+            max_row = max_col = 0
+            tail = b""
+            with zf.open(info) as fh:
+                while chunk := fh.read(1 << 20):
+                    data = tail + chunk
+                    for col, row in _CELL_REF.findall(data):
+                        max_row = max(max_row, int(row))
+                        max_col = max(max_col, _col_number(col))
+                    tail = data[-32:]
+            out.append((info.filename.rsplit("/", 1)[-1], max_row * max_col))
+    return out
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
 
 
 def _open_workbook(path: Path, display: str, head: bytes) -> Any:
@@ -190,10 +226,8 @@ def decode_text(data: bytes, display: str) -> str:
     """UTF-16 (by its BOM, or by its NUL pattern), UTF-8 (with or without BOM), else GB18030 (a superset of GBK)."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         encodings: tuple[str, ...] = ("utf-16",)
-    elif len(data) >= 4 and data[1:4:2] == b"\x00\x00" and data[0:4:2] != b"\x00\x00":
-        encodings = ("utf-16-le",)
-    elif len(data) >= 4 and data[0:4:2] == b"\x00\x00" and data[1:4:2] != b"\x00\x00":
-        encodings = ("utf-16-be",)
+    elif (order := _utf16_without_bom(data[:4096])) is not None:
+        encodings = (order,)
     else:
         encodings = ("utf-8-sig", "gb18030")
     for encoding in encodings:
@@ -203,6 +237,17 @@ def decode_text(data: bytes, display: str) -> str:
             continue
     raise UserError(f"文件 {display} 的编码无法识别（不是 UTF-8、GBK/GB18030 或 UTF-16）",
                     hint="请在 Excel 中打开后另存为“CSV UTF-8（逗号分隔）”")
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """UTF-16 without a BOM: ASCII characters (digits, commas, line ends) leave a NUL in every other byte."""
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    half = max(len(head) // 2, 1)
+    if odd / half > 0.1 and even / half < 0.01:
+        return "utf-16-le"
+    if even / half > 0.1 and odd / half < 0.01:
+        return "utf-16-be"
+    return None
 
 
 def sniff_delimiter(text: str) -> str:
