@@ -72,9 +72,10 @@ def ingest_cmd(
 ) -> None:
     """读取直报系统导出文件，生成规范数据表；读不了的行进入隔离表并注明原因，最后打印行数核对。"""
     from pipeline.ingest import exports as ingest
+    from pipeline.params import read_params
 
     try:
-        result = ingest.ingest(raw)
+        result = ingest.ingest(raw, limits=ingest.limits_from_params(read_params("ingest")))
         ingest.write_outputs(result, out)
     except UserError as exc:
         _fail(exc)

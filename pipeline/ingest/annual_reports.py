@@ -17,7 +17,7 @@ import yaml
 from pipeline import CATALOGUE_DIR
 from pipeline.catalogues import normalise_label
 from pipeline.errors import UserError
-from pipeline.ingest.exports import (
+from pipeline.ingest.classify import (
     _classify,  # the same classification as the monthly data
 )
 

@@ -12,7 +12,7 @@ REASON = "Length:"  # a function longer than the limit says why in its docstring
 
 # Modules still over the limit, each waiting for its split (the list may only shrink).
 OVERSIZE_MODULES: set[str] = {
-    "annual/indicators.py", "annual/report.py", "ingest/exports.py", "life/expectancy.py", "life/lifetable.py",
+    "annual/indicators.py", "annual/report.py", "life/expectancy.py", "life/lifetable.py",
     "qc/checks.py", "sample/annual.py", "sample/city.py",
 }
 OVERSIZE_FUNCTIONS: set[str] = {
