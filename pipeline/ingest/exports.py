@@ -117,9 +117,25 @@ def _tables(acc: _Accumulator, cat: ItemCatalogue) -> tuple[pl.DataFrame, pl.Dat
     return res.kept.sort(["period", "org_code"]), res.replaced, quarantine, _frame(acc.summaries, summary_schema)
 
 
-def ingest(raw_dir: Path, *, progress: bool = True, limits: Limits | None = None) -> IngestResult:
+def read_counties(path: Path) -> dict[str, str]:
+    """County-level units of regions.csv (every row whose region_kind is not 市): code → name."""
+    import csv
+
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        return {r["region_code"].strip(): r["region_name"].strip() for r in rows if r["region_kind"].strip() != "市"}
+    except (OSError, KeyError, AttributeError) as exc:
+        raise UserError(f"区划表 {path.name} 无法读取：{exc}",
+                        hint="区划表应有 region_code、region_name、region_kind 三列（见 data/reference/README.md）") from exc
+
+
+def ingest(raw_dir: Path, *, progress: bool = True, limits: Limits | None = None,
+           regions: Path | None = None) -> IngestResult:
+    """Every raw row into canonical, quarantine, replaced or summary rows. With ``regions`` (regions.csv) each
+    行政区划代码 must be one of its county-level units; without it only the code's form is checked."""
     cat = catalogues.items()
-    acc = _Accumulator()
+    acc = _Accumulator(counties=read_counties(regions) if regions is not None else None)
     files = discover_files(raw_dir)
     file_list = _read_files(files, raw_dir, cat, acc, limits or Limits(), progress)
     clean, replaced, quarantine, summaries = _tables(acc, cat)
@@ -151,7 +167,8 @@ def ingest(raw_dir: Path, *, progress: bool = True, limits: Limits | None = None
     }
     # keys added for real exports appear only when they say something (the sample city's report stays as it was)
     extra = {"conflicting_duplicates": acc.conflicts, "identical_duplicates": acc.duplicates,
-             "hidden_sheets": acc.hidden_sheets, "reading_notes": acc.notes}
+             "hidden_sheets": acc.hidden_sheets, "reading_notes": acc.notes,
+             "value_notes": acc.value_notes, "code_check_warnings": acc.code_warnings}
     report.update({k: v for k, v in extra.items() if v})
     return IngestResult(clean=clean, quarantine=quarantine, replaced=replaced, summary_rows=summaries, report=report)
 
@@ -184,8 +201,10 @@ def reconciliation_text(report: dict[str, Any]) -> str:
                      "用到它们的合计和指标也是“不详”）")
     for msg in report.get("conflicting_duplicates", []):
         lines.append(f"  需要核实（不能自动处理）：{msg}")
-    for key in ("identical_duplicates", "hidden_sheets", "reading_notes"):
+    for key in ("identical_duplicates", "hidden_sheets", "reading_notes", "value_notes"):
         lines.extend(f"  注意：{msg}" for msg in report.get(key, []))
+    for msg in report.get("code_check_warnings", []):
+        lines.append(f"  机构代码校验（已导入，请核实代码）：{msg}")
     for msg in report["skipped_sheets"]:
         lines.append(f"  注意：{msg}")
     for msg in report.get("unit_conversions", []):

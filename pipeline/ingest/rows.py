@@ -10,8 +10,9 @@ from pipeline.catalogues import ItemCatalogue
 from pipeline.errors import UserError, location
 from pipeline.ingest.files import SheetData
 from pipeline.ingest.header import Header, check_duplicate_columns, column_letter, check_required, locate_header, missing_items, money_factors
+from pipeline.ingest.identity import read_identity
 from pipeline.ingest.values import _is_blank, _raw_json, parse_code, parse_number, parse_text, parse_time
-from pipeline.period import Month, PeriodError
+from pipeline.period import Month
 
 SUMMARY_MARKERS = ("合计", "小计", "总计")
 
@@ -32,6 +33,9 @@ class _Accumulator:
     hidden_sheets: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)  # identical duplicate rows dropped
     conflicts: list[str] = field(default_factory=list)  # same 上报时间, different values: the office must ask
+    counties: dict[str, str] | None = None  # county-level codes of regions.csv (None: form of the code only)
+    value_notes: list[str] = field(default_factory=list)  # identity values restored or assumed (identity.py)
+    code_warnings: list[str] = field(default_factory=list)  # institution codes whose check character is wrong
 
 
 
@@ -64,37 +68,26 @@ def _summary_record(base: dict[str, Any], cell: Callable[[str], Any], by_id: dic
     return summary
 
 
-def _check_period(record: dict[str, Any], month: Month, tally: _SheetTally, reasons: list[str]) -> None:
-    period_text = record.get("period") or ""
-    if period_text:
-        try:
-            row_month = Month.parse(period_text)
-            if row_month != month:
-                reasons.append(f"报告期“{period_text}”与文件夹月份 {month} 不符")
-                tally.wrong_month += 1
-                tally.months_seen.add(str(row_month))
-        except PeriodError:
-            reasons.append(f"报告期“{period_text}”无法识别")
-    record["period"] = str(month)
-
-
 def _parse_record(base: dict[str, Any], cell: Callable[[str], Any], by_id: dict[str, int], month: Month,
-                  cat: ItemCatalogue, factors: dict[str, float], tally: _SheetTally) -> tuple[dict[str, Any], list[str]]:
+                  cat: ItemCatalogue, factors: dict[str, float], tally: _SheetTally,
+                  acc: _Accumulator) -> tuple[dict[str, Any], list[str]]:
     """One data row → (record, reasons it cannot be accepted)."""
     def where(item_id: str) -> str:
         return f"列“{cat.item(item_id).label}”（{column_letter(by_id[item_id])}列）"
 
-    reasons: list[str] = []
+    def named(item_id: str) -> str:
+        return where(item_id) if item_id in by_id else f"列“{cat.item(item_id).label}”"
+
     record: dict[str, Any] = dict(base)
-    if not base["org_code"]:
-        reasons.append("机构代码为空")
-    for it in cat.identity:
-        if it.id in ("org_code", "name"):
-            continue
-        record[it.id] = parse_text(cell(it.id)) if it.id != "region_code" else parse_code(cell(it.id))
-    if not record.get("region_code"):
-        reasons.append("行政区划代码为空")
-    _check_period(record, month, tally, reasons)
+    ident = read_identity(cell, named, month, acc.counties)
+    record.update(ident.values)
+    reasons = list(ident.reasons)
+    spot = f"{base['file']} 工作表“{base['sheet']}”第 {base['row']} 行"
+    acc.value_notes.extend(f"{spot}：{note}" for note in ident.notes)
+    acc.code_warnings.extend(f"{spot}（{base['name']}）：{w}" for w in ident.warnings)
+    if ident.other_month is not None:
+        tally.wrong_month += 1
+        tally.months_seen.add(str(ident.other_month))
     try:
         record["submitted_at"] = parse_time(cell("submitted_at"))
     except ValueError:
@@ -136,7 +129,7 @@ def _parse_rows(sheet: SheetData, header: Header, month: Month, cat: ItemCatalog
             tally.summaries.append(summary)
             continue
         tally.data_rows += 1
-        record, reasons = _parse_record(base, cell, by_id, month, cat, factors, tally)
+        record, reasons = _parse_record(base, cell, by_id, month, cat, factors, tally, acc)
         if sheet.text and len(values) < width:
             reasons.insert(0, f"该行只有 {len(values)} 列，少于表头的 {width} 列（文件可能被截断），缺的值不能当作 0")
         if reasons:
