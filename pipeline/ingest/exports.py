@@ -19,7 +19,7 @@ from pipeline import catalogues
 from pipeline.catalogues import ItemCatalogue
 from pipeline.errors import UserError
 from pipeline.ingest.classify import _classify
-from pipeline.ingest import duplicates
+from pipeline.ingest import duplicates, plausibility
 from pipeline.ingest.files import Limits, discover_files, display_path, read_sheets
 from pipeline.ingest.header import column_letter
 from pipeline.ingest.rows import _Accumulator, _ingest_sheet
@@ -111,10 +111,12 @@ def _tables(acc: _Accumulator, cat: ItemCatalogue) -> tuple[pl.DataFrame, pl.Dat
     copies = res.replaced.filter(pl.col("reason") == duplicates.IDENTICAL)
     acc.duplicates.extend(f"{r['file']} 工作表“{r['sheet']}”第 {r['row']} 行与同一机构同一报告期的另一行完全相同，已去掉"
                           for r in copies.sort(["file", "sheet", "row"]).iter_rows(named=True))
+    kept, held = plausibility.screen(res.kept)
+    acc.quarantine.extend(held)
     quarantine = _frame(acc.quarantine, QUARANTINE_SCHEMA).sort(["file", "sheet", "row"])
     summary_schema = {"file": pl.Utf8, "sheet": pl.Utf8, "row": pl.Int64, "org_code": pl.Utf8, "name": pl.Utf8}
     summary_schema.update({item_id: pl.Float64 for item_id in cat.item_ids})
-    return res.kept.sort(["period", "org_code"]), res.replaced, quarantine, _frame(acc.summaries, summary_schema)
+    return kept.sort(["period", "org_code"]), res.replaced, quarantine, _frame(acc.summaries, summary_schema)
 
 
 def read_counties(path: Path) -> dict[str, str]:
