@@ -243,9 +243,9 @@ def _utf16_without_bom(head: bytes) -> str | None:
     """UTF-16 without a BOM: ASCII characters (digits, commas, line ends) leave a NUL in every other byte."""
     even, odd = head[0::2].count(0), head[1::2].count(0)
     half = max(len(head) // 2, 1)
-    if odd / half > 0.1 and even / half < 0.01:
+    if odd / half > 0.1 and even < odd / 10:  # (a CJK character such as 一 U+4E00 has a NUL byte of its own)
         return "utf-16-le"
-    if even / half > 0.1 and odd / half < 0.01:
+    if even / half > 0.1 and odd < even / 10:
         return "utf-16-be"
     return None
 

@@ -107,10 +107,19 @@ def _parse_record(base: dict[str, Any], cell: Callable[[str], Any], by_id: dict[
     return record, reasons
 
 
+def _filled_width(values: tuple[Any, ...]) -> int:
+    """Columns up to the last non-empty cell."""
+    for i in range(len(values), 0, -1):
+        if values[i - 1] is not None and str(values[i - 1]).strip():
+            return i
+    return 0
+
+
 def _parse_rows(sheet: SheetData, header: Header, month: Month, cat: ItemCatalogue, acc: _Accumulator,
                 factors: dict[str, float]) -> _SheetTally:
     by_id = {item_id: col for col, item_id in header.columns.items()}
     width = max(header.columns) + 1
+    labelled = max(_filled_width(sheet.rows[r][1]) for r in range(header.labels_row, header.row_index + 1))
     tally = _SheetTally(detail_sums={i: 0.0 for i in cat.item_ids})
     for row_no, values in sheet.rows[header.row_index + 1 :]:
         acc.read += 1
@@ -134,6 +143,9 @@ def _parse_rows(sheet: SheetData, header: Header, month: Month, cat: ItemCatalog
         record, reasons = _parse_record(base, cell, by_id, month, cat, factors, tally, acc)
         if sheet.text and len(values) < width:
             reasons.insert(0, f"该行只有 {len(values)} 列，少于表头的 {width} 列（文件可能被截断），缺的值不能当作 0")
+        elif sheet.text and _filled_width(values) > labelled:
+            reasons.insert(0, f"该行有 {_filled_width(values)} 列，多于表头的 {labelled} 列（可能某一格中有未加引号的"
+                              "分隔符），各列的值可能错位")
         if reasons:
             acc.quarantine.append({**base, "period": str(month), "reason": "；".join(reasons), "raw": _raw_json(values)})
         else:
