@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import yaml
 
 from pipeline import CATALOGUE_DIR, catalogues
@@ -148,3 +149,24 @@ def lookup_type_code(value: Any) -> tuple[str, InstitutionType | None, str]:
     if named is not None and catalogues.lookup_type(named) != found:
         return code, None, f"机构类别“{text}”的代码与名称不一致（名称对应 {named}）"
     return code, found, ""
+
+
+def canonical_registry(df: pl.DataFrame, source: str) -> pl.DataFrame:
+    """The registry's 登记注册类型/主办单位/医院等级 columns (a polars frame of text) in canonical spellings.
+
+    A value the code tables do not know stops the run with the file, row and column; a blank 医院等级 stays blank."""
+    tables = code_tables()
+    columns = {}
+    for field in ("reg_type", "sponsor", "hospital_level"):
+        out = []
+        for row_no, value in enumerate(df[field].to_list(), start=2):
+            if field == "hospital_level" and not cell_text(value):
+                out.append("")
+                continue
+            got = lookup(tables[field], value)
+            if got.value is None:
+                raise UserError(f"机构名录 {source} 第 {row_no} 行，列“{field}”：{got.problem}",
+                                hint="改为国家代码表中的写法，或把这种写法加入 pipeline/catalogues/code_tables.yaml 的 aliases")
+            out.append(got.value)
+        columns[field] = out
+    return df.with_columns(**{f: pl.Series(f, v, dtype=pl.Utf8) for f, v in columns.items()})

@@ -146,3 +146,14 @@ def test_number_2023_point_1_is_january_in_a_january_folder() -> None:
     assert read_period(2023.1, Month(2023, 1)).month == Month(2023, 1)
     assert read_period(2023.01, Month(2023, 1)).month == Month(2023, 1)
     assert read_period(2023.1, Month(2023, 5)).error
+
+
+def test_registry_values_are_read_through_the_code_tables() -> None:
+    import polars as pl
+
+    df = pl.DataFrame({"reg_type": ["110 国有", "私营"], "sponsor": ["政府办", "3"], "hospital_level": ["三甲", ""]})
+    got = ct.canonical_registry(df, "registry.csv")
+    assert got.to_dict(as_series=False) == {"reg_type": ["国有", "私营"], "sponsor": ["政府", "个人"],
+                                            "hospital_level": ["三级甲等", ""]}
+    with pytest.raises(ct.UserError, match="registry.csv 第 3 行，列“sponsor”：主办单位“街道”不在国家代码表中"):
+        ct.canonical_registry(df.with_columns(sponsor=pl.Series(["政府", "街道"])), "registry.csv")
