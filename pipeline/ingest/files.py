@@ -23,6 +23,7 @@ SNIFF_LINES = 30
 # control characters other than tab/newline (NUL included): stripped from every cell, with a note
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, or an encrypted (password) workbook
+SYSTEM_FILES = ("readme.md", "thumbs.db", "desktop.ini")  # written by Windows into any folder; never data
 NON_MONTHLY_FOLDERS = ("annual",)  # data/raw/annual/<year>/ holds the annual inputs, read by other stages
 
 
@@ -60,7 +61,7 @@ def discover_files(raw_dir: Path) -> list[tuple[Month, Path]]:
         raise UserError(f"原始数据目录 {raw_dir} 不存在", hint="请把直报系统导出的文件放在 data/raw/<YYYY-MM>/ 下")
     found: list[tuple[Month, Path]] = []
     for path in sorted(raw_dir.rglob("*")):
-        if not path.is_file() or path.name.startswith((".", "~$")) or path.name.lower() == "readme.md":
+        if not path.is_file() or path.name.startswith((".", "~$")) or path.name.lower() in SYSTEM_FILES:
             continue
         rel = path.relative_to(raw_dir)
         if rel.parts[0] in NON_MONTHLY_FOLDERS:
