@@ -19,6 +19,7 @@ from pipeline import catalogues
 from pipeline.catalogues import ItemCatalogue
 from pipeline.errors import UserError
 from pipeline.ingest.classify import _classify
+from pipeline.ingest import corrections as office_corrections
 from pipeline.ingest import duplicates, plausibility
 from pipeline.ingest.files import Limits, discover_files, display_path, read_sheets
 from pipeline.ingest.header import column_letter
@@ -111,7 +112,8 @@ def _tables(acc: _Accumulator, cat: ItemCatalogue) -> tuple[pl.DataFrame, pl.Dat
     copies = res.replaced.filter(pl.col("reason") == duplicates.IDENTICAL)
     acc.duplicates.extend(f"{r['file']} 工作表“{r['sheet']}”第 {r['row']} 行与同一机构同一报告期的另一行完全相同，已去掉"
                           for r in copies.sort(["file", "sheet", "row"]).iter_rows(named=True))
-    kept, held = plausibility.screen(res.kept)
+    corrected, acc.corrections_applied = office_corrections.apply(res.kept, acc.corrections, cat)
+    kept, held = plausibility.screen(corrected)
     acc.quarantine.extend(held)
     quarantine = _frame(acc.quarantine, QUARANTINE_SCHEMA).sort(["file", "sheet", "row"])
     summary_schema = {"file": pl.Utf8, "sheet": pl.Utf8, "row": pl.Int64, "org_code": pl.Utf8, "name": pl.Utf8}
@@ -133,11 +135,13 @@ def read_counties(path: Path) -> dict[str, str]:
 
 
 def ingest(raw_dir: Path, *, progress: bool = True, limits: Limits | None = None,
-           regions: Path | None = None) -> IngestResult:
+           regions: Path | None = None, corrections: Path | None = None) -> IngestResult:
     """Every raw row into canonical, quarantine, replaced or summary rows. With ``regions`` (regions.csv) each
-    行政区划代码 must be one of its county-level units; without it only the code's form is checked."""
+    行政区划代码 must be one of its county-level units; without it only the code's form is checked. The office's
+    corrections (``corrections``: data/corrections/) are applied to the accepted rows before the unit screen."""
     cat = catalogues.items()
-    acc = _Accumulator(counties=read_counties(regions) if regions is not None else None)
+    acc = _Accumulator(counties=read_counties(regions) if regions is not None else None,
+                       corrections=office_corrections.read_corrections(corrections, cat))
     files = discover_files(raw_dir)
     file_list = _read_files(files, raw_dir, cat, acc, limits or Limits(), progress)
     clean, replaced, quarantine, summaries = _tables(acc, cat)
@@ -170,7 +174,8 @@ def ingest(raw_dir: Path, *, progress: bool = True, limits: Limits | None = None
     # keys added for real exports appear only when they say something (the sample city's report stays as it was)
     extra = {"conflicting_duplicates": acc.conflicts, "identical_duplicates": acc.duplicates,
              "hidden_sheets": acc.hidden_sheets, "reading_notes": acc.notes,
-             "value_notes": acc.value_notes, "code_check_warnings": acc.code_warnings}
+             "value_notes": acc.value_notes, "code_check_warnings": acc.code_warnings,
+             "corrections": acc.corrections_applied}
     report.update({k: v for k, v in extra.items() if v})
     return IngestResult(clean=clean, quarantine=quarantine, replaced=replaced, summary_rows=summaries, report=report)
 
@@ -205,6 +210,9 @@ def reconciliation_text(report: dict[str, Any]) -> str:
         lines.append(f"  需要核实（不能自动处理）：{msg}")
     for key in ("identical_duplicates", "hidden_sheets", "reading_notes", "value_notes"):
         lines.extend(f"  注意：{msg}" for msg in report.get(key, []))
+    for c in report.get("corrections", []):
+        lines.append(f"  更正（{c['correction']}）：{c['name']}（{c['org_code']}）{c['period']} 的“{c['item']}”"
+                     f"由 {c['filed']} 改为 {c['corrected']}，原因：{c['reason']}，核实人：{c['confirmed_by']} {c['confirmed_on']}")
     for msg in report.get("code_check_warnings", []):
         lines.append(f"  机构代码校验（已导入，请核实代码）：{msg}")
     for msg in report["skipped_sheets"]:

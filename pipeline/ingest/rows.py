@@ -36,6 +36,8 @@ class _Accumulator:
     counties: dict[str, str] | None = None  # county-level codes of regions.csv (None: form of the code only)
     value_notes: list[str] = field(default_factory=list)  # identity values restored or assumed (identity.py)
     code_warnings: list[str] = field(default_factory=list)  # institution codes whose check character is wrong
+    corrections: list[Any] = field(default_factory=list)  # the office's corrections to apply (corrections.py)
+    corrections_applied: list[dict[str, Any]] = field(default_factory=list)
 
 
 
