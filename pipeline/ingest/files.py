@@ -23,6 +23,7 @@ SNIFF_LINES = 30
 # control characters other than tab/newline (NUL included): stripped from every cell, with a note
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, or an encrypted (password) workbook
+SYSTEM_FILES = ("readme.md", "thumbs.db", "desktop.ini")  # written by Windows into any folder; never data
 NON_MONTHLY_FOLDERS = ("annual",)  # data/raw/annual/<year>/ holds the annual inputs, read by other stages
 
 
@@ -60,7 +61,7 @@ def discover_files(raw_dir: Path) -> list[tuple[Month, Path]]:
         raise UserError(f"原始数据目录 {raw_dir} 不存在", hint="请把直报系统导出的文件放在 data/raw/<YYYY-MM>/ 下")
     found: list[tuple[Month, Path]] = []
     for path in sorted(raw_dir.rglob("*")):
-        if not path.is_file() or path.name.startswith((".", "~$")) or path.name.lower() == "readme.md":
+        if not path.is_file() or path.name.startswith((".", "~$")) or path.name.lower() in SYSTEM_FILES:
             continue
         rel = path.relative_to(raw_dir)
         if rel.parts[0] in NON_MONTHLY_FOLDERS:
@@ -137,26 +138,32 @@ def _check_size(path: Path, display: str, head: bytes, limits: Limits) -> None:
                             hint="请删去多余的行列后另存；确需读取时修改 params.yaml 的 ingest.max_cells")
 
 
-_CELL_REF = re.compile(rb'<(?:\w+:)?c r="([A-Z]{1,3})([0-9]{1,7})"')
+# '<c r=' or '<x:c r=' (a literal prefix keeps the scan fast; a stray match only makes the area larger)
+_CELL_COL = re.compile(rb'c r="([A-Z]{1,3})[0-9]')
+_ROW_REF = re.compile(rb'row r="([0-9]{1,7})"')
 
 
 def _zip_sheet_cells(path: Path) -> list[tuple[str, int]]:
     """(part name, rows × columns of the area the sheet's cells span) for every worksheet of an xlsx, by streaming
-    its XML (the unpacked size is already bounded): a reader would allocate that whole area."""
+    its XML (the unpacked size is already bounded): a reader would allocate that whole area. Cell and row
+    references are optional in the format; without them the reader's own size is checked after loading."""
     out = []
     with zipfile.ZipFile(path) as zf:
         for info in zf.infolist():
             if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
                 continue
-            max_row = max_col = 0
+            cols: set[bytes] = set()
+            max_row = 0
             tail = b""
             with zf.open(info) as fh:
                 while chunk := fh.read(1 << 20):
                     data = tail + chunk
-                    for col, row in _CELL_REF.findall(data):
-                        max_row = max(max_row, int(row))
-                        max_col = max(max_col, _col_number(col))
+                    cols.update(_CELL_COL.findall(data))
+                    rows = _ROW_REF.findall(data)
+                    if rows:
+                        max_row = max(max_row, max(map(int, rows)))
                     tail = data[-32:]
+            max_col = max((_col_number(c) for c in cols), default=0)
             out.append((info.filename.rsplit("/", 1)[-1], max_row * max_col))
     return out
 
