@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+from pipeline import catalogues
 from pipeline.ingest import codetables, orgcodes
 from pipeline.ingest.report_period import read_period
 from pipeline.period import Month
@@ -84,7 +85,7 @@ def _read_level(out: IdentityReading, value: Any, hospital: bool, where: Callabl
     if not codetables.cell_text(value):
         out.values["hospital_level"] = ""
         if hospital:
-            unrated = codetables.catalogues.classification().unrated_label
+            unrated = catalogues.classification().unrated_label
             out.values["hospital_level"] = unrated
             _collect(out, note=f"{where('hospital_level')}为空，这家医院按“{unrated}”统计")
         return
