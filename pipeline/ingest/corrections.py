@@ -93,6 +93,11 @@ def read_corrections(folder: Path | None, cat: ItemCatalogue) -> list[Correction
     """Every correction of every <YYYY-MM>.csv in folder (none when the folder is absent), in file and row order."""
     if folder is None or not folder.is_dir():
         return []
+    stray = [p.name for p in sorted(folder.iterdir())
+             if p.is_file() and p.suffix.lower() != ".csv" and p.name.lower() != "readme.md" and not p.name.startswith(".")]
+    if stray:
+        raise UserError(f"更正表目录 {folder.name}/ 中的 {'、'.join(stray)} 不是 CSV 文件，不会被读取",
+                        hint="更正表在 Excel 中另存为“CSV UTF-8”，命名为 <YYYY-MM>.csv；其他文件请移出这个目录")
     found = [c for path in sorted(folder.glob("*.csv")) for c in _read_file(path, cat)]
     seen: dict[tuple[str, str, str], Correction] = {}
     for c in found:

@@ -63,3 +63,11 @@ def test_incomplete_or_unmatched_corrections_stop_with_the_row(tmp_path: Path, b
 def test_no_folder_means_no_corrections(tmp_path: Path) -> None:
     assert corr.read_corrections(tmp_path / "absent", CAT) == []
     assert corr.read_corrections(None, CAT) == []
+
+
+def test_a_workbook_left_in_the_folder_is_not_skipped_silently(tmp_path: Path) -> None:
+    folder = _write(tmp_path, "")
+    (folder / "2025-10.xlsx").write_bytes(b"PK")
+    (folder / "README.md").write_text("说明", encoding="utf-8")
+    with pytest.raises(UserError, match="2025-10.xlsx 不是 CSV 文件"):
+        corr.read_corrections(folder, CAT)
