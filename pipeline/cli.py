@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from pipeline.errors import UserError
+from pipeline.io_utils import atomic_dir
 
 app = typer.Typer(
     help=(
@@ -39,21 +40,29 @@ def _fail(exc: UserError) -> None:
 @app.command("sample-data")
 def sample_data(
     root: Annotated[Path, typer.Option(help="项目根目录（写入其中的 data/reference 和 data/raw）")] = Path("."),
+    extra_year: Annotated[Optional[int], typer.Option(
+        help="再推出下一年的年度文件、1月月报导出文件和参考数据行（例如 2026，由 2025 年推出），用于试用新的一年")] = None,
 ) -> None:
     """生成示例城市（模拟岳阳市）的机构名录、人口和 24 个月的月报导出文件。结果可重复，逐字节相同。"""
     from pipeline.sample import annual as annual_sample
     from pipeline.sample import city as sd
+    from pipeline.sample import further
     from pipeline.sample import life as life_sample
 
     try:
         summary = sd.generate(root)
         life = life_sample.generate_life(root)  # reads the regions and population just written
         annual = annual_sample.generate_annual(root)  # reads both, and adds its section to data/README.md
+        extra = [] if extra_year is None else (further.extend_year(root, extra_year)
+                                               + further.extend_month(root, extra_year, 1))
     except UserError as exc:
         _fail(exc)
     typer.echo(sd.main_summary_text(summary))
     typer.echo(life_sample.summary_text(life))
     typer.echo(annual_sample.summary_text(annual))
+    if extra_year is not None:
+        typer.echo(f"示例城市 {extra_year} 年：年度文件、{extra_year}-01 月报导出文件和参考数据行共 {len(extra)} 个文件"
+                   f"（由 {extra_year - 1} 年推出，示例数据）")
 
 
 @app.command("setup-fonts")
@@ -79,7 +88,8 @@ def ingest_cmd(
     try:
         result = ingest.ingest(raw, limits=ingest.limits_from_params(read_params("ingest")), regions=regions,
                                corrections=corrections)
-        ingest.write_outputs(result, out)
+        with atomic_dir(out) as work:  # the whole set appears at once: a kill leaves the old set or the new one
+            ingest.write_outputs(result, work)
     except UserError as exc:
         _fail(exc)
     typer.echo(ingest.reconciliation_text(result.report))
@@ -98,6 +108,9 @@ def indicators_cmd(
     annual_working_days: Annotated[str, typer.Option(
         help="1-12月累计的全年工作日数：251（全国统计口径）或 calendar（按节假日表）")] = "251",
     out: Annotated[Path, typer.Option(help="输出的指标表（parquet）")] = Path("data/indicators/indicators.parquet"),
+    complete_units_max: Annotated[int, typer.Option(
+        help="县级单位不超过此数时，每个县级单位都列出全部机构类别（没有机构的类别为 0）；"
+             "超过时（全省、全国）只列出该单位有机构的类别，全市合计始终完整")] = 100,
 ) -> None:
     """按指标目录计算全部指标（各机构类别 × 全市及各县市区 × 本月/累计，含同期和同比）。"""
     import polars as pl
@@ -112,7 +125,7 @@ def indicators_cmd(
 
         table = indicators.compute(pl.read_parquet(canonical), indicators.load_regions(regions),
                                    indicators.load_population(population), load_calendar(holidays),
-                                   parse_convention(annual_working_days))
+                                   parse_convention(annual_working_days), complete_units_max)
         write_parquet(table, out)
     except UserError as exc:
         _fail(exc)
@@ -267,6 +280,7 @@ def qc_cmd(
     from pipeline.params import read_params
     from pipeline.qc import bulletin as qc_report
     from pipeline.qc import checks as qc
+    from pipeline.qc.names import check_printable_names
 
     try:
         params = read_params("qc")
@@ -277,9 +291,11 @@ def qc_cmd(
         clean, replaced_rows = qc.load_inputs(canonical, replaced)
         catalogue = qc.load_rules()
         context = qc.load_context(clean, catalogue, annual_dir=annual)
-        result = qc.run(clean, replaced_rows, qc.load_registry(registry), due_day=due_day, catalogue=catalogue,
-                        context=context)
-        qc.write_outputs(result, out)
+        registry_rows = qc.load_registry(registry)
+        check_printable_names(clean, registry_rows)
+        result = qc.run(clean, replaced_rows, registry_rows, due_day=due_day, catalogue=catalogue, context=context)
+        with atomic_dir(out) as work:
+            qc.write_outputs(result, work)
         out_dir = report_root / str(month)  # the 通报 of the quarter to date, filed under the report month
         qc_report.run_qc_report(
             period=month, results_path=out / "results.parquet", filing_path=out / "filing.parquet",
@@ -354,8 +370,8 @@ def annual_report_cmd(
     out_root: Annotated[Path, typer.Option(help="报告输出根目录（其下按年份建子目录）")] = Path("reports/annual"),
     backend: Annotated[Optional[str], typer.Option(help="排版后端：auto / quarto / pandoc")] = None,
 ) -> None:
-    """年度统计报告及提要：提要、卫生资源、医疗服务、基层卫生、中医药、公共卫生、妇幼与健康水平、“十四五”规划指标监测
-    和县市区附表，生成 report.html、report.pdf、tables.xlsx、indicators.csv、monitoring.csv。参数见 params.yaml 的 annual 一节；
+    """年度统计报告及提要：提要、卫生资源、医疗服务、基层卫生、中医药、公共卫生、妇幼与健康水平、规划指标监测
+    （规划期内为序时进度监测，规划末年为终期评估；规划见 pipeline/catalogues/plans.yaml）和县市区附表，生成 report.html、report.pdf、tables.xlsx、indicators.csv、monitoring.csv。参数见 params.yaml 的 annual 一节；
     新的一年：把该年文件放入 data/raw/annual/<年份>/ 并修改 annual.year。"""
     from pipeline.annual import report as annual_report
     from pipeline.annual.indicators import AnnualPaths, AnnualSettings

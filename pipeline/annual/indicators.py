@@ -8,8 +8,8 @@
   ``method`` for the WHO premature-mortality probability (:mod:`pipeline.mortality`).
 * Institution rows are classified exactly as in ingest (the registry gives 登记注册类型、主办单位、医院等级)
   and summed per breakdown × region on a complete grid (zero where a county has no such institution).
-* Every year from the plan's baseline year (targets table) to the report year is computed, so the
-  十四五 monitoring and the five-year trends come from the same table; only the report year's inputs are
+* Every year from the plans' baseline years (``catalogues/plans.yaml``) to the report year is computed, so
+  the plan monitoring and the five-year trends come from the same table; only the report year's inputs are
   required (:func:`check_inputs` lists every missing one), earlier years are used when present.
 """
 
@@ -28,23 +28,30 @@ import polars as pl
 import yaml
 
 from pipeline import CATALOGUE_DIR, catalogues
+from pipeline.annual import plans as plans_mod
 from pipeline.annual import targets as targets_mod
+from pipeline.annual.readers import (
+    Source,
+    institution_aggregates,
+    price_levels,
+    read_age_sex_source,
+    read_cpi,
+    read_life_expectancy,
+    read_region_source,
+)
 from pipeline.catalogues import Breakdown, Indicator
 from pipeline.errors import UserError
 from pipeline.ingest.annual_reports import (
     ITEMS_PATH,
     ItemCatalogue,
     load_items,
-    parse_numbers,
     read_institutions,
     read_registry,
-    read_text_csv,
 )
 from pipeline.life import mortality
 from pipeline.monthly.indicators import (
     CITY_LEVEL,
     Regions,
-    breakdown_filter,
     change_expr,
     indicator_expr,
     load_population,
@@ -64,18 +71,6 @@ LIFE_SUMMARY = "summary.csv"
 
 
 # ---------------------------------------------------------------------------- catalogue
-
-
-@dataclass(frozen=True)
-class Source:
-    id: str
-    label: str
-    kind: str
-    file: str | None = None
-    city: str = "sum"  # sum | given
-    columns: tuple[str, ...] = ()
-    required: bool = True
-    scope: str = "年报全口径"  # 口径 of every indicator from this source (pipeline/scopes.py)
 
 
 @dataclass(frozen=True)
@@ -238,6 +233,7 @@ class AnnualPaths:
     raw: Path = RAW_DIR
     reference: Path = REFERENCE_DIR
     life_expectancy: Path | None = None  # the life_expectancy stage's output folder (with summary.csv)
+    plans: Path = plans_mod.PLANS_PATH  # the plan catalogue; each plan names its target table in ``reference``
 
     def year_dir(self, year: int) -> Path:
         return self.raw / str(year)
@@ -264,9 +260,8 @@ class AnnualPaths:
     def cpi(self) -> Path:
         return self.reference / "cpi_medical.csv"
 
-    @property
-    def targets(self) -> Path:
-        return self.reference / "targets_14th.csv"
+    def plan_targets(self, plan: plans_mod.Plan) -> Path:
+        return self.reference / plan.targets
 
     @property
     def province(self) -> Path:
@@ -329,8 +324,10 @@ def missing_inputs(paths: AnnualPaths, settings: AnnualSettings, catalogue: Annu
         path = paths.source_file(src, year)
         if src.required and path is not None and not path.is_file():
             out.append(f"{path.as_posix()}（{src.label}）")
+    plan = plans_mod.plan_for(plans_mod.load_plans(paths.plans), year)
+    plan_files = [(paths.plan_targets(plan), f"{plan.title}目标表")] if plan else []
     for path, label in ((paths.registry, "机构名录"), (paths.regions, "地区表"), (paths.population, "常住人口"),
-                        (paths.cpi, "医疗保健类居民消费价格指数"), (paths.targets, "“十四五”规划目标表")):
+                        (paths.cpi, "医疗保健类居民消费价格指数"), *plan_files):
         if not path.is_file():
             out.append(f"{path.as_posix()}（{label}）")
     city = None
@@ -357,106 +354,6 @@ def check_inputs(paths: AnnualPaths, settings: AnnualSettings, catalogue: Annual
         )
 
 
-# ---------------------------------------------------------------------------- readers
-
-
-def institution_aggregates(df: pl.DataFrame, regions: Regions, breakdowns: Sequence[Breakdown],
-                           columns: Sequence[str]) -> pl.DataFrame:
-    """Σ items per breakdown × region (the city and every county-level unit), on a complete grid."""
-    long = pl.concat([df.filter(breakdown_filter(b)).with_columns(breakdown_id=pl.lit(b.id)) for b in breakdowns],
-                     how="vertical")
-    sums = [pl.col(c).sum() for c in columns]
-    by_region = long.group_by(["breakdown_id", "region_code"]).agg(sums)
-    city = long.group_by("breakdown_id").agg(sums).with_columns(region_code=pl.lit(regions.city_code))
-    agg = pl.concat([by_region, city.select(by_region.columns)], how="vertical")
-    grid = pl.DataFrame({"breakdown_id": [b.id for b in breakdowns]}).join(
-        pl.DataFrame({"region_code": regions.codes}), how="cross")
-    return grid.join(agg, on=["breakdown_id", "region_code"], how="left").with_columns(
-        [pl.col(c).fill_null(0.0) for c in columns])
-
-
-def read_region_source(path: Path, source: Source, regions: Regions) -> pl.DataFrame:
-    """A by-region file: one row per region (city = Σ counties, or the file's city row)."""
-    df = read_text_csv(path)
-    missing = [c for c in ("region_code", *source.columns) if c not in df.columns]
-    if missing:
-        raise UserError(f"文件 {path} 缺少列：{'、'.join(missing)}")
-    df = parse_numbers(df.with_columns(pl.col("region_code").str.strip_chars()), source.columns, path, blank_is_zero=False)
-    def total(c: str) -> pl.Expr:  # a sum that stays null when every value is blank
-        return pl.when(pl.col(c).is_not_null().any()).then(pl.col(c).sum()).otherwise(None).alias(c)
-
-    parts = df.filter(pl.col("region_code") != regions.city_code)
-    counties = parts.group_by("region_code").agg([total(c) for c in source.columns])
-    if source.city == "sum":
-        city = parts.select([total(c) for c in source.columns]).with_columns(region_code=pl.lit(regions.city_code))
-    else:
-        city = df.filter(pl.col("region_code") == regions.city_code).select("region_code", *source.columns).head(1)
-    both = pl.concat([counties.select("region_code", *source.columns), city.select("region_code", *source.columns)],
-                     how="vertical")
-    return pl.DataFrame({"region_code": regions.codes}).join(both, on="region_code", how="left").with_columns(
-        breakdown_id=pl.lit("total"))
-
-
-def read_age_sex_source(path: Path, source: Source) -> pl.DataFrame:
-    df = read_text_csv(path)
-    missing = [c for c in ("region_code", "sex", "age", *source.columns) if c not in df.columns]
-    if missing:
-        raise UserError(f"文件 {path} 缺少列：{'、'.join(missing)}")
-    df = parse_numbers(df.with_columns(pl.col("region_code").str.strip_chars()), ("age", *source.columns), path,
-                  blank_is_zero=True)
-    return df.with_columns(pl.col("age").cast(pl.Int64))
-
-
-def read_life_expectancy(path: Path | None, regions: Regions) -> pl.DataFrame:
-    """e0 (合计) by region and year from the life-expectancy stage's summary.csv: its year and, when it
-    compared with the previous year, e0_previous for that year. Unstable (suppressed) groups are null."""
-    schema = {"region_code": pl.Utf8, "year": pl.Int32, "e0": pl.Float64}
-    if path is None or not path.is_file():
-        return pl.DataFrame(schema=schema)
-    df = read_text_csv(path)
-    need = ("year", "region_code", "sex", "e0")
-    if any(c not in df.columns for c in need):
-        raise UserError(f"人均预期寿命汇总 {path} 缺少列：{'、'.join(c for c in need if c not in df.columns)}")
-    df = df.filter(pl.col("sex") == "合计")
-    unstable = pl.col("unstable").str.to_lowercase().is_in(["true", "1"]) if "unstable" in df.columns else pl.lit(False)
-    cur = df.select(pl.col("region_code"), pl.col("year").cast(pl.Int32),
-                    pl.when(unstable).then(None).otherwise(pl.col("e0").cast(pl.Float64, strict=False)).alias("e0"))
-    frames = [cur]
-    if "e0_previous" in df.columns:
-        frames.append(df.select(pl.col("region_code"), (pl.col("year").cast(pl.Int32) - 1).alias("year"),
-                                pl.col("e0_previous").cast(pl.Float64, strict=False).alias("e0")))
-    out = pl.concat(frames, how="vertical").filter(pl.col("region_code").is_in(regions.codes))
-    return out.unique(subset=["region_code", "year"], keep="first", maintain_order=True)
-
-
-# ---------------------------------------------------------------------------- prices
-
-
-def read_cpi(path: Path) -> dict[int, float]:
-    if not path.is_file():
-        return {}
-    df = read_text_csv(path)
-    if "year" not in df.columns or "cpi_prev_year_100" not in df.columns:
-        raise UserError(f"价格指数表 {path} 应有列 year、cpi_prev_year_100")
-    df = parse_numbers(df, ("cpi_prev_year_100",), path, blank_is_zero=False)
-    return {int(y): float(v) for y, v in zip(df["year"].to_list(), df["cpi_prev_year_100"].to_list()) if v is not None}
-
-
-def price_levels(cpi: Mapping[int, float], base_year: int, years: Sequence[int]) -> dict[int, float | None]:
-    """Price level of each year with the base year = 100, chained from the year-on-year indices."""
-    out: dict[int, float | None] = {}
-    for y in years:
-        level: float | None = 100.0
-        if y > base_year:
-            for k in range(base_year + 1, y + 1):
-                level = None if level is None or k not in cpi else level * cpi[k] / 100
-        elif y < base_year:
-            for k in range(y + 1, base_year + 1):
-                level = None if level is None or k not in cpi else level / (cpi[k] / 100)
-        out[y] = level
-    return out
-
-
 # ---------------------------------------------------------------------------- engine
 
 
@@ -470,6 +367,7 @@ class AnnualResult:
     missing: dict[int, list[str]] = field(default_factory=dict)  # earlier years: inputs not found
     price_levels: dict[int, float | None] = field(default_factory=dict)
     population_year: dict[int, int | None] = field(default_factory=dict)
+    plan: plans_mod.Plan | None = None  # the plan covering the report year
     targets: tuple[targets_mod.Target, ...] = ()
     province: dict[tuple[str, int], float] = field(default_factory=dict)
     life_expectancy_source: str | None = None
@@ -555,9 +453,11 @@ def compute(paths: AnnualPaths, settings: AnnualSettings, catalogue: AnnualCatal
     regions = load_regions(paths.regions)
     population = load_population(paths.population)
     registry = read_registry(paths.registry)
-    plan_targets = targets_mod.load_targets(paths.targets)
+    plans = plans_mod.load_plans(paths.plans)
+    plan = plans_mod.plan_for(plans, settings.year)
+    plan_targets = targets_mod.load_targets(paths.plan_targets(plan)) if plan else ()
     province = targets_mod.load_province(paths.province)
-    first = min([settings.year - 1, *(t.baseline_year for t in plan_targets)])
+    first = plans_mod.history_start(plans, settings.year)
     years = list(range(first, settings.year + 1))
     levels = price_levels(read_cpi(paths.cpi), settings.price_base_year, years)
     holidays = load_calendar(paths.holidays) if paths.holidays.is_file() else {}
@@ -613,7 +513,7 @@ def compute(paths: AnnualPaths, settings: AnnualSettings, catalogue: AnnualCatal
     table = _finish(long, cat, regions)
     return AnnualResult(settings=settings, catalogue=cat, regions=regions, years=tuple(years), table=table,
                         missing={y: m for y, m in missing.items() if y != settings.year}, price_levels=levels,
-                        population_year=pop_year, targets=plan_targets, province=province,
+                        population_year=pop_year, plan=plan, targets=plan_targets, province=province,
                         life_expectancy_source=None if life.is_empty() else str(paths.life_expectancy),
                         working_days=workdays[settings.year])
 
@@ -648,48 +548,6 @@ def _finish(long: pl.DataFrame, cat: AnnualCatalogue, regions: Regions) -> pl.Da
         "year", "indicator_id", "indicator", "unit", "source", "breakdown_id", "breakdown", "depth", "region_code",
         "region", "region_level", "value", "base_value", "change", "change_unit", "decimals",
     )
-
-
-# ---------------------------------------------------------------------------- monitoring
-
-
-def monitoring(result: AnnualResult) -> list[targets_mod.MonitoringRow]:
-    """十四五 rows for the report year: values since the baseline, the 序时进度 line and the status."""
-    cat = result.catalogue
-    known = {a.id for a in cat.indicators}
-    unknown = [t.indicator_id for t in result.targets if t.indicator_id not in known]
-    if unknown:
-        raise UserError(f"目标表中的指标不在年度指标目录中：{'、'.join(unknown)}",
-                        hint="请在 pipeline/catalogues/annual_indicators.yaml 中定义这些指标，或改正目标表的 indicator_id")
-
-    def value_of(ind: str, year: int) -> float | None:
-        return result.value(ind, year) if year in result.years else None
-
-    return targets_mod.monitor(result.targets, result.year, value_of, lambda i: cat.indicator(i).decimals,
-                               result.province)
-
-
-def monitoring_frame(rows: Sequence[targets_mod.MonitoringRow], year: int) -> pl.DataFrame:
-    """The monitoring table as tidy rows (CSV): one row per target and year."""
-    records = []
-    for r in rows:
-        t, a = r.target, r.assessment
-        for y, v in sorted(r.values.items()):
-            records.append({
-                "indicator_id": t.indicator_id, "indicator": t.name, "unit": t.unit, "kind": t.kind,
-                "year": y, "value": v, "baseline_year": t.baseline_year, "baseline": t.baseline,
-                "target_year": t.target_year, "target_form": t.form, "target": a.target if y == year else None,
-                "target_wording": t.wording, "schedule_line": a.line if y == year else None,
-                "province_value": a.comparison if y == year else None,
-                "status": a.status if y == year else None, "note": a.note if y == year else None,
-            })
-    schema: dict[str, Any] = {
-        "indicator_id": pl.Utf8, "indicator": pl.Utf8, "unit": pl.Utf8, "kind": pl.Utf8, "year": pl.Int32,
-        "value": pl.Float64, "baseline_year": pl.Int32, "baseline": pl.Float64, "target_year": pl.Int32,
-        "target_form": pl.Utf8, "target": pl.Float64, "target_wording": pl.Utf8, "schedule_line": pl.Float64,
-        "province_value": pl.Float64, "status": pl.Utf8, "note": pl.Utf8,
-    }
-    return pl.DataFrame(records, schema=schema)
 
 
 def value_getter(result: AnnualResult) -> Callable[..., float | None]:

@@ -1,9 +1,10 @@
-"""统计报告及提要（年度）：年度指标 → 提要与各章文字、表格、五年趋势图、“十四五”监测表、县市区附表 → Markdown、
+"""统计报告及提要（年度）：年度指标 → 提要与各章文字、表格、五年趋势图、规划指标监测表、县市区附表 → Markdown、
 XLSX、CSV，再由 :mod:`pipeline.render` 排版为 HTML 与 PDF。
 
 Order of the national 卫生健康事业发展统计公报: 提要 first (generated text with the headline numbers
 and their changes), then 卫生资源, 医疗服务, 基层卫生, 中医药, 疾病控制与公共卫生, 妇幼卫生与健康水平,
-the 十四五 monitoring table (status marks coloured in HTML and PDF) and a county annex with ranks.
+the plan monitoring or 终期评估 table (:mod:`pipeline.annual.monitoring`, the plan from
+``catalogues/plans.yaml``; status marks coloured in HTML and PDF) and a county annex with ranks.
 Tables come from ``catalogues/annual_tables.yaml``; every number printed in the text is read from the
 same tidy table as the tables, formatted with the catalogue's decimals (half-up, at presentation only).
 The notebook ``notebooks/annual_report.py`` only calls :func:`build_annual` and :func:`render_annual`.
@@ -24,21 +25,30 @@ import yaml
 from pipeline import CATALOGUE_DIR, fmt
 from pipeline.annual import targets as tg
 from pipeline.annual.indicators import (
-    AnnualCatalogue,
     AnnualIndicator,
     AnnualPaths,
     AnnualResult,
     AnnualSettings,
     compute,
+)
+from pipeline.annual.monitoring import (
+    STATUS_CLASS,
+    STATUS_COLOUR,
+    STATUS_MARK,
+    MonitoringTable,
+    heading as plan_heading,
     monitoring,
     monitoring_frame,
+    monitoring_markdown,
+    monitoring_paragraph,
+    note as monitoring_note,
+    write_xlsx,
 )
+from pipeline.annual.texts import Facts, change_decimals, section_texts, summary_paragraphs
 from pipeline.errors import UserError
 from pipeline.io_utils import write_csv, write_text
 from pipeline.monthly.indicators import CITY_LEVEL
-from pipeline.monthly.report import change_phrase
 from pipeline.render import tables
-from pipeline.render.xlsx import save_workbook, set_text
 from pipeline.workdays import NATIONAL_WORKING_DAYS, convention_text, parse_convention
 
 TABLES_PATH = CATALOGUE_DIR / "annual_tables.yaml"
@@ -46,13 +56,6 @@ NOTEBOOK = "annual_report.py"
 TABLE_FIELDS = ("value", "base_value", "change", "rank", "province")
 CSV_COLUMNS = ("year", "indicator_id", "indicator", "unit", "breakdown_id", "breakdown", "region_code", "region",
                "value", "base_value", "change", "change_unit")
-
-# Status marks: a shape and a word read in colour, in grey print and in plain text alike.
-STATUS_MARK = {tg.ACHIEVED: "●", tg.ON_TRACK: "◆", tg.BEHIND: "▲", tg.NO_DATA: "○"}
-STATUS_CLASS = {tg.ACHIEVED: "st-achieved", tg.ON_TRACK: "st-ontrack", tg.BEHIND: "st-behind", tg.NO_DATA: "st-nodata"}
-STATUS_COLOUR = {tg.ACHIEVED: "2e7d32", tg.ON_TRACK: "1f4e79", tg.BEHIND: "c00000", tg.NO_DATA: "7f7f7f"}
-STATUS_FILL = {tg.ACHIEVED: "e2f0d9", tg.ON_TRACK: "ddebf7", tg.BEHIND: "fbe2e2", tg.NO_DATA: "ededed"}
-
 
 # ---------------------------------------------------------------------------- table catalogue
 
@@ -152,15 +155,6 @@ class AnnualTable(tables.BuiltTable):
             text = fmt.signed(value, self.decimals(row, i))
             return text + getattr(row, "change_suffix", "") if value is not None else text
         return fmt.number(value, self.decimals(row, i), thousands=True)
-
-
-def change_decimals(ai: AnnualIndicator) -> int:
-    """Growth rates to 1 decimal; differences in the indicator's own precision (百分点 at least 1)."""
-    if ai.ind.change == "pct":
-        return 1
-    if ai.ind.change == "pp":
-        return max(1, ai.decimals)
-    return ai.decimals
 
 
 def change_header(ai: AnnualIndicator) -> str:
@@ -263,330 +257,6 @@ def build_table(spec: AnnualTableSpec, result: AnnualResult, number: int) -> Ann
                               breakdown=spec.breakdown, columns=())
     return AnnualTable(spec=spec_t, number=number, title=f"表{number}　{spec.title}（{year}年）", columns=tuple(cols),
                        rows=tuple(rows))
-
-
-# ---------------------------------------------------------------------------- 十四五 monitoring table
-
-
-@dataclass(frozen=True)
-class MonitoringTable:
-    number: int
-    title: str
-    year: int
-    rows: tuple[tg.MonitoringRow, ...]
-
-    @property
-    def years(self) -> list[int]:
-        first = min(r.target.baseline_year for r in self.rows)
-        return list(range(first + 1, self.year + 1))
-
-
-def _num(value: float | None, decimals: int) -> str:
-    return "…" if value is None or fmt.is_missing(value) else fmt.number(value, decimals, thousands=True)
-
-
-def _line_text(r: tg.MonitoringRow) -> str:
-    a = r.assessment
-    if r.target.form == "better_than_province":
-        return f"全省{_num(a.comparison, r.decimals)}" if a.comparison is not None else "全省待公布"
-    if a.line is None:
-        return "—"
-    return fmt.number(a.line, r.decimals, thousands=True)
-
-
-def status_text(status: str) -> str:
-    return f"{STATUS_MARK[status]} {status}"
-
-
-def monitoring_markdown(mt: MonitoringTable) -> str:
-    header = ["指标", "属性", "基期值", *(f"{y}年" for y in mt.years), "规划目标", "序时进度", "状态"]
-    # pandoc sizes the columns by these dashes: a wide name, room for 约束性, the target words and the status
-    lines = [f"{mt.title}", "", "| " + " | ".join(header) + " |",
-             "| :" + "-" * 11 + " | :" + "-" * 4 + ": | " + " | ".join("-" * 4 + ":" for _ in header[2:-3])
-             + " | " + "-" * 6 + ": | " + "-" * 5 + ": | :" + "-" * 11 + " |"]
-    for r in mt.rows:
-        t, a = r.target, r.assessment
-        name = f"{t.name}({t.unit})" if t.unit else t.name
-        cells = [name, t.kind, _num(t.baseline, r.decimals), *(_num(r.values.get(y), r.decimals) for y in mt.years),
-                 t.target_text(), _line_text(r), f"[{status_text(a.status)}]{{.{STATUS_CLASS[a.status]}}}"]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-def _monitoring_sheet(ws: Any, mt: MonitoringTable, org_name: str) -> None:
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.utils import get_column_letter
-
-    header = ["指标", "单位", "属性", "基期值", *(f"{y}年" for y in mt.years), "规划目标", f"{mt.year}年序时进度",
-              "全省对比值", "状态", "说明"]
-    ncols = len(header)
-    ws.cell(row=1, column=1, value=mt.title).font = Font(bold=True, size=13)
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
-    ws.cell(row=1, column=1).alignment = Alignment(horizontal="center")
-    ws.cell(row=2, column=1, value=f"编制单位：{org_name}")
-    thin = Side(style="thin")
-    for i, h in enumerate(header, start=1):
-        c = ws.cell(row=3, column=i, value=h)
-        c.font, c.alignment = Font(bold=True), Alignment(horizontal="center", vertical="center", wrap_text=True)
-        c.border = Border(top=thin, bottom=thin)
-    for rno, r in enumerate(mt.rows, start=4):
-        t, a = r.target, r.assessment
-        fmt_code = tables.number_format(r.decimals)
-        values: list[Any] = [t.name, t.unit, t.kind, t.baseline, *(r.values.get(y) for y in mt.years), t.target_text(),
-                             a.line if t.form != "better_than_province" else None, a.comparison, status_text(a.status),
-                             a.note]
-        for i, v in enumerate(values, start=1):
-            cell = ws.cell(row=rno, column=i)
-            if isinstance(v, str):
-                set_text(cell, v)
-            elif v is None:
-                set_text(cell, "…" if 5 <= i < 5 + len(mt.years) else fmt.DASH)
-                cell.alignment = Alignment(horizontal="right")
-            else:
-                cell.value = fmt.display_value(v, r.decimals)
-                cell.number_format = fmt_code
-                cell.alignment = Alignment(horizontal="right")
-        status_cell = ws.cell(row=rno, column=ncols - 1)
-        status_cell.font = Font(bold=True, color="FF" + STATUS_COLOUR[a.status].upper())
-        status_cell.fill = PatternFill("solid", fgColor="FF" + STATUS_FILL[a.status].upper())
-    last = 3 + len(mt.rows)
-    for i in range(1, ncols + 1):
-        ws.cell(row=last, column=i).border = Border(bottom=thin)
-    ws.column_dimensions["A"].width = 34
-    for i in range(2, ncols + 1):
-        ws.column_dimensions[get_column_letter(i)].width = 11
-    ws.column_dimensions[get_column_letter(ncols - 1)].width = 16
-    ws.column_dimensions[get_column_letter(ncols)].width = 22
-    ws.freeze_panes = "B4"
-
-
-def write_xlsx(built: Sequence[AnnualTable], mt: MonitoringTable, path: Path, org_name: str) -> None:
-    """All tables in the published layout (tables.write_xlsx), plus the monitoring sheet in its place."""
-    from openpyxl import load_workbook
-
-    tables.write_xlsx(list(built), path, org_name=org_name)
-    wb = load_workbook(path)
-    index = sum(1 for b in built if b.number < mt.number)
-    ws = wb.create_sheet(f"表{mt.number}", index)
-    _monitoring_sheet(ws, mt, org_name)
-    save_workbook(wb, path)
-
-
-# ---------------------------------------------------------------------------- wording
-
-
-CHANGE_SUFFIX = {"%": "%", "百分点": "个百分点", "1/10万": "/10万"}
-
-
-class Facts:
-    """Numbers for the text, read from the report year's tidy table and formatted as in the tables."""
-
-    def __init__(self, result: AnnualResult):
-        self.r = result
-        self.cat: AnnualCatalogue = result.catalogue
-        self.records: list[dict[str, Any]] = []
-
-    def raw(self, ind: str, bd: str | None = None, field: str = "value", region: str | None = None,
-            year: int | None = None) -> float | None:
-        return self.r.value(ind, year=year, region=region, breakdown=bd, column=field)
-
-    def num(self, ind: str, bd: str | None = None, field: str = "value", key: str | None = None,
-            region: str | None = None) -> str:
-        ai = self.cat.indicator(ind)
-        v = self.raw(ind, bd, field, region)
-        text = fmt.number(v, ai.decimals, thousands=True) if v is not None else "…"
-        self._record(key, ind, bd or ai.breakdown, field, v, text)
-        return text
-
-    def wan(self, ind: str, bd: str | None = None, key: str | None = None) -> str:
-        v = self.raw(ind, bd)
-        text = fmt.wan(v) if v is not None else "…"
-        self._record(key, ind, bd or self.cat.indicator(ind).breakdown, "value_wan", v, text)
-        return text
-
-    def change(self, ind: str, bd: str | None = None, key: str | None = None) -> str:
-        ai = self.cat.indicator(ind)
-        c = self.raw(ind, bd, "change")
-        if c is not None and ai.change_words is not None:
-            text = fmt.number(abs(c), change_decimals(ai))
-            if set(text) <= {"0", "."}:
-                phrase = "持平"
-            else:
-                word = ai.change_words[0] if c > 0 else ai.change_words[1]
-                suffix = CHANGE_SUFFIX.get(ai.ind.change_label, ai.ind.change_label)
-                phrase = f"{word}{text}{suffix}"
-        else:
-            phrase = change_phrase(c, ai.ind.change_label, change_decimals(ai))
-        self._record(key, ind, bd or ai.breakdown, "change", c, phrase)
-        return phrase
-
-    def _record(self, key: str | None, ind: str, bd: str, field: str, value: float | None, text: str) -> None:
-        if key:
-            self.records.append({"key": key, "indicator_id": ind, "breakdown_id": bd, "field": field,
-                                 "value": value, "text": text})
-
-
-def _list(items: Sequence[str]) -> str:
-    return "、".join(items) if items else "无"
-
-
-def summary_paragraphs(result: AnnualResult, rows: Sequence[tg.MonitoringRow], f: Facts) -> list[str]:
-    """The 提要: headline numbers and their changes, in the bulletin's style."""
-    y = result.year
-    p1 = (f"（一）卫生资源。{y}年末，全市医疗卫生机构总数{f.num('institutions', 'total', key='机构总数')}个，"
-          f"比上年{f.change('institutions', 'total')}。其中：医院{f.num('institutions', 'hosp', key='医院数')}个，"
-          f"基层医疗卫生机构{f.num('institutions', 'primary', key='基层机构数')}个，"
-          f"专业公共卫生机构{f.num('institutions', 'public_health', key='专业公卫机构数')}个。"
-          f"全市医疗卫生机构实有床位{f.num('beds', key='床位')}张，比上年{f.change('beds')}；"
-          f"卫生技术人员{f.num('health_techs', key='卫技人员')}人，比上年{f.change('health_techs')}，"
-          f"其中执业(助理)医师{f.num('doctors', key='医师')}人、注册护士{f.num('nurses', key='护士')}人。"
-          f"每千常住人口医疗卫生机构床位{f.num('beds_per_1000', key='每千人口床位')}张、"
-          f"执业(助理)医师{f.num('doctors_per_1000', key='每千人口医师')}人、"
-          f"注册护士{f.num('nurses_per_1000', key='每千人口护士')}人，"
-          f"每万常住人口全科医生{f.num('gps_per_10000', key='每万人口全科医生')}人，"
-          f"医护比1:{f.num('nurse_doctor_ratio', key='医护比')}。")
-    p2 = (f"（二）医疗服务。全年全市医疗卫生机构总诊疗人次{f.wan('visits', key='总诊疗')}万人次，"
-          f"比上年{f.change('visits', key='总诊疗增长')}。其中：医院{f.wan('visits', 'hosp', key='医院诊疗')}万人次，"
-          f"基层医疗卫生机构{f.wan('visits', 'primary', key='基层诊疗')}万人次。"
-          f"出院人数{f.wan('discharges', key='出院')}万人，比上年{f.change('discharges', key='出院增长')}。"
-          f"医院病床使用率{f.num('bed_use_rate', 'hosp', key='医院病床使用率')}%，"
-          f"比上年{f.change('bed_use_rate', 'hosp')}；医院出院者平均住院日"
-          f"{f.num('avg_stay', 'hosp', key='医院平均住院日')}日，比上年{f.change('avg_stay', 'hosp')}。")
-    p3 = (f"（三）医药费用。医院次均门诊费用{f.num('outpatient_cost', 'hosp', key='医院次均门诊费用')}元，"
-          f"按当年价格比上年{f.change('outpatient_cost', 'hosp', key='次均门诊费用当年价格增长')}，"
-          f"按可比价格{f.change('outpatient_cost_comparable', 'hosp', key='次均门诊费用可比价格增长')}；"
-          f"医院人均住院费用{f.num('inpatient_cost', 'hosp', key='医院人均住院费用')}元，"
-          f"按当年价格比上年{f.change('inpatient_cost', 'hosp', key='人均住院费用当年价格增长')}，"
-          f"按可比价格{f.change('inpatient_cost_comparable', 'hosp', key='人均住院费用可比价格增长')}。")
-    e0 = f.raw("life_expectancy")
-    e0_text = (f"全市人均预期寿命{f.num('life_expectancy', key='人均预期寿命')}岁，比上年{f.change('life_expectancy')}。"
-               if e0 is not None else "人均预期寿命测算结果尚未提供。")
-    p4 = (f"（四）健康水平。{e0_text}孕产妇死亡率{f.num('mmr', key='孕产妇死亡率')}/10万"
-          f"（上年{f.num('mmr', field='base_value')}/10万），婴儿死亡率{f.num('imr', key='婴儿死亡率')}‰"
-          f"（上年{f.num('imr', field='base_value')}‰），5岁以下儿童死亡率{f.num('u5mr', key='5岁以下儿童死亡率')}‰"
-          f"（上年{f.num('u5mr', field='base_value')}‰）。重大慢性病过早死亡率"
-          f"{f.num('premature_ncd_mortality', key='重大慢性病过早死亡率')}%，比上年{f.change('premature_ncd_mortality')}；"
-          f"居民健康素养水平{f.num('health_literacy', key='居民健康素养水平')}%，比上年{f.change('health_literacy')}。")
-    return [p1, p2, p3, p4, monitoring_paragraph(result, rows, "（五）“十四五”规划指标监测。")]
-
-
-def monitoring_paragraph(result: AnnualResult, rows: Sequence[tg.MonitoringRow], lead: str = "") -> str:
-    counts = tg.status_counts(rows)
-    kinds = {k: sum(1 for r in rows if r.target.kind == k) for k in tg.KINDS}
-    behind = [f"{r.target.name}（{r.target.kind}）" if r.target.kind == "约束性" else r.target.name
-              for r in rows if r.assessment.status == tg.BEHIND]
-    nodata = [f"{r.target.name}（{r.assessment.note}）" for r in rows if r.assessment.status == tg.NO_DATA]
-    binding = [r for r in rows if r.target.kind == "约束性"]
-    binding_text = "；".join(f"约束性指标{r.target.name}{r.assessment.status}" for r in binding)
-    return (f"{lead}规划确定的{len(rows)}项主要指标中（约束性{kinds['约束性']}项、预期性{kinds['预期性']}项），"
-            f"{result.year}年已达标{counts[tg.ACHIEVED]}项，达到序时进度{counts[tg.ON_TRACK]}项，"
-            f"未达序时进度{counts[tg.BEHIND]}项，无数据{counts[tg.NO_DATA]}项。"
-            f"未达序时进度的指标：{_list(behind)}。无数据的指标：{_list(nodata)}。{binding_text}。")
-
-
-def section_texts(result: AnnualResult, f: Facts) -> dict[str, list[str]]:
-    y = result.year
-    yi = "亿元"
-
-    def yi_yuan(ind: str, bd: str = "total") -> str:  # 千元 → 亿元 for the text
-        v = f.raw(ind, bd)
-        return fmt.number(None if v is None else v / 1e5, 2) + yi
-
-    resources = [
-        f"{y}年末，全市医疗卫生机构{f.num('institutions')}个。其中：医院{f.num('institutions', 'hosp')}个"
-        f"（公立医院{f.num('institutions', 'hosp_public')}个，民营医院{f.num('institutions', 'hosp_private')}个；"
-        f"三级医院{f.num('institutions', 'hosp_l3')}个，二级医院{f.num('institutions', 'hosp_l2')}个，"
-        f"一级医院{f.num('institutions', 'hosp_l1')}个），基层医疗卫生机构{f.num('institutions', 'primary')}个"
-        f"（社区卫生服务中心(站){f.num('institutions', 'chc')}个，乡镇卫生院{f.num('institutions', 'thc')}个，"
-        f"门诊部、诊所、卫生所(医务室){f.num('institutions', 'opd_clinic')}个，村卫生室{f.num('institutions', 'village')}个），"
-        f"专业公共卫生机构{f.num('institutions', 'public_health')}个。",
-        f"全市医疗卫生机构实有床位{f.num('beds')}张，其中医院{f.num('beds', 'hosp')}张，"
-        f"基层医疗卫生机构{f.num('beds', 'primary')}张，专业公共卫生机构{f.num('beds', 'public_health')}张；"
-        f"编制床位{f.num('authorized_beds')}张。每千常住人口医疗卫生机构床位{f.num('beds_per_1000')}张，"
-        f"比上年{f.change('beds_per_1000')}。",
-        f"全市卫生技术人员{f.num('health_techs')}人，其中执业(助理)医师{f.num('doctors')}人（中医类别"
-        f"{f.num('tcm_doctors')}人，全科医生{f.num('gps')}人），注册护士{f.num('nurses')}人，药师(士)"
-        f"{f.num('pharmacists')}人；公共卫生人员{f.num('public_health_staff')}人。每千常住人口卫生技术人员"
-        f"{f.num('techs_per_1000')}人、中医类别执业(助理)医师{f.num('tcm_doctors_per_1000')}人、药师(士)"
-        f"{f.num('pharmacists_per_1000')}人、公共卫生人员{f.num('public_health_staff_per_1000')}人（表2）。",
-        f"全市医疗卫生机构总收入{yi_yuan('total_revenue')}，比上年{f.change('total_revenue')}，其中医疗收入"
-        f"{yi_yuan('medical_revenue')}；总支出{yi_yuan('total_expense')}，比上年{f.change('total_expense')}。",
-    ]
-    services = [
-        f"全年全市医疗卫生机构总诊疗人次{f.wan('visits')}万人次，比上年{f.change('visits')}。其中：医院"
-        f"{f.wan('visits', 'hosp')}万人次，比上年{f.change('visits', 'hosp')}；基层医疗卫生机构"
-        f"{f.wan('visits', 'primary')}万人次，比上年{f.change('visits', 'primary')}；专业公共卫生机构"
-        f"{f.wan('visits', 'public_health')}万人次。门急诊人次{f.wan('oe_visits')}万人次，其中急诊"
-        f"{f.wan('emergency_visits')}万人次。医院医师日均担负诊疗{f.num('doctor_daily_visits', 'hosp')}人次。",
-        f"全年全市医疗卫生机构入院{f.wan('admissions')}万人，出院{f.wan('discharges')}万人，比上年"
-        f"{f.change('discharges')}；其中医院出院{f.wan('discharges', 'hosp')}万人，基层医疗卫生机构出院"
-        f"{f.wan('discharges', 'primary')}万人。住院病人手术{f.wan('surgeries')}万人次，比上年{f.change('surgeries')}。",
-        f"医院病床使用率{f.num('bed_use_rate', 'hosp')}%，比上年{f.change('bed_use_rate', 'hosp')}；其中公立医院"
-        f"{f.num('bed_use_rate', 'hosp_public')}%，民营医院{f.num('bed_use_rate', 'hosp_private')}%。乡镇卫生院病床使用率"
-        f"{f.num('bed_use_rate', 'thc')}%。医院出院者平均住院日{f.num('avg_stay', 'hosp')}日，比上年"
-        f"{f.change('avg_stay', 'hosp')}；病床周转{f.num('bed_turnover', 'hosp')}次；医师日均担负住院"
-        f"{f.num('doctor_daily_bed_days', 'hosp')}床日。",
-        f"医院次均门诊费用{f.num('outpatient_cost', 'hosp')}元，按当年价格比上年{f.change('outpatient_cost', 'hosp')}，"
-        f"按可比价格{f.change('outpatient_cost_comparable', 'hosp')}；人均住院费用{f.num('inpatient_cost', 'hosp')}元，"
-        f"按当年价格比上年{f.change('inpatient_cost', 'hosp')}，按可比价格"
-        f"{f.change('inpatient_cost_comparable', 'hosp')}。二级及以上公立医院次均门诊费用"
-        f"{f.num('outpatient_cost', 'hosp_public_l2plus')}元，人均住院费用{f.num('inpatient_cost', 'hosp_public_l2plus')}元。"
-        f"医院门诊药占比{f.num('op_drug_share', 'hosp')}%，比上年{f.change('op_drug_share', 'hosp')}；住院药占比"
-        f"{f.num('ip_drug_share', 'hosp')}%，比上年{f.change('ip_drug_share', 'hosp')}。",
-    ]
-    primary = [
-        f"{y}年末，全市基层医疗卫生机构{f.num('institutions', 'primary')}个，床位{f.num('beds', 'primary')}张，"
-        f"卫生技术人员{f.num('health_techs', 'primary')}人。全年基层医疗卫生机构总诊疗人次"
-        f"{f.wan('visits', 'primary')}万人次，占全市医疗卫生机构总诊疗人次的{f.num('visits_share', 'primary')}%，"
-        f"比上年{f.change('visits_share', 'primary')}；出院{f.wan('discharges', 'primary')}万人。",
-        f"社区卫生服务中心(站){f.num('institutions', 'chc')}个，诊疗{f.wan('visits', 'chc')}万人次；乡镇卫生院"
-        f"{f.num('institutions', 'thc')}个，床位{f.num('beds', 'thc')}张，诊疗{f.wan('visits', 'thc')}万人次，出院"
-        f"{f.wan('discharges', 'thc')}万人；村卫生室{f.num('institutions', 'village')}个，诊疗"
-        f"{f.wan('visits', 'village')}万人次。",
-    ]
-    tcm = [
-        f"{y}年末，全市中医类医院{f.num('institutions', 'hosp_tcm')}个，床位{f.num('beds', 'hosp_tcm')}张；"
-        f"中医类门诊部、诊所{f.num('institutions', 'tcm_opd_clinic')}个。全市中医类别执业(助理)医师{f.num('tcm_doctors')}人，"
-        f"每千常住人口{f.num('tcm_doctors_per_1000')}人，比上年{f.change('tcm_doctors_per_1000')}。",
-        f"全年中医类医院总诊疗人次{f.wan('visits', 'hosp_tcm')}万人次，比上年{f.change('visits', 'hosp_tcm')}，"
-        f"占全市医疗卫生机构总诊疗人次的{f.num('visits_share', 'hosp_tcm')}%；出院{f.wan('discharges', 'hosp_tcm')}万人，"
-        f"比上年{f.change('discharges', 'hosp_tcm')}。",
-    ]
-    public = [
-        f"{y}年末，全市专业公共卫生机构{f.num('institutions', 'public_health')}个，各类医疗卫生机构公共卫生人员"
-        f"{f.num('public_health_staff')}人，每千常住人口{f.num('public_health_staff_per_1000')}人。全年健康检查"
-        f"{f.wan('health_checks')}万人次，比上年{f.change('health_checks')}。",
-        f"居民健康素养水平{f.num('health_literacy')}%，比上年{f.change('health_literacy')}。重大慢性病过早死亡率"
-        f"{f.num('premature_ncd_mortality')}%，比上年{f.change('premature_ncd_mortality')}（按世界卫生组织方法，"
-        "由30–69岁五岁组心脑血管疾病、恶性肿瘤、糖尿病和慢性呼吸系统疾病死亡率计算）。",
-        f"全市3岁以下婴幼儿托位{f.num('childcare_places')}个，每千人口拥有托位{f.num('childcare_per_1000')}个，"
-        f"比上年{f.change('childcare_per_1000')}。"
-        + (f"个人卫生支出占卫生总费用的比重为{f.num('oop_share')}%。" if f.raw("oop_share") is not None else
-           f"{y}年卫生总费用核算结果待省公布，个人卫生支出占卫生总费用的比重暂缺（上年"
-           f"{f.num('oop_share', field='base_value')}%）。"),
-    ]
-    e0 = f.raw("life_expectancy")
-    mch = [
-        (f"全市人均预期寿命{f.num('life_expectancy')}岁，比上年{f.change('life_expectancy')}（人均预期寿命测算报告）。"
-         if e0 is not None else "人均预期寿命测算结果尚未提供（见 life_expectancy 阶段）。")
-        + f"全年活产数{f.num('live_births')}人。",
-        f"孕产妇死亡率{f.num('mmr')}/10万，比上年{f.change('mmr')}；婴儿死亡率{f.num('imr')}‰，比上年"
-        f"{f.change('imr')}；5岁以下儿童死亡率{f.num('u5mr')}‰，比上年{f.change('u5mr')}。"
-        + _province_sentence(result),
-    ]
-    return {"resources": resources, "services": services, "primary": primary, "tcm": tcm, "public": public, "mch": mch}
-
-
-def _province_sentence(result: AnnualResult) -> str:
-    parts = []
-    for t in result.targets:
-        if t.form != "better_than_province":
-            continue
-        p = result.province.get((t.province_key, result.year))
-        decimals = result.catalogue.indicator(t.indicator_id).decimals
-        unit = t.unit if t.unit != "%" else "%"
-        parts.append(f"{t.name}全省{fmt.number(p, decimals)}{unit}" if p is not None else f"{t.name}全省数据待公布")
-    return ("全省同期：" + "，".join(parts) + "。") if parts else ""
 
 
 # ---------------------------------------------------------------------------- charts
@@ -701,9 +371,7 @@ def notes(result: AnnualResult) -> list[str]:
         "的增长为扣除价格因素后的实际增长。",
         "4. 重大慢性病过早死亡率按世界卫生组织方法计算：5q(x) = 5M(x) ÷ (1 + 2.5M(x))，x = 30、35、…、65，"
         "M(x) 为该年龄组心脑血管疾病、恶性肿瘤、糖尿病和慢性呼吸系统疾病死亡数之和 ÷ 该组人口；过早死亡率 = 1 − Π(1 − 5q(x))。",
-        "5. 序时进度 = 基期值 + (目标值 − 基期值) × (已过年数 ÷ 规划期年数)。状态：● 已达标（达到或优于规划目标，"
-        "“左右”的目标含允许的偏差）；◆ 达到序时进度；▲ 未达序时进度；○ 无数据（当年数据或全省对比值尚未公布）。"
-        "“优于全省平均”的目标与全省同年数值比较；约束性指标排在前面。比较按公布的小数位数（四舍五入）进行。",
+        "5. " + monitoring_note(result),
         "6. 人均预期寿命取自人均预期寿命测算报告（life_expectancy 阶段）" +
         ("。" if result.life_expectancy_source else "；本次未提供测算结果。"),
         "7. 表中“—”表示无数据或无可比数据，监测表中“…”表示该年数据暂缺；“#”为“其中”项；县市区位次按未修约数值排列，"
@@ -749,10 +417,8 @@ def build_document(result: AnnualResult, out_dir: Path, org_name: str) -> Annual
             built[tid] = build_table(specs[tid], result, number)
             number += 1
     y = result.year
-    base_year = min((r.target.baseline_year for r in rows), default=y - 1)
-    mt = MonitoringTable(number=number, title=f"表{number}　“十四五”规划主要指标监测（{y}年；基期{base_year}年，"
-                         f"序时进度为{y}年）", year=y, rows=tuple(rows))
-    number += 1
+    mt = None if result.plan is None else MonitoringTable(number=number, plan=result.plan, year=y, rows=tuple(rows))
+    number += 0 if mt is None else 1
     for tid in ANNEX_TABLES:
         built[tid] = build_table(specs[tid], result, number)
         number += 1
@@ -773,7 +439,8 @@ def build_document(result: AnnualResult, out_dir: Path, org_name: str) -> Annual
             if name in figures:
                 md += [_figure(fig_no, name, figures[name]), ""]
                 fig_no += 1
-    md += ["## 七、“十四五”规划主要指标监测", "", monitoring_paragraph(result, rows), "", monitoring_markdown(mt), ""]
+    if mt is not None:
+        md += [f"## 七、{plan_heading(mt.plan, y)}", "", monitoring_paragraph(result, rows), "", monitoring_markdown(mt), ""]
     md += ["## 附录　各县市区主要指标", "",
            "各县级单位（含功能区）主要指标并列如下，位次在县级单位之间排列（全市不参加排位）。", ""]
     for tid in ANNEX_TABLES:

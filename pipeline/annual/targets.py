@@ -1,6 +1,6 @@
-"""“十四五”规划主要指标监测：带类型的目标、序时进度和达标状态。
+"""规划主要指标监测与终期评估：带类型的目标、序时进度和达标状态。
 
-A target is typed data (``data/reference/targets_14th.csv``), never free text:
+A target is typed data (one table per plan, named in ``pipeline/catalogues/plans.yaml``), never free text:
 
 * ``value``  a numeric target (“8”, “78左右”): reached when the value is at or beyond the target in the
   indicator's direction, or within ``tolerance`` of it (“左右”);
@@ -8,29 +8,36 @@ A target is typed data (``data/reference/targets_14th.csv``), never free text:
 * ``growth_pct``  “增长30%”: the target is baseline × (1 + 30/100) (a negative number is a reduction);
 * ``better_than_province``  “优于全省平均”: compared with the province's value of the same year
   (``data/reference/province.csv``); a year the province has not published yet gives 无数据;
-* ``pending``  the target itself is still to be published by the province (待省公布): 无数据.
+* ``pending``  the target itself is still to be published by the province (待省公布): 无数据;
+* ``tbd``  the plan has not set this target yet (待定): status 待定, no schedule line.
+
+A blank ``baseline`` is taken from the computed value of the baseline year (a new plan whose base year is
+the previous plan's last year); :func:`monitor` fills it in.
 
 序时进度 (the expected-progress line) for year Y is baseline + (target − baseline) × elapsed, with
 elapsed = (Y − baseline year) / (target year − baseline year), clipped to [0, 1] (domain.md §6).
 Status, honouring the direction (up: larger is better; down: smaller is better):
 已达标 (the target is reached) › 达到序时进度 (on or beyond the line) › 未达序时进度 (behind it);
 无数据 when the value, the province's value or the target is not available.
-Comparisons use the values as published: rounded half-up to the indicator's decimals.
+In the plan's final year (``final=True``, 终期评估) the status is 已实现 / 未实现 the plan target, and the
+gap (target − value, in the indicator's unit) is given for every missed target.
+Comparisons use the unrounded 统计值, not the printed figure: 1.2701 against a target of 1.274 is not reached
+although both print as 1.27 (the note says so); the published rounding is for display only.
 约束性 (binding) indicators come first in every listing, then 预期性, each in file order.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 
 from pipeline import fmt
 from pipeline.errors import UserError
 
-FORMS = ("value", "le", "ge", "growth_pct", "better_than_province", "pending")
+FORMS = ("value", "le", "ge", "growth_pct", "better_than_province", "pending", "tbd")
 KINDS = ("约束性", "预期性")
 DIRECTIONS = ("up", "down")
 
@@ -38,7 +45,12 @@ ACHIEVED = "已达标"
 ON_TRACK = "达到序时进度"
 BEHIND = "未达序时进度"
 NO_DATA = "无数据"
-STATUSES = (ACHIEVED, ON_TRACK, BEHIND, NO_DATA)
+TBD = "待定"
+MET = "已实现"
+MISSED = "未实现"
+STATUSES = (ACHIEVED, ON_TRACK, BEHIND, NO_DATA, TBD, MET, MISSED)
+MONITOR_STATUSES = (ACHIEVED, ON_TRACK, BEHIND, NO_DATA, TBD)
+FINAL_STATUSES = (MET, MISSED, NO_DATA, TBD)
 
 COLUMNS = ("indicator_id", "name", "unit", "kind", "baseline_year", "baseline", "target_year", "target_form",
            "target_value", "direction", "tolerance", "province_indicator", "wording", "note")
@@ -71,8 +83,6 @@ class Target:
             raise UserError(f"目标表：{where} 的方向“{self.direction}”无效（up 越大越好 / down 越小越好）")
         if self.form in ("value", "le", "ge", "growth_pct") and self.target_value is None:
             raise UserError(f"目标表：{where} 的目标形式为 {self.form}，但没有填写 target_value")
-        if self.form == "growth_pct" and self.baseline is None:
-            raise UserError(f"目标表：{where} 为“增长百分比”目标，必须填写基期值 baseline")
         if self.target_year <= self.baseline_year:
             raise UserError(f"目标表：{where} 的目标年份应晚于基期年份")
 
@@ -89,8 +99,8 @@ class Target:
         """The numeric target: T itself, or baseline × (1 + pct/100) for a growth target; None otherwise."""
         if self.form in ("value", "le", "ge"):
             return self.target_value
-        if self.form == "growth_pct":
-            assert self.baseline is not None and self.target_value is not None
+        if self.form == "growth_pct" and self.baseline is not None:
+            assert self.target_value is not None
             return self.baseline * (1 + self.target_value / 100)
         return None
 
@@ -104,6 +114,8 @@ class Target:
         return self.baseline + (target - self.baseline) * elapsed
 
     def target_text(self) -> str:
+        if self.form == "tbd":
+            return self.wording or TBD
         return self.wording or (fmt.number(self.resolved_target(), 2) if self.resolved_target() is not None else "—")
 
 
@@ -114,40 +126,69 @@ class Assessment:
     target: float | None  # the resolved numeric target
     comparison: float | None  # the province's value for 优于全省
     note: str = ""
+    gap: float | None = None  # final year, missed: how far the value is from the target (always ≥ 0)
 
 
-def _rounded(value: float, decimals: int) -> Decimal:
-    return fmt.round_half_up(value, decimals)
+def _close_call(value: float, edge: float, decimals: int, what: str = "规划目标") -> str:
+    """The note for a value short of ``edge`` that prints the same as it (judged on the 统计值)."""
+    if fmt.round_half_up(value, decimals) != fmt.round_half_up(edge, decimals):
+        return ""
+    return (f"统计值{value:.{decimals + 2}f}未达到{what}{edge:.{decimals + 2}f}"
+            f"（按公布位数均为{fmt.number(value, decimals)}，以统计值为准）")
+
+
+def _edge(target: Target, goal: float) -> float:
+    """The value at which the target counts as reached (the target less the “左右” tolerance)."""
+    tol = target.tolerance if target.form == "value" else 0.0
+    return goal - tol if target.up else goal + tol
+
+
+def _reached(target: Target, value: float, goal: float) -> bool:
+    edge = _edge(target, goal)
+    return value >= edge if target.up else value <= edge
+
+
+def _gap(target: Target, value: float, goal: float) -> float:
+    return abs(_edge(target, goal) - value)
+
+
+def _province_assessment(target: Target, year: int, value: float, province: float | None, final: bool
+                         ) -> Assessment:
+    if province is None:
+        return Assessment(NO_DATA, None, None, None, f"全省{year}年数据待省公布")
+    better = value < province if not target.up else value > province
+    yes, no = (MET, MISSED) if final else (ACHIEVED, BEHIND)
+    gap = None if better or not final else abs(value - province)
+    return Assessment(yes if better else no, None, None, province, "优于全省" if better else "未优于全省", gap)
 
 
 def assess(target: Target, year: int, value: float | None, *, decimals: int,
-           province: float | None = None) -> Assessment:
-    """The status of one indicator in one year (see the module docstring)."""
+           province: float | None = None, final: bool = False) -> Assessment:
+    """The status of one indicator in one year (see the module docstring); ``decimals`` is the printed
+    precision, used only to say so when a value that prints as the target is short of it."""
     resolved = target.resolved_target()
+    if target.form == "tbd":
+        return Assessment(TBD, None, None, None, "规划目标待定")
     if target.form == "pending":
         return Assessment(NO_DATA, None, None, None, "目标值待省公布")
     if value is None or fmt.is_missing(value):
         return Assessment(NO_DATA, target.schedule_line(year), resolved, province, f"{year}年数据暂缺")
-    v = _rounded(value, decimals)
     if target.form == "better_than_province":
-        if province is None:
-            return Assessment(NO_DATA, None, None, None, f"全省{year}年数据待省公布")
-        p = _rounded(province, decimals)
-        better = v < p if not target.up else v > p
-        return Assessment(ACHIEVED if better else BEHIND, None, None, province,
-                          "优于全省" if better else "未优于全省")
-    assert resolved is not None
-    t = _rounded(resolved, decimals)
-    tol = _rounded(target.tolerance, decimals) if target.form == "value" else Decimal(0)
-    reached = v >= t - tol if target.up else v <= t + tol
+        return _province_assessment(target, year, value, province, final)
+    if resolved is None:  # a growth target whose base-year value is not known
+        return Assessment(NO_DATA, None, None, None, "基期值暂缺，无法确定目标值")
     line = target.schedule_line(year)
-    if reached:
-        return Assessment(ACHIEVED, line, resolved, None)
+    if _reached(target, value, resolved):
+        return Assessment(MET if final else ACHIEVED, line, resolved, None)
+    note = _close_call(value, _edge(target, resolved), decimals)
+    if final:
+        return Assessment(MISSED, line, resolved, None, note, _gap(target, value, resolved))
     if line is None:
-        return Assessment(BEHIND, None, resolved, None, "无基期值，只能与目标比较")
-    ln = _rounded(line, decimals)
-    on_track = v >= ln if target.up else v <= ln
-    return Assessment(ON_TRACK if on_track else BEHIND, line, resolved, None)
+        return Assessment(BEHIND, None, resolved, None, note or "无基期值，只能与目标比较")
+    on_track = value >= line if target.up else value <= line
+    if not on_track and not note:
+        note = _close_call(value, line, decimals, "序时进度")
+    return Assessment(ON_TRACK if on_track else BEHIND, line, resolved, None, note)
 
 
 def ordered(targets: Sequence[Target]) -> list[Target]:
@@ -168,7 +209,8 @@ def _float(text: str | None, where: str) -> float | None:
 def load_targets(path: Path) -> tuple[Target, ...]:
     """Read and validate the target table; every problem names the file and the line."""
     if not path.is_file():
-        raise UserError(f"找不到“十四五”目标表 {path}", hint="请提供 data/reference/targets_14th.csv（列见 data/README.md）")
+        raise UserError(f"找不到规划目标表 {path}",
+                        hint="请按 pipeline/catalogues/plans.yaml 中该规划的 targets 提供目标表（列见 data/README.md 第 6 节）")
     with path.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
         missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
@@ -219,17 +261,27 @@ class MonitoringRow:
 
 
 def monitor(targets: Sequence[Target], year: int, value_of: Callable[[str, int], float | None],
-            decimals_of: Callable[[str], int], province: Mapping[tuple[str, int], float]) -> list[MonitoringRow]:
-    """One row per target, 约束性 first: the yearly values since the baseline year and the report year's status."""
+            decimals_of: Callable[[str], int], province: Mapping[tuple[str, int], float], *,
+            final: bool = False) -> list[MonitoringRow]:
+    """One row per target, 约束性 first: the yearly values since the baseline year and the report year's status
+    (终期评估 when ``final``). A blank baseline is the computed value of the baseline year."""
     rows = []
     for t in ordered(targets):
+        if t.baseline is None:
+            t = dataclasses.replace(t, baseline=value_of(t.indicator_id, t.baseline_year))
         years = range(t.baseline_year, year + 1)
         values = {y: value_of(t.indicator_id, y) for y in years}
         d = decimals_of(t.indicator_id)
-        a = assess(t, year, values.get(year), decimals=d, province=province.get((t.province_key, year)))
+        a = assess(t, year, values.get(year), decimals=d, province=province.get((t.province_key, year)), final=final)
         rows.append(MonitoringRow(t, values, a, d))
     return rows
 
 
 def status_counts(rows: Sequence[MonitoringRow]) -> dict[str, int]:
     return {s: sum(1 for r in rows if r.assessment.status == s) for s in STATUSES}
+
+
+def gap_text(row: MonitoringRow) -> str:
+    """'差0.06' in the indicator's printed precision (the gap of a missed target), else ''."""
+    gap = row.assessment.gap
+    return "" if gap is None else f"差{fmt.number(gap, row.decimals)}"

@@ -377,6 +377,7 @@ NOTES = [
     "3. 同比增长按未修约数据计算；“—”表示无数据或无可比数据；表中“#”为“其中”项；位次按未修约数值排列。",
     "4. 每千常住人口指标以统计年鉴常住人口（年末数）为分母，当年数未发布时取最近一年数。",
 ]
+JANUARY_NOTE = "5. 1月为全年第一个月，表中“1月”与“1月累计”为同一时期，数字相同。"
 
 
 def _markdown(month: Month, place: str, title_place: str, org_name: str, texts: dict[str, str],
@@ -407,7 +408,7 @@ def _markdown(month: Month, place: str, title_place: str, org_name: str, texts: 
         lines += ["## 五、数据质量", "", texts["quality"], ""]
         if "quality" in built:
             lines += [md(built["quality"]), ""]
-    lines += ["## 说明", "", *NOTES, ""]
+    lines += ["## 说明", "", *NOTES, *([JANUARY_NOTE] if month.month == 1 else []), ""]
     return "\n".join(lines)
 
 

@@ -21,7 +21,8 @@ from typing import Any
 import polars as pl
 
 from pipeline import fmt
-from pipeline.io_utils import write_text
+from pipeline.escaping import markdown_text
+from pipeline.io_utils import atomic_dir, write_text
 from pipeline.monthly.indicators import Regions, load_regions
 from pipeline.period import Month, Quarter
 from pipeline.qc.checks import (
@@ -136,10 +137,8 @@ def md_table(header: Sequence[str], align: str, rows: Sequence[Sequence[str]],
     def mark(a: str, w: int) -> str:
         dashes = "-" * max(3, w)
         return {"l": ":" + dashes, "r": dashes + ":", "c": ":" + dashes + ":"}[a]
-    def esc(text: str) -> str:
-        return str(text).replace("|", "\\|").replace("<", "&lt;")
     lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(mark(a, w) for a, w in zip(align, widths)) + " |"]
-    lines += ["| " + " | ".join(esc(c) for c in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(markdown_text(c) for c in row) + " |" for row in rows]  # cells are data: literal
     return "\n".join(lines)
 
 
@@ -595,11 +594,12 @@ def run_qc_report(*, period: Month, results_path: Path, filing_path: Path, regio
     def rel(path: Path) -> str:
         return os.path.relpath(path.resolve(), cwd)
 
-    execute(
-        NOTEBOOK_DIR / NOTEBOOK,
-        out_dir / "qc_report.ipynb",
-        parameters={"period": str(period), "results_path": rel(results_path),
-                    "filing_path": rel(filing_path), "regions_path": rel(regions_path), "out_dir": rel(out_dir),
-                    "org_name": org_name, "due_day": due_day, "backend": backend},
-        cwd=cwd,
-    )
+    with atomic_dir(out_dir) as work:  # the whole 通报 set appears at once, or the previous one stays
+        execute(
+            NOTEBOOK_DIR / NOTEBOOK,
+            work / "qc_report.ipynb",
+            parameters={"period": str(period), "results_path": rel(results_path),
+                        "filing_path": rel(filing_path), "regions_path": rel(regions_path), "out_dir": rel(work),
+                        "org_name": org_name, "due_day": due_day, "backend": backend},
+            cwd=cwd, aliases={rel(work): rel(out_dir)},
+        )

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import catalogues, fmt
+from pipeline.escaping import html_text, spreadsheet_text
 from pipeline.release.catalogue import FigureSpec
 from pipeline.render.html_fonts import with_embedded_font
 
@@ -243,7 +244,7 @@ def _html_table(headers: tuple[str, ...], rows: list[tuple[str, ...]], numeric_f
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
     body = []
     for row in rows:
-        cells = "".join(("<td class='n'>" if i >= numeric_from else "<td>") + html.escape(c) + "</td>"
+        cells = "".join(("<td class='n'>" if i >= numeric_from else "<td>") + html_text(c) + "</td>"
                         for i, c in enumerate(row))
         body.append(f"<tr>{cells}</tr>")
     return f'<div class="wrap"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
@@ -274,6 +275,6 @@ def to_csv(log: ChangeLog) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([*log.label_headers, "项目", "原值", "新值"])
-    for c in log.figures:
-        writer.writerow([*c.labels, c.field, c.old, c.new])
+    for c in log.figures:  # guarded against formulas for Excel; numbers written as text stay numbers
+        writer.writerow([spreadsheet_text(str(v)) for v in (*c.labels, c.field, c.old, c.new)])
     return "\ufeff" + buffer.getvalue()

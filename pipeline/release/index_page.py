@@ -227,7 +227,7 @@ def _data_section(entries: list[VersionEntry], catalogue: ReleaseCatalogue) -> s
         for f in e.manifest.get("files", []):
             if f["path"] in TIDY_FILES and f.get("role") == "published":
                 title = e.manifest.get("title", e.rel)
-                rows.append(f'<li><a href="{_href(e.rel + "/" + f["path"])}">{html.escape(title)} · {f["path"]}</a>'
+                rows.append(f'<li><a href="{_href(e.rel + "/" + f["path"])}">{html.escape(title)} · {html.escape(f["path"])}</a>'
                             f'<span class="size">v{e.version}{"（R）" if e.manifest.get("revision") else ""}，'
                             f'{_size(int(f["size"]))}</span></li>')
     if rows:

@@ -511,6 +511,13 @@ def check_glyph_coverage(chars: set[str], font_path: Path) -> None:
         raise RenderError(f"字体 {FONT_FAMILY} 缺少以下字符的字形，请改写文字：{listed}")
 
 
+def missing_glyphs(text: str) -> list[str]:
+    """The characters of `text` the report font has no glyph for (checked before rendering, to name the source)."""
+    font_path = ensure_fonts() / REGULAR_FILENAME
+    cmap = _cmap(font_path, font_path.stat().st_mtime_ns)
+    return sorted({c for c in text if (c.isprintable() or c in VISIBLE_SPACES) and ord(c) not in cmap})
+
+
 def subset_woff2(font_path: Path, chars: set[str]) -> bytes:
     """把字体子集化为只含给定字符的 woff2（确定性输出），按（字体文件、字符集）缓存在字体旁的 subsets/ 中：
     重新生成的文档（县市区版、发布页面）字符大多不变，子集化一次约 0.5 秒。缓存只影响速度，不影响字节。"""

@@ -12,7 +12,7 @@ import jupytext
 import nbformat
 
 from pipeline.errors import UserError
-from pipeline.io_utils import atomic_path
+from pipeline.io_utils import atomic_dir, atomic_path
 from pipeline.period import Month
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
@@ -33,8 +33,12 @@ def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def execute(source: Path, output: Path, parameters: dict[str, Any], cwd: Path) -> None:
-    """Run a jupytext percent-format notebook with papermill; write the executed, stripped .ipynb."""
+def execute(source: Path, output: Path, parameters: dict[str, Any], cwd: Path,
+            aliases: dict[str, str] | None = None) -> None:
+    """Run a jupytext percent-format notebook with papermill; write the executed, stripped .ipynb.
+
+    ``aliases``: path texts to replace in the saved notebook (a temporary output folder → the final one), so the
+    notebook reads the same whether or not the stage wrote into a temporary folder first."""
     import papermill as pm
 
     nb = jupytext.read(source)
@@ -58,8 +62,12 @@ def execute(source: Path, output: Path, parameters: dict[str, Any], cwd: Path) -
             raise UserError(f"笔记本 {source.name} 第 {exc.exec_count} 个单元格出错：{exc.evalue}") from exc
         result = strip_volatile(nbformat.read(executed, as_version=4))
     output.parent.mkdir(parents=True, exist_ok=True)
+    text = nbformat.writes(result)
+    text += "" if text.endswith("\n") else "\n"  # as nbformat.write
+    for temporary, final in sorted((aliases or {}).items(), key=lambda kv: -len(kv[0])):
+        text = text.replace(temporary, final)
     with atomic_path(output) as tmp_out:
-        nbformat.write(result, tmp_out)
+        tmp_out.write_text(text, encoding="utf-8")
 
 
 def _rel_or_empty(path: Path | None, cwd: Path) -> str:
@@ -67,33 +75,44 @@ def _rel_or_empty(path: Path | None, cwd: Path) -> str:
 
 
 def _run_report_notebook(name: str, out_key: str, out_path: Path, *, month: Month, indicators_path: Path,
-                         org_name: str, backend: str, filing_path: Path | None) -> None:
-    """The monthly report notebooks share their parameters; only the output folder's name differs."""
+                         org_name: str, backend: str, filing_path: Path | None, atomic: bool) -> None:
+    """The monthly report notebooks share their parameters; only the output folder's name differs.
+
+    ``atomic``: write into a temporary folder and swap it in at the end (the county editions are not: unchanged
+    editions are kept in place and only the changed ones re-rendered)."""
     if not indicators_path.is_file():
         raise UserError(f"找不到指标表 {indicators_path}", hint="请先运行 dvc repro（或 python -m pipeline indicators）")
     cwd = Path.cwd()
-    execute(
-        NOTEBOOK_DIR / f"{name}.py",
-        out_path / f"{name}.ipynb",
-        parameters={
-            "period": str(month),
-            "indicators_path": os.path.relpath(indicators_path.resolve(), cwd),
-            out_key: os.path.relpath(out_path.resolve(), cwd),
-            "org_name": org_name,
-            "backend": backend,
-            "filing_path": _rel_or_empty(filing_path, cwd),
-        },
-        cwd=cwd,
-    )
+
+    def run(folder: Path) -> None:
+        execute(
+            NOTEBOOK_DIR / f"{name}.py",
+            folder / f"{name}.ipynb",
+            parameters={
+                "period": str(month),
+                "indicators_path": os.path.relpath(indicators_path.resolve(), cwd),
+                out_key: os.path.relpath(folder.resolve(), cwd),
+                "org_name": org_name,
+                "backend": backend,
+                "filing_path": _rel_or_empty(filing_path, cwd),
+            },
+            cwd=cwd, aliases={os.path.relpath(folder.resolve(), cwd): os.path.relpath(out_path.resolve(), cwd)},
+        )
+
+    if not atomic:
+        run(out_path)
+        return
+    with atomic_dir(out_path) as work:  # the whole report set appears at once, or the previous one stays
+        run(work)
 
 
 def run_monthly_report(*, month: Month, indicators_path: Path, out_dir: Path, org_name: str, backend: str,
                        filing_path: Path | None = None) -> None:
     _run_report_notebook("monthly_report", "out_dir", out_dir, month=month, indicators_path=indicators_path,
-                         org_name=org_name, backend=backend, filing_path=filing_path)
+                         org_name=org_name, backend=backend, filing_path=filing_path, atomic=True)
 
 
 def run_county_reports(*, month: Month, indicators_path: Path, out_root: Path, org_name: str, backend: str,
                        filing_path: Path | None = None) -> None:
     _run_report_notebook("county_reports", "out_root", out_root, month=month, indicators_path=indicators_path,
-                         org_name=org_name, backend=backend, filing_path=filing_path)
+                         org_name=org_name, backend=backend, filing_path=filing_path, atomic=False)

@@ -11,6 +11,7 @@ import yaml
 
 from pipeline import CATALOGUE_DIR, catalogues, fmt
 from pipeline.errors import UserError
+from pipeline.escaping import markdown_text
 from pipeline.period import Month
 from pipeline.render.xlsx import save_workbook, set_text
 
@@ -178,7 +179,8 @@ def to_markdown(table: BuiltTable) -> str:
         "| :" + "-" * 15 + " | " + " | ".join("-" * 7 + ":" for _ in table.columns) + " |",
     ]
     for row in table.rows:
-        cells = [INDENT * row.depth + row.label] + [table.cell_text(row, i) for i in range(len(table.columns))]
+        cells = [INDENT * row.depth + markdown_text(row.label)] + [table.cell_text(row, i)
+                                                                   for i in range(len(table.columns))]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

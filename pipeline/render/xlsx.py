@@ -8,10 +8,10 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from pipeline.escaping import needs_formula_guard, visible_controls
 from pipeline.io_utils import atomic_path
 
 FIXED_TIME = dt.datetime(2024, 1, 1, 0, 0, 0)
-FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 def normalise_zip(data: bytes, when: dt.datetime = FIXED_TIME) -> bytes:
@@ -49,6 +49,11 @@ def save_workbook(wb: Any, path: Path, when: dt.datetime = FIXED_TIME) -> None:
 
 
 def set_text(cell: Any, value: str) -> None:
-    """Put text in a cell so that Excel never reads it as a formula ('=…', '+…', '-…', '@…' from data)."""
-    cell.value = value
+    """Put text in a cell so that Excel never reads it as a formula ('=…', '+…', '-…', '@…' from data): a text cell,
+    with Excel's quote prefix (the apostrophe) when it starts like a formula, so it stays text even when edited.
+    Control characters (NUL …), which openpyxl refuses, are shown as visible symbols (␀)."""
+    text = visible_controls(value)
+    cell.value = text
     cell.data_type = "s"
+    if needs_formula_guard(text):
+        cell.quotePrefix = True

@@ -174,7 +174,7 @@ def test_annual_report_summary_headlines_match_its_tables(project):
     html = (out / "report.html").read_text(encoding="utf-8")
     assert not re.search(r"""(src|href)\s*=\s*["']?https?://""", html)
     pdf_text = "".join(p.extract_text() for p in PdfReader(out / "report.pdf").pages)
-    assert "提要" in pdf_text and "未达序时进度" in pdf_text
+    assert "提要" in pdf_text and "未实现" in pdf_text  # 2025, the plan's last year: 终期评估
     md = (out / "source" / "report.md").read_text(encoding="utf-8")
     summary = md.split("## 提要", 1)[1].split("\n## ", 1)[0]
     assert summary.strip() and summary in md
@@ -246,13 +246,13 @@ def test_annual_report_summary_headlines_match_its_tables(project):
     public = "疾病控制与公共卫生主要指标"
     same(found(r"重大慢性病过早死亡率([\d.]+)%").group(1), cell(public, "重大慢性病过早死亡率(%)"))
     same(found(r"居民健康素养水平([\d.]+)%").group(1), cell(public, "居民健康素养水平(%)"))
-    # the 十四五 counts in the 提要 equal the statuses listed in the monitoring sheet
-    ws = sheet("十四五")
+    # the 终期评估 counts in the 提要 equal the statuses listed in the monitoring sheet
+    ws = sheet("终期评估")
     col = [c.value for c in ws[3]].index("状态") + 1
     statuses = [str(ws.cell(row=r, column=col).value).split(" ", 1)[1] for r in range(4, ws.max_row + 1)
                 if ws.cell(row=r, column=col).value]
-    m = found(r"已达标(\d+)项，达到序时进度(\d+)项，未达序时进度(\d+)项，无数据(\d+)项")
-    counted = [statuses.count(s) for s in ("已达标", "达到序时进度", "未达序时进度", "无数据")]
+    m = found(r"已实现规划目标(\d+)项，未实现(\d+)项（其中约束性\d+项），无数据(\d+)项")
+    counted = [statuses.count(s) for s in ("已实现", "未实现", "无数据")]
     assert [int(g) for g in m.groups()] == counted
     assert sum(counted) == len(statuses) > 10
 

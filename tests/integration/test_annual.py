@@ -195,13 +195,14 @@ def test_monitoring_statuses_of_the_sample_years(reports: dict[int, Path]) -> No
         df = pl.read_csv(reports[year] / "monitoring.csv").filter(pl.col("year") == year)
         return dict(zip(df["indicator_id"].to_list(), df["status"].to_list()))
 
-    s25 = statuses(2025)
-    assert s25["gps_per_10000"] == "未达序时进度"  # 约束性, 3.87 < 3.93
-    assert s25["beds_per_1000"] == "已达标"
-    assert s25["imr"] == "已达标" and s25["mmr"] == "无数据"  # province's 2025 MMR not published
+    s25 = statuses(2025)  # the plan's last year: 终期评估
+    assert s25["gps_per_10000"] == "未实现"  # 约束性, 3.87 < 3.93
+    assert s25["beds_per_1000"] == "已实现"
+    assert s25["imr"] == "已实现" and s25["mmr"] == "无数据"  # province's 2025 MMR not published
     assert s25["oop_share"] == "无数据"  # 卫生总费用核算 待省公布
-    assert s25["public_health_staff_per_1000"] == "已达标"  # 增长30%
-    assert s25["premature_ncd_mortality"] == "未达序时进度"
+    assert s25["public_health_staff_per_1000"] == "已实现"  # 增长30%
+    assert s25["premature_ncd_mortality"] == "未实现"
+    assert set(s25.values()) <= {"已实现", "未实现", "无数据"}
     s24 = statuses(2024)
     assert "达到序时进度" in s24.values()
     assert s24["mmr"] == "未达序时进度"  # 8.60 is not better than the province's 8.32
@@ -215,8 +216,9 @@ def test_tables_xlsx_has_the_monitoring_sheet_with_colours(reports: dict[int, Pa
     header = [c.value for c in sheet[3]]
     col = header.index("状态") + 1
     cells = [sheet.cell(row=r, column=col) for r in range(4, sheet.max_row + 1) if sheet.cell(row=r, column=col).value]
-    assert {c.value.split(" ", 1)[1] for c in cells} <= {"已达标", "达到序时进度", "未达序时进度", "无数据"}
-    behind = next(c for c in cells if "未达序时进度" in c.value)
+    assert {c.value.split(" ", 1)[1] for c in cells} <= {"已实现", "未实现", "无数据"}  # 2025: 终期评估
+    assert "终期评估" in str(sheet["A1"].value) and "与目标差距" in header
+    behind = next(c for c in cells if "未实现" in c.value)
     assert behind.font.color.rgb.endswith("C00000")
 
 

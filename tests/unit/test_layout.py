@@ -12,13 +12,11 @@ REASON = "Length:"  # a function longer than the limit says why in its docstring
 
 # Modules still over the limit, each waiting for its split (the list may only shrink).
 OVERSIZE_MODULES: set[str] = {
-    "annual/indicators.py", "annual/report.py", "life/expectancy.py", "life/lifetable.py",
-    "qc/checks.py", "sample/annual.py", "sample/city.py",
+    "life/expectancy.py", "life/lifetable.py", "sample/annual.py",
 }
 OVERSIZE_FUNCTIONS: set[str] = {
-    "annual/report.py:section_texts", "life/expectancy.py:compute_year", "life/lifetable.py:_split_groups",
+    "life/expectancy.py:compute_year", "life/lifetable.py:_split_groups",
     "life/lifetable.py:_compute", "life/lifetable.py:read_life_table_input",
-    "sample/city.py:_Builder", "sample/city.py:_profile", "sample/city.py:_simulate", "sample/city.py:_readme_text",
 }
 
 

@@ -1,4 +1,5 @@
-"""“十四五”监测：每种目标形式（数值、≥、≤、增长百分比、优于全省、待省公布、缺数据）的序时进度和状态。"""
+"""规划指标监测：每种目标形式（数值、≥、≤、增长百分比、优于全省、待省公布、待定、缺数据）的序时进度和状态，
+终期评估（已实现/未实现与差距），按统计值而不是修约后的显示值判断。"""
 
 from __future__ import annotations
 
@@ -70,11 +71,26 @@ def test_value_target_about_uses_the_tolerance() -> None:
     assert tg.assess(t_down, 2025, 28.1, decimals=1).status == BEHIND
 
 
-def test_comparison_is_on_the_published_rounding() -> None:
-    """3.925 prints as 3.93 (half-up): reached; 3.9249 prints as 3.92: not reached."""
+def test_comparison_is_on_the_unrounded_value() -> None:
+    """The 统计值 decides, not the printed figure: 3.925 ≥ 3.93? no, although it prints as 3.93 (half-up)."""
     t = make("value", baseline=2.54, target=3.93, kind="约束性")
-    assert tg.assess(t, 2025, 3.925, decimals=2).status == ACHIEVED
-    assert tg.assess(t, 2025, 3.9249, decimals=2).status == BEHIND
+    a = tg.assess(t, 2025, 3.925, decimals=2)
+    assert a.status == BEHIND  # the 2025 line is the target itself
+    assert "统计值3.9250未达到规划目标3.9300" in a.note and "均为3.93" in a.note
+    assert tg.assess(t, 2025, 3.93, decimals=2).status == ACHIEVED
+    assert tg.assess(t, 2025, 3.9249, decimals=2).note == ""  # prints 3.92: plainly short, no remark
+
+
+def test_growth_target_close_call_of_the_issue() -> None:
+    """增长30% on 0.98 → 1.274; 1.2701 prints as 1.27 like the target but is short of it by 0.0039."""
+    t = make("growth_pct", baseline=0.98, target=30.0)
+    a = tg.assess(t, 2025, 1.2701, decimals=2, final=True)
+    assert a.status == tg.MISSED
+    assert a.gap == pytest.approx(0.98 * 1.3 - 1.2701)
+    assert "1.2701" in a.note and "1.2740" in a.note
+    row = tg.MonitoringRow(t, {2025: 1.2701}, a, 2)
+    assert tg.gap_text(row) == "差0.00"  # the gap at printed precision; the note gives the 统计值
+    assert tg.assess(t, 2025, 1.2741, decimals=2, final=True).status == tg.MET
 
 
 # ------------------------------------------------------------------ ≥ and ≤
@@ -116,9 +132,11 @@ def test_growth_pct_target() -> None:
     assert tg.assess(cut, 2023, 95.0, decimals=1).status == BEHIND  # line 94
 
 
-def test_growth_needs_a_baseline() -> None:
-    with pytest.raises(UserError, match="基期值"):
-        make("growth_pct", baseline=None, target=30.0)
+def test_growth_without_a_baseline_is_no_data() -> None:
+    t = make("growth_pct", baseline=None, target=30.0)
+    assert t.resolved_target() is None
+    a = tg.assess(t, 2025, 1.3, decimals=2)
+    assert a.status == NO_DATA and "基期值暂缺" in a.note
 
 
 # ------------------------------------------------------------------ 优于全省
@@ -215,7 +233,7 @@ def test_monitor_rows_and_counts() -> None:
     assert [r.target.indicator_id for r in rows] == ["b", "a", "c", "d"]
     assert [r.assessment.status for r in rows] == [BEHIND, ON_TRACK, ACHIEVED, NO_DATA]
     assert list(rows[1].values) == [2020, 2021, 2022, 2023, 2024]
-    assert tg.status_counts(rows) == {ACHIEVED: 1, ON_TRACK: 1, BEHIND: 1, NO_DATA: 1}
+    assert tg.status_counts(rows) == {**dict.fromkeys(tg.STATUSES, 0), ACHIEVED: 1, ON_TRACK: 1, BEHIND: 1, NO_DATA: 1}
 
 
 def test_sample_city_target_table_is_valid() -> None:
@@ -224,3 +242,51 @@ def test_sample_city_target_table_is_valid() -> None:
     loaded = tg.load_targets(REPO / "data/reference/targets_14th.csv")
     assert {t.form for t in loaded} >= {"value", "le", "ge", "growth_pct", "better_than_province"}
     assert [t.indicator_id for t in tg.ordered(loaded)][:2] == ["gps_per_10000", "oop_share"]
+
+
+# ------------------------------------------------------------------ 终期评估, 待定, baseline from the base year
+
+
+def test_final_year_is_met_or_missed_with_the_gap() -> None:
+    up = make("value", baseline=2.54, target=3.93, kind="约束性")
+    a = tg.assess(up, 2025, 3.87, decimals=2, final=True)
+    assert (a.status, a.gap) == (tg.MISSED, pytest.approx(0.06))
+    assert tg.assess(up, 2025, 3.95, decimals=2, final=True).status == tg.MET
+    about = make("value", baseline=28.6, target=27.0, direction="down", tolerance=1.0)
+    assert tg.assess(about, 2025, 27.9, decimals=1, final=True).status == tg.MET  # 27左右: within 1
+    m = tg.assess(about, 2025, 28.5, decimals=1, final=True)
+    assert (m.status, m.gap) == (tg.MISSED, pytest.approx(0.5))  # 28.5 − (27 + 1)
+    le = make("le", baseline=18.19, target=15.0, direction="down")
+    assert tg.assess(le, 2025, 15.24, decimals=2, final=True).gap == pytest.approx(0.24)
+    prov = make("better_than_province", target=None, direction="down")
+    p = tg.assess(prov, 2025, 3.2, decimals=2, province=3.0, final=True)
+    assert (p.status, p.gap) == (tg.MISSED, pytest.approx(0.2))
+    assert tg.assess(prov, 2025, 2.9, decimals=2, province=3.0, final=True).status == tg.MET
+    assert tg.assess(prov, 2025, 2.9, decimals=2, province=None, final=True).status == NO_DATA
+
+
+def test_tbd_target_has_no_line_and_its_own_status() -> None:
+    t = make("tbd", target=None)
+    a = tg.assess(t, 2026, 5.0, decimals=1)
+    assert (a.status, a.line, a.target) == (tg.TBD, None, None)
+    assert t.target_text() == "待定"
+
+
+def test_blank_baseline_is_taken_from_the_base_year_value() -> None:
+    t = Target(indicator_id="x", name="x", unit="", kind="预期性", baseline_year=2025, baseline=None,
+               target_year=2030, form="growth_pct", target_value=20.0, direction="up")
+    values = {("x", 2025): 1.0, ("x", 2026): 1.05}
+    rows = tg.monitor([t], 2026, lambda i, y: values.get((i, y)), lambda i: 2, {})
+    r = rows[0]
+    assert r.target.baseline == 1.0 and r.assessment.target == pytest.approx(1.2)
+    assert r.assessment.line == pytest.approx(1.04)  # 1 + 0.2 × 1/5
+    assert r.assessment.status == ON_TRACK  # 1.05 ≥ 1.04
+
+
+def test_sample_city_next_plan_table_is_valid() -> None:
+    from tests.helpers import REPO
+
+    loaded = tg.load_targets(REPO / "data/reference/targets_15th.csv")
+    assert {t.form for t in loaded} >= {"tbd", "value", "ge", "growth_pct", "better_than_province"}
+    assert all("示例数据" in t.note for t in loaded)
+    assert {t.baseline_year for t in loaded} == {2025} and {t.target_year for t in loaded} == {2030}
