@@ -78,12 +78,16 @@ def setup_fonts() -> None:
 def ingest_cmd(
     raw: Annotated[Path, typer.Option(help="原始导出文件目录（按月份分子目录）")] = Path("data/raw"),
     out: Annotated[Path, typer.Option(help="输出目录：规范数据表、隔离表和核对报告")] = Path("data/interim"),
+    regions: Annotated[Path, typer.Option(help="地区表：行政区划代码必须是其中的县市区")] = Path("data/reference/regions.csv"),
+    corrections: Annotated[Path, typer.Option(help="更正表目录：<YYYY-MM>.csv，向机构核实后的更正")] = Path("data/corrections"),
 ) -> None:
     """读取直报系统导出文件，生成规范数据表；读不了的行进入隔离表并注明原因，最后打印行数核对。"""
     from pipeline.ingest import exports as ingest
+    from pipeline.params import read_params
 
     try:
-        result = ingest.ingest(raw)
+        result = ingest.ingest(raw, limits=ingest.limits_from_params(read_params("ingest")), regions=regions,
+                               corrections=corrections)
         with atomic_dir(out) as work:  # the whole set appears at once: a kill leaves the old set or the new one
             ingest.write_outputs(result, work)
     except UserError as exc:

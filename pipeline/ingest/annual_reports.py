@@ -17,7 +17,8 @@ import yaml
 from pipeline import CATALOGUE_DIR
 from pipeline.catalogues import normalise_label
 from pipeline.errors import UserError
-from pipeline.ingest.exports import (
+from pipeline.ingest.codetables import canonical_registry
+from pipeline.ingest.classify import (
     _classify,  # the same classification as the monthly data
 )
 
@@ -94,8 +95,9 @@ def read_registry(path: Path) -> pl.DataFrame:
     missing = [c for c in need if c not in df.columns]
     if missing:
         raise UserError(f"机构名录 {path} 缺少列：{'、'.join(missing)}")
-    return df.select(pl.col("org_code").str.strip_chars().str.to_uppercase(),
-                     *[pl.col(c).fill_null("").str.strip_chars() for c in need[1:]])
+    df = df.select(pl.col("org_code").str.strip_chars().str.to_uppercase(),
+                   *[pl.col(c).fill_null("").str.strip_chars() for c in need[1:]])
+    return canonical_registry(df, path.name)
 
 
 def read_institutions(path: Path, items: ItemCatalogue, registry: pl.DataFrame) -> pl.DataFrame:

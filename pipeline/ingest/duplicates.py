@@ -1,0 +1,57 @@
+"""Several rows for one institution and month: the latest 上报时间 wins; identical copies are dropped with a
+note; two different rows with the same (latest) 上报时间 cannot be resolved here — both are held back and the
+office must ask the institution. Nothing is ever decided by file order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+KEY = ["org_code", "period"]
+WHERE = ["file", "sheet", "row"]
+RESUBMITTED = "同一机构同一报告期重复报送，已保留上报时间最晚的一条"
+IDENTICAL = "与另一行内容完全相同（重复行），已去掉一条"
+
+
+@dataclass(frozen=True)
+class Resolved:
+    kept: pl.DataFrame
+    replaced: pl.DataFrame  # with a `reason` column
+    conflicts: pl.DataFrame  # every row of an unresolvable group (same latest 上报时间, different values)
+
+
+def resolve(df: pl.DataFrame) -> Resolved:
+    """Split the accepted rows into kept / replaced / conflicting."""
+    content = [c for c in df.columns if c not in WHERE]
+    ordered = df.sort([*KEY, "submitted_at", "file", "sheet", "row"], nulls_last=False)
+    ordered = ordered.with_columns(_copy=~pl.struct(content).is_last_distinct())
+    copies = ordered.filter(pl.col("_copy")).drop("_copy").with_columns(reason=pl.lit(IDENTICAL))
+    distinct = ordered.filter(~pl.col("_copy")).drop("_copy")
+    latest = pl.col("submitted_at").eq_missing(pl.col("submitted_at").last().over(KEY))
+    distinct = distinct.with_columns(_latest=latest).with_columns(_n=pl.col("_latest").sum().over(KEY))
+    kept = distinct.filter(pl.col("_latest") & (pl.col("_n") == 1)).drop("_latest", "_n")
+    conflicts = distinct.filter(pl.col("_latest") & (pl.col("_n") > 1)).drop("_latest", "_n")
+    older = distinct.filter(~pl.col("_latest")).drop("_latest", "_n").with_columns(reason=pl.lit(RESUBMITTED))
+    replaced = pl.concat([older, copies]).sort([*KEY, "submitted_at", "file", "sheet", "row"], nulls_last=False)
+    return Resolved(kept, replaced, conflicts)
+
+
+def conflict_rows(conflicts: pl.DataFrame, item_labels: dict[str, str]) -> tuple[list[dict[str, Any]], list[str]]:
+    """Quarantine entries (one per row, naming the other rows and the differing columns) and a note per group."""
+    entries: list[dict[str, Any]] = []
+    notes: list[str] = []
+    content = [c for c in conflicts.columns if c not in WHERE]
+    for (code, period), group in conflicts.group_by(KEY, maintain_order=True):
+        rows = group.sort(WHERE).to_dicts()
+        differ = [item_labels.get(c, c) for c in content if len({repr(r[c]) for r in rows}) > 1]
+        places = "、".join(f"{r['file']} 工作表“{r['sheet']}”第 {r['row']} 行" for r in rows)
+        when = rows[0]["submitted_at"]
+        when_text = when.strftime("%Y-%m-%d %H:%M:%S") if when is not None else "空"
+        reason = (f"同一机构同一报告期有 {len(rows)} 条上报时间相同（{when_text}）但数值不同的记录（{places}），"
+                  f"不同的列：{'、'.join(differ)}；无法判断以哪条为准，请向机构核实")
+        notes.append(f"{code}（{rows[0]['name']}）{period}：{reason}")
+        entries.extend({"file": r["file"], "sheet": r["sheet"], "row": r["row"], "org_code": code, "name": r["name"],
+                        "period": period, "reason": reason, "raw": ""} for r in rows)
+    return entries, notes
