@@ -47,6 +47,7 @@ from pipeline.life.lifetable import (
 from pipeline.monthly.indicators import Regions
 from pipeline.monthly.indicators import load_regions as load_region_table
 from pipeline.render.xlsx import save_workbook
+from pipeline.render.tables import change_text
 
 STAGE = "life_expectancy"
 RAW_DIR = Path("data/raw/annual")
@@ -770,7 +771,7 @@ def city_table(result: LifeExpectancyResult) -> str:
         rows.append([
             sex, _cell_e0(row), _ci(row) if shown else fmt.DASH,  # type: ignore[arg-type]
             _e0(row.get("e0_previous")) if row else fmt.DASH,
-            fmt.signed(row.get("e0_change"), 2) if row else fmt.DASH,
+            change_text(row.get("e0_change"), 2) if row else fmt.DASH,
         ])
     return _markdown_table(header, ["l", "r", "c", "r", "r"], rows,
                            f"表1　{result.regions.city_name}{p.year}年人均预期寿命")
@@ -789,7 +790,7 @@ def county_table(result: LifeExpectancyResult) -> str:
             name += "*" if total["status"] != "无数据" else "（无数据）"
         rows.append([
             name, _cell_e0(total), _ci(total) if _shown(total) else fmt.DASH, _cell_e0(men), _cell_e0(women),
-            _e0(total.get("e0_previous")), fmt.signed(total.get("e0_change"), 2),
+            _e0(total.get("e0_previous")), change_text(total.get("e0_change"), 2),
             fmt.number(total.get("rank"), 0),
         ])
     return _markdown_table(header, ["l", "r", "c", "r", "r", "r", "r", "r"], rows,
@@ -853,7 +854,7 @@ def effect_table(result: LifeExpectancyResult) -> str:
         if row is None:
             continue
         diff = None if not _shown(row) or row["e0_unadjusted"] is None else row["e0"] - row["e0_unadjusted"]
-        rows.append([sex, _e0(row["e0_unadjusted"]), _cell_e0(row), fmt.signed(diff, 2)])
+        rows.append([sex, _e0(row["e0_unadjusted"]), _cell_e0(row), change_text(diff, 2)])
     return _markdown_table(["性别", "按登记数据(岁)", "调整后(岁)", "差值(岁)"], ["l", "r", "r", "r"], rows,
                            f"表4　调整对全市人均预期寿命的影响（{result.params.year}年）")
 
@@ -865,13 +866,13 @@ def methods_text(result: LifeExpectancyResult) -> list[str]:
     assert city_total is not None
     pop = city_total["total_person_years"]
     reg = city_total["deaths_registered"]
-    files = "、".join(f.as_posix() for f in result.input_files)
+    files = "、".join(required_inputs(p)[f].split("（")[0] for f in result.input_files if f in required_inputs(p))
     paragraphs = [
         "### （一）数据来源",
         f"人口数据为各县市区分性别、分年龄组（0岁，1～4岁，5～9岁至{p.open_age - 5}～{p.open_age - 1}岁每5岁一组，"
         f"{p.open_age}岁及以上）的年平均人口；死亡数据为同口径的死亡登记报告数。{p.year}年全市年平均人口"
         f"{fmt.number(pop, 0, thousands=True)}人，登记死亡{fmt.number(reg, 0, thousands=True)}人，"
-        f"粗死亡率{fmt.number(reg / pop * 1000, 2)}‰。全市结果由各县市区数据相加后计算。所用文件：{files}。",
+        f"粗死亡率{fmt.number(reg / pop * 1000, 2)}‰。全市结果由各县市区数据相加后计算。所用资料：{files}。",
         "### （二）测算方法",
         "采用 Chiang II 法编制简略寿命表：年龄组死亡率 mx = 死亡数 / 平均人口数；"
         "死亡概率 qx = n·mx / [1 + n·(1 − ax)·mx]，n 为组距；0岁组 a0 = 0.1，其余闭区间 ax = 0.5；"
@@ -886,7 +887,7 @@ def methods_text(result: LifeExpectancyResult) -> list[str]:
     if result.bands is not None:
         rates = "，".join(f"{b.label}{fmt.number(b.rate * 100, 1)}%" for b in result.bands)
         adjustments.append(
-            f"死亡漏报调整：按 {ADJUSTMENTS_PATH.as_posix()} 中分年龄段的死亡漏报率 r，调整后死亡数 = 登记死亡数 / (1 − r)。"
+            f"死亡漏报调整：按死亡漏报调查确定的分年龄段死亡漏报率 r，调整后死亡数 = 登记死亡数 / (1 − r)。"
             f"所用漏报率为：{rates}。"
         )
     if cur.imr_per_1000 is not None:
@@ -911,7 +912,7 @@ def notes(result: LifeExpectancyResult) -> list[str]:
         + ("；标“*”的地区结果不稳定，不给出点估计。" if _flagged_names(result) else "。"),
         "位次按各县级单位合计人均预期寿命由高到低排列，不含结果不稳定的单位。",
         "表中数据按四舍五入修约，增减按未修约数据计算。",
-        "全部寿命表（全市及各县市区，合计、男、女）见 life_tables.xlsx，预期寿命汇总见 summary.csv。",
+        "全部寿命表（全市及各县市区，合计、男、女）和预期寿命汇总另附数据表（Excel、CSV）。",
     ]
     if result.previous_note:
         items.append(result.previous_note + "。")
@@ -1121,7 +1122,7 @@ def build_markdown(result: LifeExpectancyResult, org_name: str, chart_rel: str |
     body += [
         "## 三、寿命表",
         "",
-        f"{city_name}{p.year}年简略寿命表（合计）见表5；分性别、分县市区的寿命表及各年龄组预期寿命的置信区间见 life_tables.xlsx。",
+        f"{city_name}{p.year}年简略寿命表（合计）见表5；分性别、分县市区的寿命表及各年龄组预期寿命的置信区间见随本报告发布的寿命表（Excel）。",
         "",
         life_table_markdown(result, f"表5　{city_name}{p.year}年简略寿命表（合计）"),
         "",

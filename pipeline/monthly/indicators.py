@@ -288,7 +288,7 @@ def compute(clean: pl.DataFrame, regions: Regions, population: pl.DataFrame | No
         .then(pl.format("{}年{}月", pl.col("year"), pl.col("month")))
         .when(pl.col("month") == 1)
         .then(pl.format("{}年1月", pl.col("year")))
-        .otherwise(pl.format("{}年1-{}月", pl.col("year"), pl.col("month"))),
+        .otherwise(pl.format("{}年1—{}月", pl.col("year"), pl.col("month"))),
         _pt_order=pl.when(pl.col("period_type") == MONTH).then(0).otherwise(1),
     )
     return long.sort(["year", "month", "_pt_order", "_ind_order", "_bd_order", "_rg_order"]).select(

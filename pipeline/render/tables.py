@@ -14,6 +14,7 @@ from pipeline.errors import UserError
 from pipeline.period import Month
 from pipeline.render.xlsx import save_workbook, set_text
 
+MINUS = "\u2212"  # the one minus sign of printed figures (GB/T 15835); rises carry no "+"
 INDENT = "\u3000"  # full-width space: survives Markdown table trimming
 FIELDS = ("value", "base_value", "change")
 
@@ -80,8 +81,13 @@ class BuiltTable:
     def cell_text(self, row: Row, i: int) -> str:
         value = row.cells[i]
         if self.columns[i].field == "change":
-            return fmt.signed(value, self.decimals(row, i))
+            return change_text(value, self.decimals(row, i))
         return fmt.number(value, self.decimals(row, i), thousands=True)
+
+
+def change_text(value: float | None, decimals: int = 1) -> str:
+    """A printed change: '3.2' for a rise, '−1.0' for a fall (U+2212), '0.0' unchanged, '—' missing."""
+    return fmt.signed(value, decimals).removeprefix("+").replace("-", MINUS)
 
 
 @lru_cache(maxsize=None)
