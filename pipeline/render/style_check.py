@@ -29,7 +29,7 @@ _PATH = re.compile(r"(?<![\w.])(?:[A-Za-z0-9_.-]+/){1,}[A-Za-z0-9_.<>-]+|[A-Za-z
 _FILE_WORD = re.compile(r"\.(?:csv|ya?ml|py|parquet|json|ipynb)\b|\bpipeline\b|\bparams\b", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z][A-Za-z]+")
 _HYPHEN_RANGE = re.compile(r"\d+\s?[-–]\s?\d+\s?(?:月|岁|日|年|周|天|小时|个月)")
-_PLUS = re.compile(r"(?<![\w+])\+\s?\d")
+_PLUS = re.compile(r"(?<![A-Za-z0-9+])\+\s?\d")
 _FLAT = "比上年持平"
 MIN_REPEAT = 20
 

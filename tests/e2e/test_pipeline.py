@@ -157,7 +157,7 @@ def test_changing_period_gives_that_months_report(project):
         assert (out / "report.pdf").stat().st_size > 0
         csv = pl.read_csv(out / "indicators.csv")
         assert csv["period"].unique().to_list() == ["2025-06"]
-        assert "2025年1-6月" in (out / "report.html").read_text(encoding="utf-8")
+        assert "2025年1—6月" in (out / "report.html").read_text(encoding="utf-8")
     finally:
         params.write_text(original, encoding="utf-8")
 
