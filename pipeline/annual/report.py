@@ -558,7 +558,7 @@ def section_texts(result: AnnualResult, f: Facts) -> dict[str, list[str]]:
         f"{f.wan('health_checks')}万人次，比上年{f.change('health_checks')}。",
         f"居民健康素养水平{f.num('health_literacy')}%，比上年{f.change('health_literacy')}。重大慢性病过早死亡率"
         f"{f.num('premature_ncd_mortality')}%，比上年{f.change('premature_ncd_mortality')}（按世界卫生组织方法，"
-        "由30–69岁五岁组心脑血管疾病、恶性肿瘤、糖尿病和慢性呼吸系统疾病死亡率计算）。",
+        "由30～69岁五岁组心脑血管疾病、恶性肿瘤、糖尿病和慢性呼吸系统疾病死亡率计算）。",
         f"全市3岁以下婴幼儿托位{f.num('childcare_places')}个，每千人口拥有托位{f.num('childcare_per_1000')}个，"
         f"比上年{f.change('childcare_per_1000')}。"
         + (f"个人卫生支出占卫生总费用的比重为{f.num('oop_share')}%。" if f.raw("oop_share") is not None else
@@ -568,7 +568,7 @@ def section_texts(result: AnnualResult, f: Facts) -> dict[str, list[str]]:
     e0 = f.raw("life_expectancy")
     mch = [
         (f"全市人均预期寿命{f.num('life_expectancy')}岁，比上年{f.change('life_expectancy')}（人均预期寿命测算报告）。"
-         if e0 is not None else "人均预期寿命测算结果尚未提供（见 life_expectancy 阶段）。")
+         if e0 is not None else "人均预期寿命测算结果尚未提供。")
         + f"全年活产数{f.num('live_births')}人。",
         f"孕产妇死亡率{f.num('mmr')}/10万，比上年{f.change('mmr')}；婴儿死亡率{f.num('imr')}‰，比上年"
         f"{f.change('imr')}；5岁以下儿童死亡率{f.num('u5mr')}‰，比上年{f.change('u5mr')}。"
@@ -704,7 +704,7 @@ def notes(result: AnnualResult) -> list[str]:
         "5. 序时进度 = 基期值 + (目标值 − 基期值) × (已过年数 ÷ 规划期年数)。状态：● 已达标（达到或优于规划目标，"
         "“左右”的目标含允许的偏差）；◆ 达到序时进度；▲ 未达序时进度；○ 无数据（当年数据或全省对比值尚未公布）。"
         "“优于全省平均”的目标与全省同年数值比较；约束性指标排在前面。比较按公布的小数位数（四舍五入）进行。",
-        "6. 人均预期寿命取自人均预期寿命测算报告（life_expectancy 阶段）" +
+        "6. 人均预期寿命取自人均预期寿命测算报告" +
         ("。" if result.life_expectancy_source else "；本次未提供测算结果。"),
         "7. 表中“—”表示无数据或无可比数据，监测表中“…”表示该年数据暂缺；“#”为“其中”项；县市区位次按未修约数值排列，"
         "费用、平均住院日、死亡率等越低位次越前。" + (f"历年数据：{missing}。" if missing else ""),

@@ -129,17 +129,13 @@ def _check_block(entry: VersionEntry) -> str:
             for f in entry.manifest.get("files", [])]
     links = "、".join(f'<a href="{_href(entry.rel + "/" + name)}">{label}</a>'
                      for name, label in ((MANIFEST, "发布清单"), (SUMS, "校验和")))
-    git = (entry.manifest.get("git") or {}).get("commit", "")
-    made = f"；程序提交 {html.escape(git[:12])}" if git else ""
     return (f'<details class="check"><summary>核对信息</summary><ul class="files">{"".join(rows)}</ul>'
-            f'<p class="meta">{links}{made}</p></details>')
+            f'<p class="meta">{links}</p></details>')  # the program's commit stays in the manifest
 
 
 def _file_list(entry: VersionEntry) -> str:
     items = []
     for f in entry.manifest.get("files", []):
-        if f["path"].startswith("CHANGES."):
-            continue  # linked once as 修订说明 in the version line
         rel = f"{entry.rel}/{f['path']}"
         items.append(f'<li><a href="{_href(rel)}">{html.escape(file_label(f["path"]))}</a>'
                      f'<span class="size" title="{f["size"]} 字节">{_size(int(f["size"]))}</span></li>')
@@ -150,7 +146,7 @@ def _version_block(entry: VersionEntry, latest: int) -> str:
     m = entry.manifest
     tags = ""
     if m.get("revision"):
-        tags += '<span class="tag r" title="修订">修订 (R)</span>'
+        tags += '<span class="tag r" title="修订版">R</span>'
     if entry.version != latest:
         tags += f'<span class="tag old">已由{apparatus.version_label(latest)}替代</span>'
     anchor = "v-" + entry.rel.replace("/", "-")
@@ -286,7 +282,7 @@ def render_index(releases: Path, catalogue: ReleaseCatalogue) -> str:
         f"<title>统计资料发布索引</title><style>{CSS}</style></head><body>",
         "<header><h1>卫生健康统计资料发布索引</h1>",
         ('<p class="note">每种出版物、每个报告期的每一版都在这里；已发布的版本不会改动，修订另出新版并标记'
-         '<span class="tag r">修订 (R)</span>，附修订说明。每一版的“核对信息”中列有各文件的校验值，供核对文件是否完整、'
+         '<span class="tag r">R</span>，附修订说明。每一版的“核对信息”中列有各文件的校验值，供核对文件是否完整、'
          "未被改动。本页为委内资料（列出了委内和县级受限的资料）。</p>"),
         '<nav><a href="#editions">出版物</a><a href="#bundles">收件包</a><a href="#data">数据资源目录</a></nav></header>',
         _editions_section(entries, catalogue),

@@ -400,7 +400,7 @@ def test_changed_data_gives_a_revision_with_a_correct_change_log(project, first_
         with zipfile.ZipFile(latest) as zf:
             assert set(zf.namelist()) == _expected_entries(project, recipient)
     index = (releases / "index.html").read_text(encoding="utf-8")
-    assert "修订 (R)" in index and f"monthly/{period}/v2/CHANGES.html" in index
+    assert "第2版（修订，R）" in index and f"monthly/{period}/v2/CHANGES.html" in index
 
     # and once more: nothing changes
     again = _run([sys.executable, "-m", "pipeline", "release"], project)
@@ -487,6 +487,6 @@ def test_index_page_in_headless_chromium(project):
         assert rel in targets, f"{rel} is not linked from the index"
         if not rel.endswith(("manifest.json", "SHA256SUMS")):
             assert digest in text, f"{rel}: sha256 not shown"
-    assert "修订 (R)" in text
+    assert "第2版（修订，R）" in text
     # readable on a phone: nothing wider than a 390-pixel screen
     assert width <= viewport, (width, viewport)
