@@ -185,7 +185,9 @@ def _write_outputs(out_dir: Path, stem: str, html_text: str, pdf_bytes: bytes, b
     pdf_path = out_dir / f"{stem}.pdf"
     atomic_write(html_path, html_text.encode("utf-8"))
     atomic_write(pdf_path, pdf_bytes)
-    record = render_info.record_bytes(backend, renderer, [html_path.name, pdf_path.name], note)
+    app = apparatus.current()
+    version = app.version(apparatus.region_of(out_dir / stem)) if app is not None else None
+    record = render_info.record_bytes(backend, renderer, [html_path.name, pdf_path.name], note, version)
     atomic_write(render_info.record_path(out_dir, stem), record)
     return RenderResult(html=html_path, pdf=pdf_path, backend=backend, renderer=renderer)
 

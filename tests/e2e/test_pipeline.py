@@ -265,3 +265,22 @@ def test_release_runs_when_releases_folder_is_absent(project):
     assert "Running stage 'release'" in proc.stdout, proc.stdout
     assert (project / "releases" / "index.html").stat().st_size > 0
     assert "Running stage 'ingest'" not in proc.stdout
+
+
+def test_every_report_and_the_release_index_pass_the_style_checker(project):
+    """Reader text of every produced HTML and PDF (five report kinds, county editions) and the release index:
+    no paths or program words, no English outside the allow-list, no '+3.2', no hyphen ranges, no 比上年持平,
+    no paragraph repeated verbatim."""
+    from pipeline.render import style_check
+
+    reports = sorted(p.relative_to(project).as_posix() for p in (project / "reports").rglob("*.pdf"))
+    assert any(r.startswith("reports/qc/") for r in reports) and any(r.startswith("reports/annual/") for r in reports)
+    found = style_check.check_reports(project / "reports")
+    found += style_check.check_release_index(project / "releases" / "index.html")
+    assert not found, "\n".join(map(str, found[:30]))
+    # the masthead is the same text in the PDF and the HTML of the city report
+    html = (project / f"reports/monthly/{_period(project)}/report.html").read_text(encoding="utf-8")
+    pdf_text = "".join(PdfReader(project / f"reports/monthly/{_period(project)}/report.pdf").pages[0].extract_text()
+                       .split())
+    masthead = re.search(r'<p class="masthead">([^<]*)</p>', html)
+    assert masthead and "".join(masthead.group(1).split()) in pdf_text
