@@ -61,6 +61,8 @@ def formula(ind: Indicator) -> str:
         text += "÷常住人口"
     if ind.scale != 1:
         text += f"×{ind.scale:g}"
+    if text == ind.name:  # a plain total: "总诊疗人次数＝总诊疗人次数" says nothing
+        return "各机构该项目之和（不经换算）"
     return f"{ind.name}＝{text}"
 
 
@@ -126,14 +128,14 @@ def dictionary_html(regions_path: Path) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>数据资源目录：指标数据字典</title><style>{CSS}</style></head><body>",
         "<h1>数据资源目录：卫生健康统计指标数据字典</h1>",
-        ("<p>本字典说明月报指标明细（整齐表 <code>indicators.csv</code>）中每个指标的定义、计算公式、单位、来源项目和分组，"
-         "供其他部门复用数字。各期的 <code>indicators.csv</code> 见发布索引页。机构的个体数据不在发布范围内，"
-         "表中只有汇总数。同一内容的 CSV 版本：<code>indicators_dictionary.csv</code>。</p>"),
+        ("<p>本字典说明月报指标明细（CSV）中每个指标的定义、计算公式、单位、来源项目和分组，"
+         "供其他部门复用数字。各期的指标明细见发布索引页。机构的个体数据不在发布范围内，"
+         "表中只有汇总数。同一内容另有 CSV 版本。</p>"),
         "<h2>一、指标</h2>",
     ]
     for row in rows(regions_path):
-        parts.append(f'<section class="ind" id="ind-{e(row["指标代码"])}"><h3>{e(row["指标名称"])}'
-                     f'（<code>{e(row["指标代码"])}</code>）</h3><dl>')
+        parts.append(f'<section class="ind" id="ind-{e(row["指标代码"])}"><h3>{e(row["指标名称"])}</h3><dl>'
+                     f'<dt>指标代码</dt><dd><code>{e(row["指标代码"])}</code></dd>')
         for key in ("单位", "计算公式", "定义", "小数位", "同比口径", "来源项目", "备注"):
             if row[key]:
                 parts.append(f"<dt>{e(key)}</dt><dd>{e(row[key])}</dd>")
