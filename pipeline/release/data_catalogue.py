@@ -28,11 +28,11 @@ CHANGE_WORDS = {"pct": "同比增长率（%）＝（本期－上年同期）÷�
 PERIODS = "本月；1–N月累计（同一年1月至本月）；每行另附上年同期值和同比"
 # the columns of the published tidy table indicators.csv
 FIELDS = (
-    ("period", "报告期（YYYY-MM）"), ("period_type", "时期类型：本月 或 累计（1–N月）"),
-    ("period_label", "时期的中文写法，如 2025年1-12月"), ("indicator_id", "指标代码（见本字典）"),
+    ("period", "报告期，年-月，如 2025-12"), ("period_type", "时期类型：本月 或 累计（1—N月）"),
+    ("period_label", "时期的中文写法，如 2025年1—12月"), ("indicator_id", "指标代码（见本字典）"),
     ("indicator", "指标名称"), ("unit", "单位"), ("breakdown_id", "分组代码（见分组表）"), ("breakdown", "分组名称"),
     ("region_code", "行政区划代码（6 位，全市及各县市区）"), ("region", "地区名称"), ("value", "本期值（未舍入）"),
-    ("base_value", "上年同期值（未舍入）"), ("change", "同比：增长率(%)、百分点或差值，见 change_unit"),
+    ("base_value", "上年同期值（未舍入）"), ("change", "同比：增长率(%)、百分点或差值，单位见下一字段"),
     ("change_unit", "同比的单位"),
 )
 
@@ -120,6 +120,15 @@ code{overflow-wrap:anywhere}
 """.strip()
 
 
+# The grouping fields of breakdowns.yaml in words (the dictionary is read by statisticians, not programs).
+FIELD_WORDS = {"type_group": "机构类别", "type_sub": "机构类型", "ownership": "经济类型", "level_class": "医院等级",
+               "govt_run": "政府办", "tcm": "中医类"}
+
+
+def _value_words(value: object) -> str:
+    return {True: "是", False: "否"}.get(value, str(value)) if isinstance(value, bool) else str(value)
+
+
 def dictionary_html(regions_path: Path) -> str:
     e = html.escape
     parts = [
@@ -140,10 +149,11 @@ def dictionary_html(regions_path: Path) -> str:
             if row[key]:
                 parts.append(f"<dt>{e(key)}</dt><dd>{e(row[key])}</dd>")
         parts.append("</dl></section>")
-    parts.append("<h2>二、分组（breakdown_id）</h2>")
+    parts.append("<h2>二、分组</h2>")
     parts.append('<div class="wrap"><table><thead><tr><th>分组代码</th><th>名称</th><th>包括的机构</th></tr></thead><tbody>')
     for b in catalogues.breakdowns():
-        rule = "；".join(f"{k} ∈ {'、'.join(str(v) for v in vals)}" for k, vals in b.where.items()) or "全部机构"
+        rule = "；".join(f"{FIELD_WORDS.get(k, k)}为{'、'.join(_value_words(v) for v in vals)}"
+                        for k, vals in b.where.items()) or "全部机构"
         parts.append(f"<tr><td><code>{e(b.id)}</code></td><td>{e(b.label.lstrip('#'))}</td><td>{e(rule)}</td></tr>")
     parts.append("</tbody></table></div>")
     parts.append("<h2>三、来源项目（直报月报表）</h2>")
@@ -154,7 +164,7 @@ def dictionary_html(regions_path: Path) -> str:
         parts.append(f"<tr><td><code>{e(item.id)}</code></td><td>{e(item.label)}</td><td>{e(item.unit)}</td>"
                      f"<td>{kind}</td></tr>")
     parts.append("</tbody></table></div>")
-    parts.append("<h2>四、指标明细表 indicators.csv 的字段</h2>")
+    parts.append("<h2>四、指标明细表（CSV）的字段</h2>")
     parts.append('<div class="wrap"><table><thead><tr><th>字段</th><th>说明</th></tr></thead><tbody>')
     for name, text in FIELDS:
         parts.append(f"<tr><td><code>{e(name)}</code></td><td>{e(text)}</td></tr>")

@@ -277,6 +277,8 @@ def test_every_report_and_the_release_index_pass_the_style_checker(project):
     assert any(r.startswith("reports/qc/") for r in reports) and any(r.startswith("reports/annual/") for r in reports)
     found = style_check.check_reports(project / "reports")
     found += style_check.check_release_index(project / "releases" / "index.html")
+    for page in sorted((project / "releases" / "data_catalogue").rglob("*.html")):  # the data dictionary
+        found += style_check.check_file(page, check_repeats=False)
     assert not found, "\n".join(map(str, found[:30]))
     # the masthead is the same text in the PDF and the HTML of the city report
     html = (project / f"reports/monthly/{_period(project)}/report.html").read_text(encoding="utf-8")
