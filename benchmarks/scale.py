@@ -163,7 +163,7 @@ def duckdb_reference(root: Path, fmt: str) -> float:
     return time.perf_counter() - start
 
 
-def bench(layout: Layout) -> dict[str, float]:
+def bench(layout: Layout, keep: Path | None = None) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(tmp) / "project"
         copy_project(REPO, project)
@@ -186,6 +186,9 @@ def bench(layout: Layout) -> dict[str, float]:
             "--population", "data/reference/population.csv", "--holidays", "data/reference/holidays.csv",
             "--out", "data/indicators/indicators.parquet"], project, env)
         out["duckdb_s"] = duckdb_reference(project, layout.fmt)
+        if keep is not None:  # for profiling one stage on its own afterwards
+            shutil.rmtree(keep, ignore_errors=True)
+            shutil.copytree(project, keep, ignore=shutil.ignore_patterns(".venv", ".git"))
     return out
 
 
@@ -194,13 +197,14 @@ def main() -> None:
     parser.add_argument("reporters", nargs="*", type=int, default=[1000, 10000])
     parser.add_argument("--regions", type=int, default=12, help="county-level units (a country has ~2,800)")
     parser.add_argument("--format", dest="fmt", choices=("csv", "xlsx"), default="csv")
+    parser.add_argument("--keep", type=Path, help="copy the generated project (exports and stage outputs) here")
     args = parser.parse_args()
     print(f"load average at start: {os.getloadavg()[0]:.2f} ({os.cpu_count()} cores)")
     print("| reporters × 24 | rows | exports MiB | ingest s / GB | qc s / GB | indicators s / GB | total s "
           "| DuckDB read + sums s | ratio |")
     print("|---:|---:|---:|---|---|---|---:|---:|---:|")
     for n in args.reporters:
-        r = bench(Layout(n, args.regions, args.fmt))
+        r = bench(Layout(n, args.regions, args.fmt), args.keep)
         total = r["ingest_s"] + r["qc_s"] + r["ind_s"]
         print(f"| {n:,} | {int(r['rows']):,} | {r['mib']:.0f} | {r['ingest_s']:.1f} / {r['ingest_gb']:.2f} "
               f"| {r['qc_s']:.1f} / {r['qc_gb']:.2f} | {r['ind_s']:.1f} / {r['ind_gb']:.2f} | {total:.1f} "

@@ -94,6 +94,9 @@ def indicators_cmd(
     annual_working_days: Annotated[str, typer.Option(
         help="1-12月累计的全年工作日数：251（全国统计口径）或 calendar（按节假日表）")] = "251",
     out: Annotated[Path, typer.Option(help="输出的指标表（parquet）")] = Path("data/indicators/indicators.parquet"),
+    complete_units_max: Annotated[int, typer.Option(
+        help="县级单位不超过此数时，每个县级单位都列出全部机构类别（没有机构的类别为 0）；"
+             "超过时（全省、全国）只列出该单位有机构的类别，全市合计始终完整")] = 100,
 ) -> None:
     """按指标目录计算全部指标（各机构类别 × 全市及各县市区 × 本月/累计，含同期和同比）。"""
     import polars as pl
@@ -108,7 +111,7 @@ def indicators_cmd(
 
         table = indicators.compute(pl.read_parquet(canonical), indicators.load_regions(regions),
                                    indicators.load_population(population), load_calendar(holidays),
-                                   parse_convention(annual_working_days))
+                                   parse_convention(annual_working_days), complete_units_max)
         write_parquet(table, out)
     except UserError as exc:
         _fail(exc)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date
 from pathlib import Path
 
@@ -45,11 +46,15 @@ class Regions:
         """The county-level units (districts, counties, county-level cities, zones), in code order."""
         return self.table["region_code"].to_list()
 
+    @cached_property
+    def _names(self) -> dict[str, str]:
+        return dict(zip(self.table["region_code"].to_list(), self.table["region_name"].to_list()))
+
     def name(self, code: str) -> str:
+        """The region's name; an unknown code is shown as itself."""
         if code == self.city_code:
             return self.city_name
-        hit = self.table.filter(pl.col("region_code") == code)
-        return hit["region_name"][0] if hit.height else code
+        return self._names.get(code, code)
 
 
 def load_regions(path: Path) -> Regions:
@@ -78,41 +83,63 @@ def breakdown_filter(b: Breakdown) -> pl.Expr:
     return expr
 
 
+COMPLETE_UNITS_MAX = 100  # up to this many county-level units, every unit gets the complete table
+
+
 def monthly_aggregates(clean: pl.DataFrame, regions: Regions,
                        breakdowns: tuple[Breakdown, ...] | None = None,
-                       calendar: dict[date, bool] | None = None) -> pl.DataFrame:
-    """Sum of every item per breakdown × region × month, on a complete grid (zeros where no institution)."""
+                       calendar: dict[date, bool] | None = None,
+                       complete_units_max: int = COMPLETE_UNITS_MAX) -> pl.DataFrame:
+    """Sum of every item per breakdown × region × month, zeros where no institution reported.
+
+    The grid is complete (every breakdown × region × month) for the city, and for the county-level units when
+    there are at most `complete_units_max` of them (a city's editions print every catalogue row). With more
+    units (a province or the country) a unit has rows only for the breakdowns it has institutions of in some
+    month of the data, so the table grows with the data, not with breakdowns × regions × months.
+    Each breakdown is filtered and summed on its own (one filtered copy at a time, in row order)."""
     breakdowns = catalogues.breakdowns() if breakdowns is None else breakdowns
     item_ids = list(catalogues.items().item_ids)
     unknown = sorted(set(clean["region_code"].unique().to_list()) - set(regions.codes))
     if unknown:
         print(f"注意：以下行政区划代码不在地区表中，只计入全市合计：{'、'.join(unknown)}", file=sys.stderr)
-    long = pl.concat(
-        [clean.filter(breakdown_filter(b)).with_columns(breakdown_id=pl.lit(b.id)) for b in breakdowns],
-        how="vertical",
-    )
     # An item some institution's file lacked (null = 不详) makes its group sum 不详, never a sum over a made-up 0.
     sums = [pl.when(pl.col(i).null_count() == 0).then(pl.col(i).sum()).otherwise(None).alias(i) for i in item_ids]
     sums += [pl.len().cast(pl.Int64).alias("n_reports")]
-    by_region = long.group_by(["breakdown_id", "region_code", "period"]).agg(sums)
-    city = long.group_by(["breakdown_id", "period"]).agg(sums).with_columns(region_code=pl.lit(regions.city_code))
+    by_region_parts, city_parts = [], []
+    for b in breakdowns:
+        part = clean.filter(breakdown_filter(b))
+        by_region_parts.append(part.group_by(["region_code", "period"]).agg(sums)
+                               .with_columns(breakdown_id=pl.lit(b.id)))
+        city_parts.append(part.group_by("period").agg(sums).with_columns(breakdown_id=pl.lit(b.id)))
+    by_region = pl.concat(by_region_parts, how="vertical")
+    by_region = by_region.select("breakdown_id", "region_code", "period", *item_ids, "n_reports")
+    city = pl.concat(city_parts, how="vertical").with_columns(region_code=pl.lit(regions.city_code))
     agg = pl.concat([by_region, city.select(by_region.columns)], how="vertical")
-    grid = (
-        pl.DataFrame({"breakdown_id": [b.id for b in breakdowns]})
-        .join(pl.DataFrame({"region_code": regions.codes}), how="cross")
-        .join(pl.DataFrame({"period": sorted(clean["period"].unique().to_list())}), how="cross")
-    )
+    periods = pl.DataFrame({"period": sorted(clean["period"].unique().to_list())})
+    bd_frame = pl.DataFrame({"breakdown_id": [b.id for b in breakdowns]})
+    if len(regions.unit_codes) <= complete_units_max:
+        pairs = bd_frame.join(pl.DataFrame({"region_code": regions.codes}), how="cross")
+    else:
+        present = by_region.filter(pl.col("region_code").is_in(regions.unit_codes)).select(
+            "breakdown_id", "region_code").unique()
+        city_pairs = bd_frame.with_columns(region_code=pl.lit(regions.city_code))
+        order = pl.DataFrame({"region_code": regions.codes, "_rg": list(range(len(regions.codes)))})
+        pairs = (bd_frame.with_columns(_bd=pl.int_range(pl.len()))
+                 .join(pl.concat([city_pairs, present], how="vertical"), on="breakdown_id")
+                 .join(order, on="region_code").sort("_bd", "_rg").drop("_bd", "_rg"))
+    grid = pairs.join(periods, how="cross")
     out = grid.join(agg, on=["breakdown_id", "region_code", "period"], how="left").with_columns(
         [pl.when(pl.col("n_reports").is_null()).then(0.0).otherwise(pl.col(i)).alias(i) for i in item_ids]
         + [pl.col("n_reports").fill_null(0)]
     )
-    months = [Month.parse(p) for p in out["period"].to_list()]
-    return out.with_columns(
+    months = [Month.parse(p) for p in periods["period"].to_list()]  # once per month, not per row
+    calendar_of_months = periods.with_columns(
         year=pl.Series([m.year for m in months], dtype=pl.Int32),
         month=pl.Series([m.month for m in months], dtype=pl.Int32),
         days=pl.Series([m.days for m in months], dtype=pl.Float64),
         working_days=pl.Series([working_days(m, calendar) for m in months], dtype=pl.Float64),
     )
+    return out.join(calendar_of_months, on="period", how="left", maintain_order="left")
 
 
 def period_aggregates(monthly: pl.DataFrame, averaged: tuple[str, ...] = (),
@@ -235,43 +262,45 @@ def population_for(periods: pl.DataFrame, population: pl.DataFrame | None) -> pl
 
 def compute(clean: pl.DataFrame, regions: Regions, population: pl.DataFrame | None = None,
             calendar: dict[date, bool] | None = None,
-            annual_working_days: int | str = NATIONAL_WORKING_DAYS) -> pl.DataFrame:
+            annual_working_days: int | str = NATIONAL_WORKING_DAYS,
+            complete_units_max: int = COMPLETE_UNITS_MAX) -> pl.DataFrame:
     """The tidy indicator table for every month in the data (see module docstring).
 
     `calendar` (from data/reference/holidays.csv) gives the working days for 医师日均担负诊疗人次 and must
     cover every year in the data (else a UserError names the missing years); `calendar=None` (unit tests
-    only) counts Monday to Friday. 1–12月累计 uses `annual_working_days` (pipeline.workdays)."""
+    only) counts Monday to Friday. 1–12月累计 uses `annual_working_days` (pipeline.workdays).
+    `complete_units_max`: see :func:`monthly_aggregates` (complete tables for a city, sparse for a country)."""
     inds = catalogues.indicators()
     bds = catalogues.breakdowns()
     if calendar is not None:
         require_years(calendar, {int(p[:4]) for p in clean["period"].unique().to_list()})
-    periods = population_for(period_aggregates(monthly_aggregates(clean, regions, bds, calendar), averaged_items(inds),
-                                               annual_working_days), population)
+    monthly = monthly_aggregates(clean, regions, bds, calendar, complete_units_max)
+    periods = population_for(period_aggregates(monthly, averaged_items(inds), annual_working_days), population)
     base_cols = ["breakdown_id", "region_code", "period_type", "year", "month", "days", "n_reports", "population_year"]
-    frames = []
-    for order, ind in enumerate(inds):
-        frames.append(
-            periods.select(base_cols, value=indicator_expr(ind)).with_columns(
-                indicator_id=pl.lit(ind.id), _ind_order=pl.lit(order)
-            )
-        )
-    long = pl.concat(frames, how="vertical")
-    base = long.select(
-        "indicator_id", "breakdown_id", "region_code", "period_type",
-        (pl.col("year") + 1).alias("year"), "month", pl.col("value").alias("base_value"),
-    )
-    long = long.join(base, on=["indicator_id", "breakdown_id", "region_code", "period_type", "year", "month"], how="left")
-    change = pl.lit(None, pl.Float64)
-    change_unit = pl.lit(None, pl.Utf8)
-    for ind in inds:
-        is_ind = pl.col("indicator_id") == ind.id
-        change = pl.when(is_ind).then(change_expr(ind)).otherwise(change)
-        change_unit = pl.when(is_ind).then(pl.lit(ind.change_label)).otherwise(change_unit)
-    long = long.with_columns(change=change.cast(pl.Float64), change_unit=change_unit)
-    meta_ind = pl.DataFrame(
-        {"indicator_id": [i.id for i in inds], "indicator": [i.name for i in inds], "unit": [i.unit for i in inds],
-         "decimals": [i.decimals for i in inds]}
-    )
+    # every indicator as a column of the period table, then the same period last year by one join of that
+    # (small) table with itself, labels on it, and only then one long row per indicator
+    wide = periods.select(*base_cols, *[indicator_expr(ind).alias(f"v{k}") for k, ind in enumerate(inds)])
+    keys = ["breakdown_id", "region_code", "period_type", "year", "month"]
+    last_year = wide.select(*keys[:3], (pl.col("year") + 1).alias("year"), "month",
+                            *[pl.col(f"v{k}").alias(f"b{k}") for k in range(len(inds))])
+    wide = _with_labels(wide.join(last_year, on=keys, how="left"), bds, regions)
+    # Report order: year, month, period type, indicator, breakdown, region. Built block by block (one block per
+    # month and period type, rows already in breakdown and region order) instead of sorting the long table:
+    # gathering a national table's string columns after a sort costs ~10x the whole build.
+    blocks = wide.sort(["year", "month", "_pt_order", "_bd_order", "_rg_order"]).partition_by(
+        ["year", "month", "_pt_order"], maintain_order=True)
+    parts = [_indicator_rows(block, k, ind) for block in blocks for k, ind in enumerate(inds)]
+    return pl.concat(parts or [_indicator_rows(wide, 0, inds[0])],  # no month in the data: an empty table
+                     how="vertical").select(COLUMNS).rechunk()  # one chunk: same parquet bytes as before
+
+
+COLUMNS = ("period", "year", "month", "period_type", "period_label", "indicator_id", "indicator", "unit",
+           "breakdown_id", "breakdown", "depth", "region_code", "region", "region_level", "value", "base_value",
+           "change", "change_unit", "decimals", "n_reports", "population_year")
+
+
+def _with_labels(wide: pl.DataFrame, bds: tuple[Breakdown, ...], regions: Regions) -> pl.DataFrame:
+    """Names, levels, period labels and the report order of breakdowns and regions, once per period row."""
     meta_bd = pl.DataFrame(
         {"breakdown_id": [b.id for b in bds], "breakdown": [b.label for b in bds], "depth": [b.depth for b in bds],
          "_bd_order": list(range(len(bds)))}
@@ -281,8 +310,7 @@ def compute(clean: pl.DataFrame, regions: Regions, population: pl.DataFrame | No
          "region_level": [CITY_LEVEL, *regions.table["region_kind"].to_list()],
          "_rg_order": list(range(len(regions.codes)))}
     )
-    long = long.join(meta_ind, on="indicator_id").join(meta_bd, on="breakdown_id").join(meta_rg, on="region_code")
-    long = long.with_columns(
+    return wide.join(meta_bd, on="breakdown_id").join(meta_rg, on="region_code").with_columns(
         period=pl.format("{}-{}", pl.col("year"), pl.col("month").cast(pl.Utf8).str.zfill(2)),
         period_label=pl.when(pl.col("period_type") == MONTH)
         .then(pl.format("{}年{}月", pl.col("year"), pl.col("month")))
@@ -291,10 +319,18 @@ def compute(clean: pl.DataFrame, regions: Regions, population: pl.DataFrame | No
         .otherwise(pl.format("{}年1—{}月", pl.col("year"), pl.col("month"))),
         _pt_order=pl.when(pl.col("period_type") == MONTH).then(0).otherwise(1),
     )
-    return long.sort(["year", "month", "_pt_order", "_ind_order", "_bd_order", "_rg_order"]).select(
-        "period", "year", "month", "period_type", "period_label", "indicator_id", "indicator", "unit",
-        "breakdown_id", "breakdown", "depth", "region_code", "region", "region_level", "value", "base_value", "change",
-        "change_unit", "decimals", "n_reports", "population_year",
+
+
+def _indicator_rows(wide: pl.DataFrame, k: int, ind: Indicator) -> pl.DataFrame:
+    """The long rows of indicator number k: its value, last year's, the change by its own kind, its metadata."""
+    return wide.select(
+        "period", "year", "month", "period_type", "period_label",
+        indicator_id=pl.lit(ind.id, pl.Utf8), indicator=pl.lit(ind.name, pl.Utf8), unit=pl.lit(ind.unit, pl.Utf8),
+        breakdown_id="breakdown_id", breakdown="breakdown", depth="depth", region_code="region_code", region="region",
+        region_level="region_level", value=pl.col(f"v{k}"), base_value=pl.col(f"b{k}"),
+        change=change_expr(ind, f"v{k}", f"b{k}").cast(pl.Float64), change_unit=pl.lit(ind.change_label, pl.Utf8),
+        decimals=pl.lit(ind.decimals, pl.Int64), n_reports="n_reports", population_year="population_year",
+        _pt_order="_pt_order", _ind_order=pl.lit(k, pl.Int32), _bd_order="_bd_order", _rg_order="_rg_order",
     )
 
 

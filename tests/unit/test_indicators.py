@@ -113,6 +113,29 @@ def test_every_catalogue_cell_present(table, regions):
     assert one["value"].is_nan().sum() == 0
 
 
+def test_many_units_keep_only_the_breakdowns_they_have(regions):
+    """Beyond complete_units_max units (a province, the country) a unit lists only the breakdowns it has
+    institutions of; the city stays complete, and every value that is listed equals the complete table's."""
+    rows = _two_hospitals("2024-01") + _two_hospitals("2025-01", scale=1.1)
+    dense = ind.compute(clean_frame(rows), regions)
+    sparse = ind.compute(clean_frame(rows), regions, complete_units_max=1)  # 2 units > 1
+    keys = ["indicator_id", "breakdown_id", "region_code", "period", "period_type"]
+    # H1 (430602) is a 三级 hospital, H2 (430621) a 二级 one: each county has hosp_l3 or hosp_l2, not both
+    pairs = set(sparse.select("breakdown_id", "region_code").unique().iter_rows())
+    assert ("hosp_l3", "430602") in pairs and ("hosp_l2", "430602") not in pairs
+    assert ("hosp_l2", "430621") in pairs and ("hosp_l3", "430621") not in pairs
+    assert ("primary", "430602") not in pairs and ("primary", "430600") in pairs  # the city is complete
+    city = sparse.filter(pl.col("region_code") == "430600")
+    assert city.height == dense.filter(pl.col("region_code") == "430600").height
+    # a listed pair has every month and period type, with the complete table's values
+    joined = sparse.join(dense, on=keys, how="left", suffix="_dense")
+    assert joined.height == sparse.height
+    for col in ("value", "base_value", "change", "n_reports"):
+        assert joined.filter(~pl.col(col).eq_missing(pl.col(f"{col}_dense"))).height == 0
+    assert sparse.filter((pl.col("breakdown_id") == "hosp_l3") & (pl.col("region_code") == "430602")).height == \
+        len(catalogue()) * 2 * 2  # indicators × 2 months × 2 period types
+
+
 def test_zero_base_gives_no_growth(regions):
     rows = [clean_row("H1", "2024-01", visits=0), clean_row("H1", "2025-01", visits=100)]
     t = ind.compute(clean_frame(rows), regions)
