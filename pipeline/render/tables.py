@@ -14,7 +14,6 @@ from pipeline.errors import UserError
 from pipeline.period import Month
 from pipeline.render.xlsx import save_workbook, set_text
 
-MINUS = "\u2212"  # the one minus sign of printed figures (GB/T 15835); rises carry no "+"
 INDENT = "\u3000"  # full-width space: survives Markdown table trimming
 FIELDS = ("value", "base_value", "change")
 
@@ -86,8 +85,9 @@ class BuiltTable:
 
 
 def change_text(value: float | None, decimals: int = 1) -> str:
-    """A printed change: '3.2' for a rise, '−1.0' for a fall (U+2212), '0.0' unchanged, '—' missing."""
-    return fmt.signed(value, decimals).removeprefix("+").replace("-", MINUS)
+    """A printed change: '3.2' for a rise (no "+"), '-1.0' for a fall (the same minus as every other printed
+    figure, fmt.number), '0.0' unchanged, '—' missing."""
+    return fmt.signed(value, decimals).removeprefix("+")
 
 
 @lru_cache(maxsize=None)
@@ -194,7 +194,7 @@ def number_format(decimals: int, *, signed: bool = False) -> str:
     Cells that would display as zero hold 0 (fmt.display_value), so no format shows '-0.0'."""
     body = "0" if decimals == 0 else "0." + "0" * decimals
     if signed:
-        return f"+{body};-{body};{body}"
+        return f"{body};-{body};{body}"  # no "+" on rises, as in the printed tables
     return "#,##" + body
 
 
