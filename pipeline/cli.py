@@ -156,6 +156,7 @@ def monthly_report_cmd(
     try:
         params = read_params("monthly_report")
         month = Month.parse(period or params["period"])
+        _export_apparatus(params, "monthly", str(month))
         out_dir = out_root / str(month)
         notebook.run_monthly_report(
             month=month,
@@ -198,6 +199,7 @@ def county_reports_cmd(
     try:
         params = read_params("county_reports")
         month = Month.parse(period or params["period"])
+        _export_apparatus(params, "county", str(month))
         out_dir = out_root / str(month)
         notebook.run_county_reports(month=month, indicators_path=indicators_path, out_root=out_dir,
                                     org_name=params["report.org_name"], backend=backend or params["report.backend"],
@@ -251,6 +253,7 @@ def life_expectancy_cmd(
     try:
         params = read_params("life_expectancy")
         options = le.LifeExpectancyParams.from_params(params, year=year)
+        _export_apparatus(params, "life_expectancy", str(options.year))
         out_dir = out_root / str(options.year)
         le.run_life_expectancy(
             params=options,
@@ -292,6 +295,7 @@ def qc_cmd(
     try:
         params = read_params("qc")
         quarter, month = qc.quarter_of(str(params["period"]))
+        _export_apparatus(params, "qc_internal", f"{month.year}Q{(month.month - 1) // 3 + 1}")
         due_day = int(params["qc.due_day"])
         if not 1 <= due_day <= 31:
             raise UserError(f"params.yaml 中 qc.due_day（{due_day}）应为 1–31 之间的日期")
@@ -387,6 +391,7 @@ def annual_report_cmd(
     try:
         params = read_params("annual_report")
         settings = AnnualSettings.from_params(params, year=year)
+        _export_apparatus(params, "annual", str(settings.year))
         life_dir = life_expectancy or Path("reports/life_expectancy") / str(params["life_expectancy.year"])
         paths = AnnualPaths(raw=raw, reference=reference, life_expectancy=life_dir)
         out_dir = out_root / str(settings.year)
@@ -397,6 +402,13 @@ def annual_report_cmd(
     typer.echo(f"统计报告及提要已生成：{out_dir}/report.html、{out_dir}/report.pdf、{out_dir}/tables.xlsx、"
                f"{out_dir}/indicators.csv、{out_dir}/monitoring.csv")
     _echo_rendering(out_dir)
+
+
+def _export_apparatus(params: dict[str, object], edition: str, period: str) -> None:
+    """刊头（期号、编制单位、编印日期、版次）交给随后执行的笔记本和渲染器（pipeline/render/apparatus.py）。"""
+    from pipeline.render import apparatus
+
+    apparatus.export(apparatus.from_params(params, edition=edition, period=period))
 
 
 def main() -> None:

@@ -77,10 +77,10 @@ class Month:
 
     @property
     def cumulative_label(self) -> str:
-        """'2025年1-10月', or '2025年1月' for January."""
+        """'2025年1—10月', or '2025年1月' for January."""
         if self.month == 1:
             return self.label
-        return f"{self.year}年1-{self.month}月"
+        return f"{self.year}年1—{self.month}月"
 
     def due_date(self, due_day: int) -> date:
         """Due date for this month's report: `due_day` of the following month (capped at month end)."""

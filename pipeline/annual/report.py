@@ -153,7 +153,7 @@ class AnnualTable(tables.BuiltTable):
     def cell_text(self, row: tables.Row, i: int) -> str:
         value = row.cells[i]
         if self.columns[i].field == "change":
-            text = fmt.signed(value, self.decimals(row, i))
+            text = tables.change_text(value, self.decimals(row, i))
             return text + getattr(row, "change_suffix", "") if value is not None else text
         return fmt.number(value, self.decimals(row, i), thousands=True)
 
@@ -450,7 +450,7 @@ def build_document(result: AnnualResult, out_dir: Path, org_name: str) -> Annual
     for tid in ANNEX_TABLES:
         md += [tables.to_markdown(built[tid]), ""]
     md += ["## 说明", "", *notes(result), ""]
-    markdown = "\n".join(md)
+    markdown = "\n".join(md).replace("比上年持平", "与上年持平")  # 持平 takes 与, not 比 (bulletin usage)
 
     md_path = source / "report.md"
     write_text(markdown, md_path)

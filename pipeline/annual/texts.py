@@ -218,7 +218,7 @@ def _public_text(result: AnnualResult, f: Facts) -> list[str]:
         f"{f.wan('health_checks')}万人次，比上年{f.change('health_checks')}。",
         f"居民健康素养水平{f.num('health_literacy')}%，比上年{f.change('health_literacy')}。重大慢性病过早死亡率"
         f"{f.num('premature_ncd_mortality')}%，比上年{f.change('premature_ncd_mortality')}（按世界卫生组织方法，"
-        "由30–69岁五岁组心脑血管疾病、恶性肿瘤、糖尿病和慢性呼吸系统疾病死亡率计算）。",
+        "由30～69岁五岁组心脑血管疾病、恶性肿瘤、糖尿病和慢性呼吸系统疾病死亡率计算）。",
         f"全市3岁以下婴幼儿托位{f.num('childcare_places')}个，每千人口拥有托位{f.num('childcare_per_1000')}个，"
         f"比上年{f.change('childcare_per_1000')}。"
         + (f"个人卫生支出占卫生总费用的比重为{f.num('oop_share')}%。" if f.raw("oop_share") is not None else
@@ -232,7 +232,7 @@ def _mch_text(result: AnnualResult, f: Facts) -> list[str]:
     e0 = f.raw("life_expectancy")
     return [
         (f"全市人均预期寿命{f.num('life_expectancy')}岁，比上年{f.change('life_expectancy')}（人均预期寿命测算报告）。"
-         if e0 is not None else "人均预期寿命测算结果尚未提供（见 life_expectancy 阶段）。")
+         if e0 is not None else "人均预期寿命测算结果尚未提供。")
         + f"全年活产数{f.num('live_births')}人。",
         f"孕产妇死亡率{f.num('mmr')}/10万，比上年{f.change('mmr')}；婴儿死亡率{f.num('imr')}‰，比上年"
         f"{f.change('imr')}；5岁以下儿童死亡率{f.num('u5mr')}‰，比上年{f.change('u5mr')}。"

@@ -316,7 +316,7 @@ def _with_labels(wide: pl.DataFrame, bds: tuple[Breakdown, ...], regions: Region
         .then(pl.format("{}年{}月", pl.col("year"), pl.col("month")))
         .when(pl.col("month") == 1)
         .then(pl.format("{}年1月", pl.col("year")))
-        .otherwise(pl.format("{}年1-{}月", pl.col("year"), pl.col("month"))),
+        .otherwise(pl.format("{}年1—{}月", pl.col("year"), pl.col("month"))),
         _pt_order=pl.when(pl.col("period_type") == MONTH).then(0).otherwise(1),
     )
 

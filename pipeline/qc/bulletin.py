@@ -25,6 +25,8 @@ from pipeline.escaping import markdown_text
 from pipeline.io_utils import atomic_dir, write_text
 from pipeline.monthly.indicators import Regions, load_regions
 from pipeline.period import Month, Quarter
+from pipeline.qc import notice
+from pipeline.render.tables import change_text
 from pipeline.qc.checks import (
     REGISTRY_CHECK_NAMES,
     RULE_CHECK,
@@ -153,7 +155,7 @@ def count(value: int | None) -> str:
 def pp_change(now: float | None, before: float | None) -> str:
     if now is None or before is None:
         return fmt.DASH
-    return fmt.signed(now - before, 1)
+    return change_text(now - before, 1)
 
 
 def change_words(now: float | None, before: float | None, unit: str = "个百分点") -> str:
@@ -324,7 +326,7 @@ def rules_section(data: QcData) -> str:
         errors, f"表8　审核错误明细（{data.quarter.label}）",
         [REGION_COL, PERIOD_COL, NAME_COL, ("规则编号", "l", 9), ("问题说明", "l", 50)],
         lambda r: [_region_name(data, r["region_code"]), r["period"], r["name"], r["rule_id"], r["message"]]))
-    parts.append("审核警告的明细见各县市区问题清单（工作簿），由县市区逐条核实。")
+    parts.append("审核警告的明细列在已分送各县市区的问题清单中，由县市区逐条核实。")
     return "\n\n".join(parts)
 
 
@@ -344,7 +346,7 @@ def comparison_section(data: QcData) -> str:
     for key in ("漏报", "迟报", "重报", "FAIL", "WARN"):
         now, before = s.counts[key], prev(p.counts[key])
         rows.append([f"{COUNT_LABELS[key]}（{'条' if key in ('FAIL', 'WARN') else '份'}）", count(now), count(before),
-                     fmt.DASH if before is None else fmt.signed(float(now - before), 0)])
+                     fmt.DASH if before is None else change_text(float(now - before), 0)])
     city = "\n\n".join([
         f"表9　全市质控指标与上季度比较（{s.quarter.label}与{p.quarter.label}）",
         md_table(["指标", "本季度", "上季度", "增减"], "lrrr", rows),
@@ -375,13 +377,12 @@ def notes(data: QcData, due_day: int) -> list[str]:
         "1. 应报：机构名录中当月处于开业状态（开业日期不晚于月末，且未注销或注销日期不早于月初）、不是分支机构、"
         "且所属机构类别报送月报的机构，按“机构 × 月”计份。诊所、医务室、村卫生室等只报年报，不计入。",
         f"2. 上报率 = 已报 ÷ 应报 × 100%；及时率 = 按时上报 ÷ 应报 × 100%。按时上报指当月报表首次上报时间不晚于次月 "
-        f"{due_day} 日（截止日期为参数，可调整）；同一机构同一报告期重复上报时保留最晚一次的数据，以首次上报时间判断是否及时。",
+        f"{due_day} 日；同一机构同一报告期重复上报时保留最晚一次的数据，以首次上报时间判断是否及时。",
         "3. 重报：同一机构同一报告期上报两次及以上（更正上报）；一码多机构：同一机构代码对应不同机构名称"
         "（同一报告期内或与机构名录不一致），须查明更正。",
-        "4. 审核规则见质控规则目录（pipeline/catalogues/qc_rules.yaml）：“错误”为硬规则，须查询并在直报系统中更正；"
+        "4. 审核规则分为两类：“错误”为硬规则，须查询并在直报系统中更正；"
         "“警告”为软规则，须核实，数据无误的说明原因。",
-        f"5. 各县市区的问题清单见本目录下的 {COUNTY_DIR} 文件夹（每个县市区一个工作簿，以区划代码命名，如 430602.xlsx），"
-        "每个工作簿只含该县市区的机构，用于反馈核实。",
+        "5. 各县市区问题清单已分送各县市区（每个县市区一份，只含本县市区的机构），用于逐条核实和反馈。",
         "6. 本通报含机构名单，为委内资料，不得对外公开；对外发布只用汇总数据。",
     ]
 
@@ -412,18 +413,18 @@ def bulletin_markdown(data: QcData, *, org_name: str, due_day: int) -> str:
         "lang: zh-Hans",
         "---",
     ]
+    c = data.summary.counts
+    has_problems = any(c[k] for k in ("漏报", "迟报", "重报", "一码多机构", "非应报机构报送", "FAIL"))
     sections = [
-        ("一、总体情况", "\n\n".join(overview(data))),
-        ("二、各县市区上报情况和排名", county_section(data)),
-        ("三、分机构类别上报情况", type_section(data)),
-        ("四、漏报和迟报机构", late_missing_section(data)),
-        ("五、重报和机构代码问题", duplicate_section(data)),
-        ("六、审核规则问题", rules_section(data)),
-        ("七、与上季度比较", comparison_section(data)),
-        ("说明", "\n\n".join(notes(data, due_day))),
+        ("一、基本情况", [("总体情况", "\n\n".join(overview(data))), ("各县市区上报情况和排名", county_section(data)),
+                      ("分机构类别上报情况", type_section(data)), ("与上季度比较", comparison_section(data))]),
+        ("二、存在问题", [("漏报和迟报", late_missing_section(data)), ("重报和机构代码问题", duplicate_section(data)),
+                      ("审核规则问题", rules_section(data))]),
+        ("三、工作要求", notice.requirements(data.period, due_day, has_problems)),
     ]
-    body = [f"## {title}\n\n{text}" for title, text in sections]
-    return "\n".join(meta) + "\n\n" + "\n\n".join(body) + "\n"
+    body = notice.document(sections)
+    tail = [notice.signature(org_name), "## 附：指标说明", "\n\n".join(notes(data, due_day))]
+    return "\n".join(meta) + "\n\n" + body + "\n\n" + "\n\n".join(tail) + "\n"
 
 
 def build_bulletin(data: QcData, *, out_dir: Path, org_name: str, due_day: int) -> Bulletin:

@@ -5,7 +5,7 @@ zip 是确定的：条目按路径排序、时间戳固定（与 XLSX 相同的 
 避免旧版 Windows 资源管理器按 GBK 解读 UTF-8 文件名造成乱码；中文说明在 README.txt 中。
 
 包内结构：
-  README.txt            收件单位、所含出版物及版本、密级、核对方法（中文，UTF-8 带 BOM，Windows 记事本可直接打开）
+  README.txt            收件单位、所含出版物及版本、发布范围、核对方法（中文，UTF-8 带 BOM，Windows 记事本可直接打开）
   bundle.json           同样内容的机器可读版本
   SHA256SUMS            包内其他全部文件的 SHA-256（解压后可用 sha256sum -c SHA256SUMS 核对）
   <出版物>/<报告期>/v<N>/…  各出版物版本目录的原样副本（含其 manifest.json 与 SHA256SUMS）
@@ -81,8 +81,8 @@ def readme_text(recipient: dict[str, Any], period: str, items: list[BundleItem],
         "本包所含出版物：",
     ]
     for n, i in enumerate(items, start=1):
-        mark = "，修订版（R）" if i.revision else ""
-        lines.append(f"  {n}. {i.title} 第 {i.version} 版{mark}——密级：{i.classification}（{i.classification_note}）")
+        mark = "（修订，R）" if i.revision else ""
+        lines.append(f"  {n}. {i.title} 第{i.version}版{mark}——发布范围：{i.classification}（{i.classification_note}）")
         lines.append(f"     文件夹 {i.path}/：{'、'.join(sorted(n for n in i.files if n not in ('manifest.json', SUMS)))}")
     for text in absent:
         lines.append(f"  （{text}）")

@@ -17,6 +17,7 @@ from pipeline import catalogues, fmt
 from pipeline.escaping import html_text, spreadsheet_text
 from pipeline.release.catalogue import FigureSpec
 from pipeline.render.html_fonts import with_embedded_font
+from pipeline.render.tables import change_text
 
 ABSENT = "（无此行）"
 INDICATOR_KEYS = ("period", "year", "period_type", "indicator_id", "breakdown_id", "region_code")
@@ -74,7 +75,7 @@ def _published(text: str | None, decimals: int, *, signed: bool = False) -> str:
     value = _number(text)
     if value is None:
         return (text or "").strip() or fmt.DASH  # empty → '—'; text such as '—' stays as written
-    return fmt.signed(value, decimals) if signed else fmt.number(value, decimals, thousands=True)
+    return change_text(value, decimals) if signed else fmt.number(value, decimals, thousands=True)
 
 
 def _indicator_table(path: Path) -> tuple[dict[tuple[str, ...], tuple[str, ...]], dict[tuple[str, ...], dict[str, str]]]:

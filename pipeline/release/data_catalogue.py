@@ -28,11 +28,11 @@ CHANGE_WORDS = {"pct": "同比增长率（%）＝（本期－上年同期）÷�
 PERIODS = "本月；1–N月累计（同一年1月至本月）；每行另附上年同期值和同比"
 # the columns of the published tidy table indicators.csv
 FIELDS = (
-    ("period", "报告期（YYYY-MM）"), ("period_type", "时期类型：本月 或 累计（1–N月）"),
-    ("period_label", "时期的中文写法，如 2025年1-12月"), ("indicator_id", "指标代码（见本字典）"),
+    ("period", "报告期，年-月，如 2025-12"), ("period_type", "时期类型：本月 或 累计（1—N月）"),
+    ("period_label", "时期的中文写法，如 2025年1—12月"), ("indicator_id", "指标代码（见本字典）"),
     ("indicator", "指标名称"), ("unit", "单位"), ("breakdown_id", "分组代码（见分组表）"), ("breakdown", "分组名称"),
     ("region_code", "行政区划代码（6 位，全市及各县市区）"), ("region", "地区名称"), ("value", "本期值（未舍入）"),
-    ("base_value", "上年同期值（未舍入）"), ("change", "同比：增长率(%)、百分点或差值，见 change_unit"),
+    ("base_value", "上年同期值（未舍入）"), ("change", "同比：增长率(%)、百分点或差值，单位见下一字段"),
     ("change_unit", "同比的单位"),
 )
 
@@ -61,6 +61,8 @@ def formula(ind: Indicator) -> str:
         text += "÷常住人口"
     if ind.scale != 1:
         text += f"×{ind.scale:g}"
+    if text == ind.name:  # a plain total: "总诊疗人次数＝总诊疗人次数" says nothing
+        return "各机构该项目之和（不经换算）"
     return f"{ind.name}＝{text}"
 
 
@@ -118,6 +120,15 @@ code{overflow-wrap:anywhere}
 """.strip()
 
 
+# The grouping fields of breakdowns.yaml in words (the dictionary is read by statisticians, not programs).
+FIELD_WORDS = {"type_group": "机构类别", "type_sub": "机构类型", "ownership": "经济类型", "level_class": "医院等级",
+               "govt_run": "政府办", "tcm": "中医类"}
+
+
+def _value_words(value: object) -> str:
+    return {True: "是", False: "否"}.get(value, str(value)) if isinstance(value, bool) else str(value)
+
+
 def dictionary_html(regions_path: Path) -> str:
     e = html.escape
     parts = [
@@ -126,22 +137,23 @@ def dictionary_html(regions_path: Path) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>数据资源目录：指标数据字典</title><style>{CSS}</style></head><body>",
         "<h1>数据资源目录：卫生健康统计指标数据字典</h1>",
-        ("<p>本字典说明月报指标明细（整齐表 <code>indicators.csv</code>）中每个指标的定义、计算公式、单位、来源项目和分组，"
-         "供其他部门复用数字。各期的 <code>indicators.csv</code> 见发布索引页。机构的个体数据不在发布范围内，"
-         "表中只有汇总数。同一内容的 CSV 版本：<code>indicators_dictionary.csv</code>。</p>"),
+        ("<p>本字典说明月报指标明细（CSV）中每个指标的定义、计算公式、单位、来源项目和分组，"
+         "供其他部门复用数字。各期的指标明细见发布索引页。机构的个体数据不在发布范围内，"
+         "表中只有汇总数。同一内容另有 CSV 版本。</p>"),
         "<h2>一、指标</h2>",
     ]
     for row in rows(regions_path):
-        parts.append(f'<section class="ind" id="ind-{e(row["指标代码"])}"><h3>{e(row["指标名称"])}'
-                     f'（<code>{e(row["指标代码"])}</code>）</h3><dl>')
+        parts.append(f'<section class="ind" id="ind-{e(row["指标代码"])}"><h3>{e(row["指标名称"])}</h3><dl>'
+                     f'<dt>指标代码</dt><dd><code>{e(row["指标代码"])}</code></dd>')
         for key in ("单位", "计算公式", "定义", "小数位", "同比口径", "来源项目", "备注"):
             if row[key]:
                 parts.append(f"<dt>{e(key)}</dt><dd>{e(row[key])}</dd>")
         parts.append("</dl></section>")
-    parts.append("<h2>二、分组（breakdown_id）</h2>")
+    parts.append("<h2>二、分组</h2>")
     parts.append('<div class="wrap"><table><thead><tr><th>分组代码</th><th>名称</th><th>包括的机构</th></tr></thead><tbody>')
     for b in catalogues.breakdowns():
-        rule = "；".join(f"{k} ∈ {'、'.join(str(v) for v in vals)}" for k, vals in b.where.items()) or "全部机构"
+        rule = "；".join(f"{FIELD_WORDS.get(k, k)}为{'、'.join(_value_words(v) for v in vals)}"
+                        for k, vals in b.where.items()) or "全部机构"
         parts.append(f"<tr><td><code>{e(b.id)}</code></td><td>{e(b.label.lstrip('#'))}</td><td>{e(rule)}</td></tr>")
     parts.append("</tbody></table></div>")
     parts.append("<h2>三、来源项目（直报月报表）</h2>")
@@ -152,7 +164,7 @@ def dictionary_html(regions_path: Path) -> str:
         parts.append(f"<tr><td><code>{e(item.id)}</code></td><td>{e(item.label)}</td><td>{e(item.unit)}</td>"
                      f"<td>{kind}</td></tr>")
     parts.append("</tbody></table></div>")
-    parts.append("<h2>四、指标明细表 indicators.csv 的字段</h2>")
+    parts.append("<h2>四、指标明细表（CSV）的字段</h2>")
     parts.append('<div class="wrap"><table><thead><tr><th>字段</th><th>说明</th></tr></thead><tbody>')
     for name, text in FIELDS:
         parts.append(f"<tr><td><code>{e(name)}</code></td><td>{e(text)}</td></tr>")

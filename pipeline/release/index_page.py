@@ -22,6 +22,8 @@ from pipeline.io_utils import write_if_changed
 from pipeline.period import period_label
 from pipeline.release.catalogue import ReleaseCatalogue
 from pipeline.release.manifest import BUNDLE_INFO, MANIFEST, SUMS, sha256_file
+from pipeline.errors import UserError
+from pipeline.render import apparatus
 from pipeline.render.html_fonts import with_embedded_font
 
 INDEX = "index.html"
@@ -46,6 +48,7 @@ summary{cursor:pointer;font-weight:600}
 ul.files{list-style:none;padding:0;margin:.3rem 0}
 ul.files li{padding:.15rem 0;border-bottom:1px solid #f0f0f0}
 .size{color:#555;margin-left:.4rem;white-space:nowrap}
+details.check{border:none;margin:.1rem 0;padding:0;font-size:.85rem}details.check summary{font-weight:400;color:#555}
 code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.78rem;overflow-wrap:anywhere;word-break:break-all;
 color:#444;display:block}
 .meta{font-size:.85rem;color:#555}
@@ -108,36 +111,64 @@ def scan_bundles(releases: Path) -> dict[str, list[tuple[str, int, str, dict[str
     return dict(out)
 
 
+# Link text for a published file: what it is, in words, and its format (readers never see file names).
+FILE_LABELS = {"indicators.csv": "指标明细（CSV）", "summary.csv": "预期寿命汇总（CSV）", "monitoring.csv": "规划指标监测（CSV）",
+               "life_tables.xlsx": "寿命表（Excel）", "tables.xlsx": "数据表（Excel）", "CHANGES.html": "修订说明（网页）",
+               "CHANGES.md": "修订说明（文本）", "CHANGES.csv": "修订明细（CSV）"}
+SUFFIX_LABELS = {".pdf": "报告（PDF）", ".html": "报告（网页）", ".xlsx": "问题清单（Excel）", ".csv": "数据（CSV）"}
+
+
+def file_label(name: str) -> str:
+    """“报告（PDF）”“数据表（Excel）”“指标明细（CSV）”……"""
+    return FILE_LABELS.get(name) or SUFFIX_LABELS.get(PurePosixPath(name).suffix.lower(), "附件")
+
+
+def _check_block(entry: VersionEntry) -> str:
+    """核对信息（折叠）：每个文件的 SHA-256、清单和校验和文件，供技术人员核对。"""
+    rows = [f'<li>{html.escape(file_label(f["path"]))}<code>{f["sha256"]}</code></li>'
+            for f in entry.manifest.get("files", [])]
+    links = "、".join(f'<a href="{_href(entry.rel + "/" + name)}">{label}</a>'
+                     for name, label in ((MANIFEST, "发布清单"), (SUMS, "校验和")))
+    return (f'<details class="check"><summary>核对信息</summary><ul class="files">{"".join(rows)}</ul>'
+            f'<p class="meta">{links}</p></details>')  # the program's commit stays in the manifest
+
+
 def _file_list(entry: VersionEntry) -> str:
     items = []
     for f in entry.manifest.get("files", []):
         rel = f"{entry.rel}/{f['path']}"
-        items.append(f'<li><a href="{_href(rel)}">{html.escape(f["path"])}</a>'
-                     f'<span class="size" title="{f["size"]} 字节">{_size(int(f["size"]))}</span>'
-                     f'<code>{f["sha256"]}</code></li>')
-    for name in (MANIFEST, SUMS):
-        items.append(f'<li><a href="{_href(entry.rel + "/" + name)}">{name}</a>'
-                     f'<span class="size">（清单）</span></li>')
-    return '<ul class="files">' + "".join(items) + "</ul>"
+        items.append(f'<li><a href="{_href(rel)}">{html.escape(file_label(f["path"]))}</a>'
+                     f'<span class="size" title="{f["size"]} 字节">{_size(int(f["size"]))}</span></li>')
+    return '<ul class="files">' + "".join(items) + "</ul>" + _check_block(entry)
 
 
 def _version_block(entry: VersionEntry, latest: int) -> str:
     m = entry.manifest
     tags = ""
     if m.get("revision"):
-        tags += '<span class="tag r" title="修订">修订 (R)</span>'
+        tags += '<span class="tag r" title="修订版">R</span>'
     if entry.version != latest:
-        tags += f'<span class="tag old">已由 v{latest} 替代</span>'
+        tags += f'<span class="tag old">已由{apparatus.version_label(latest)}替代</span>'
     anchor = "v-" + entry.rel.replace("/", "-")
     changes = ""
     if any(f["path"] == "CHANGES.html" for f in m.get("files", [])):
         changes = f' · <a href="{_href(entry.rel + "/CHANGES.html")}">修订说明</a>'
-    git = (m.get("git") or {}).get("commit", "unknown")
     period = period_label(m.get("period"))
-    return (f'<div class="ver" id="{html.escape(anchor)}"><h4>{html.escape(period)} 第 {entry.version} 版（v{entry.version}）'
-            f"{tags}</h4>"
-            f'<div class="meta">程序版本 {html.escape(git[:12])}{changes}</div>'
+    issue = _issue(m.get("period"))
+    return (f'<div class="ver" id="{html.escape(anchor)}"><h4>{html.escape(issue or period)}　'
+            f"{html.escape(apparatus.version_label(entry.version))}{tags}</h4>"
+            f'<div class="meta">{html.escape(period)}{changes}</div>'
             f"{_file_list(entry)}</div>")
+
+
+def _issue(period: Any) -> str:
+    """刊头的期号（与报告刊头相同的文字；年度出版物不编期号）。"""
+    text = str(period or "")
+    try:
+        label = apparatus.issue_label(text)
+    except UserError:
+        return ""
+    return label if label.endswith("期") else ""
 
 
 def _editions_section(entries: list[VersionEntry], catalogue: ReleaseCatalogue) -> str:
@@ -163,8 +194,7 @@ def _editions_section(entries: list[VersionEntry], catalogue: ReleaseCatalogue) 
             head = versions[0].manifest.get("region_name") or ("各期" if first.get("period") else "版本")
             newest = max(by_period)
             latest_v = max(v.version for v in by_period[newest])
-            mark = "（R）" if latest_v > 1 else ""
-            summary = f"{head}：最新 " + " ".join(x for x in (period_label(newest), f"v{latest_v}{mark}") if x)
+            summary = f"{head}：最新 " + " ".join(x for x in (period_label(newest), apparatus.version_label(latest_v)) if x)
             parts.append(f"<details{' open' if len(series) == 1 else ''}><summary>{html.escape(summary)}</summary>")
             for period in sorted(by_period, reverse=True):
                 group = sorted(by_period[period], key=lambda v: -v.version)
@@ -177,7 +207,7 @@ def _editions_section(entries: list[VersionEntry], catalogue: ReleaseCatalogue) 
 
 def _bundles_section(bundles: dict[str, list[tuple[str, int, str, dict[str, Any]]]]) -> str:
     parts = ['<section id="bundles"><h2>收件包</h2>',
-             ('<p class="note">每个收件单位一个 zip，只含它可以收到的出版物（见 pipeline/catalogues/recipients.yaml）；'
+             ('<p class="note">每个收件单位一个压缩包，只含它可以收到的出版物；'
               "内容变化时新建下一版，已发出的包不会被改写。</p>")]
     for period in sorted(bundles, reverse=True):
         parts.append(f"<h3>{html.escape(period_label(period))}</h3>")
@@ -190,16 +220,17 @@ def _bundles_section(bundles: dict[str, list[tuple[str, int, str, dict[str, Any]
             info = items[0][3]
             rec = info.get("recipient") or {}
             contents = "；".join(
-                f"{e.get('title', '')} v{e.get('version')}{'（R）' if e.get('revision') else ''}"
+                f"{e.get('title', '')} {apparatus.version_label(int(e.get('version') or 1))}"
                 for e in info.get("editions", []))
             parts.append(f'<details><summary>{html.escape(rec.get("name", rid))}'
                          f'（{html.escape(rec.get("kind_label", ""))}）</summary>'
                          f'<div class="meta">最新一版内容：{html.escape(contents)}</div><ul class="files">')
-            for rel, size, digest, _ in items:
-                parts.append(f'<li><a href="{_href(rel)}">{html.escape(PurePosixPath(rel).name)}</a>'
-                             f'<span class="size" title="{size} 字节">{_size(size)}</span><code>{digest}</code></li>')
+            for n, (rel, size, digest, _) in enumerate(items):
+                parts.append(f'<li><a href="{_href(rel)}">收件包（第{len(items) - n}版，压缩包）</a>'
+                             f'<span class="size" title="{size} 字节">{_size(size)}</span>'
+                             f'<details class="check"><summary>核对信息</summary><code>{digest}</code></details></li>')
             parts.append("</ul></details>")
-        parts.append(f'<p class="meta">本期全部收件包的校验和：<a href="{_href(f"bundles/{period}/{SUMS}")}">{SUMS}</a></p>')
+        parts.append(f'<p class="meta">本期全部收件包的校验和：<a href="{_href(f"bundles/{period}/{SUMS}")}">校验和</a></p>')
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -211,9 +242,9 @@ def _data_section(entries: list[VersionEntry], catalogue: ReleaseCatalogue) -> s
     dictionaries = sorted((e for e in entries if e.manifest["edition"] == "data_catalogue"), key=lambda e: -e.version)
     if dictionaries:
         d = dictionaries[0]
-        links = " · ".join(f'<a href="{_href(d.rel + "/" + f["path"])}">{html.escape(f["path"])}</a>'
+        links = " · ".join(f'<a href="{_href(d.rel + "/" + f["path"])}">{html.escape(_dictionary_label(f["path"]))}</a>'
                            for f in d.manifest.get("files", []) if f.get("role") == "published")
-        parts.append(f"<h3>指标数据字典（v{d.version}）</h3><p>{links}</p>")
+        parts.append(f"<h3>指标数据字典（{apparatus.version_label(d.version)}）</h3><p>{links}</p>")
     latest: dict[tuple[str, str | None, str | None], VersionEntry] = {}
     for e in entries:
         key = (e.manifest["edition"], e.manifest.get("region_code"), e.manifest.get("period"))
@@ -227,13 +258,18 @@ def _data_section(entries: list[VersionEntry], catalogue: ReleaseCatalogue) -> s
         for f in e.manifest.get("files", []):
             if f["path"] in TIDY_FILES and f.get("role") == "published":
                 title = e.manifest.get("title", e.rel)
-                rows.append(f'<li><a href="{_href(e.rel + "/" + f["path"])}">{html.escape(title)} · {html.escape(f["path"])}</a>'
-                            f'<span class="size">v{e.version}{"（R）" if e.manifest.get("revision") else ""}，'
+                rows.append(f'<li><a href="{_href(e.rel + "/" + f["path"])}">{html.escape(title)} · {html.escape(file_label(f["path"]))}</a>'
+                            f'<span class="size">{apparatus.version_label(e.version)}，'
                             f'{_size(int(f["size"]))}</span></li>')
     if rows:
         parts.append('<h3>各期指标明细（整齐表）</h3><ul class="files">' + "".join(rows) + "</ul>")
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def _dictionary_label(name: str) -> str:
+    suffix = PurePosixPath(name).suffix.lower()
+    return {".csv": "指标数据字典（CSV）", ".html": "指标数据字典（网页）"}.get(suffix, file_label(name))
 
 
 def render_index(releases: Path, catalogue: ReleaseCatalogue) -> str:
@@ -246,9 +282,8 @@ def render_index(releases: Path, catalogue: ReleaseCatalogue) -> str:
         f"<title>统计资料发布索引</title><style>{CSS}</style></head><body>",
         "<header><h1>卫生健康统计资料发布索引</h1>",
         ('<p class="note">每种出版物、每个报告期的每一版都在这里；已发布的版本不会改动，修订另出新版并标记'
-         '<span class="tag r">修订 (R)</span>，附修订说明。每个文件后是它的 SHA-256；整个目录可用'
-         " <code style=\"display:inline\">python -m pipeline verify releases</code> 核对。本页为委内资料"
-         "（列出了委内和县级受限的资料）。</p>"),
+         '<span class="tag r">R</span>，附修订说明。每一版的“核对信息”中列有各文件的校验值，供核对文件是否完整、'
+         "未被改动。本页为委内资料（列出了委内和县级受限的资料）。</p>"),
         '<nav><a href="#editions">出版物</a><a href="#bundles">收件包</a><a href="#data">数据资源目录</a></nav></header>',
         _editions_section(entries, catalogue),
         _bundles_section(bundles),

@@ -297,6 +297,28 @@ def _make_read_only(folder: Path) -> None:
         os.chmod(path, 0o444)
 
 
+def version_mismatch(ctx: Context, inst: Instance) -> str:
+    """'' when the 版次 printed in the documents is the version this release gives them (or nothing is printed)."""
+    printed = render_info.printed_versions(inst.source_dir, inst.files)
+    if not printed:
+        return ""
+    versions = list_versions(ctx.releases / inst.rel_dir)
+    version = versions[-1] + 1 if versions else 1
+    if versions:
+        current = {name: sha256_file(inst.source_dir / name) for name in inst.files}
+        try:
+            previous = read_manifest(ctx.releases / inst.rel_dir / f"v{versions[-1]}")
+        except (UserError, OSError, ValueError, KeyError):
+            return ""  # a damaged version: release_instance refuses it with its own message
+        if _published_hashes(previous) == current:
+            version = versions[-1]
+    if printed == {version}:
+        return ""
+    key = inst.edition.id + (f"/{inst.region_code}" if inst.region_code else "")
+    shown = "、".join(f"第{v}版" for v in sorted(printed))
+    return f"{inst.title}：刊头印的是{shown}，这次发布为第{version}版（report.revisions 中写 {key}: {version}）"
+
+
 def release_instance(ctx: Context, inst: Instance) -> Released:
     series_dir = ctx.releases / inst.rel_dir
     versions = list_versions(series_dir)
@@ -465,6 +487,12 @@ def run_release(*, root: Path, releases: Path, params: dict[str, Any], catalogue
             raise UserError("保密检查未通过，没有发布任何内容：\n" + "\n".join(f"  - {p}" for p in problems),
                             hint="出版物中只能有汇总数；含机构名单的资料只能按 editions.yaml 规定的范围发布")
         check_consistency(instances, regions_path, log)
+        problems = [p for inst in instances if (p := version_mismatch(ctx, inst))]
+        if problems:
+            raise UserError("文档刊头印的版次与这次发布的版本不符，没有发布任何内容：\n"
+                            + "\n".join(f"  - {p}" for p in problems),
+                            hint="内容有变化的出版物发布为新的一版：请在 params.yaml 的 report.revisions 中写明它的版次"
+                                 "（如 {monthly: 2}），重新运行 dvc repro")
         released: list[Released] = []
         for n, inst in enumerate(instances, start=1):
             result = release_instance(ctx, inst)

@@ -35,7 +35,7 @@ import typst
 from fontTools import subset as ft_subset
 from fontTools.ttLib import TTFont
 
-from pipeline.render import quarto_backend, render_info
+from pipeline.render import apparatus, html_access, quarto_backend, render_info
 from pipeline.io_utils import atomic_path
 from pipeline.render.fonts import (
     BOLD_FILENAME,
@@ -141,9 +141,9 @@ def choose_backend(backend: str) -> BackendChoice:
 def backend_identity(backend: str) -> str:
     """所选后端及其版本（如 “quarto 1.10.18”“pandoc”）：复用旧输出前据此判断排版程序是否变了。"""
     choice = choose_backend(backend)
-    if choice.quarto is not None:
-        return f"quarto {choice.quarto.version_text}"
-    return choice.name
+    name = f"quarto {choice.quarto.version_text}" if choice.quarto is not None else choice.name
+    app = apparatus.current()  # a new 编印日期 or 版次 re-renders kept editions too
+    return name if app is None else f"{name} | {app.release_date} {sorted(app.revisions.items())}"
 
 
 def resolve_backend(backend: str) -> str:
@@ -169,7 +169,7 @@ def pdf_timestamp() -> int:
 
 def _render_pandoc(md_path: Path, out_dir: Path, stem: str, font_dir: Path, *, note: str = "") -> RenderResult:
     src_dir = md_path.resolve().parent
-    ast = move_date_to_dateline(read_ast(md_path))
+    ast = apparatus_to_meta(move_date_to_dateline(read_ast(md_path)), md_path)
     images = check_images(ast, src_dir)
     html_text = finalize_html(_pandoc_html(ast, src_dir), font_dir)
     root = _project_root(src_dir, images)
@@ -185,7 +185,9 @@ def _write_outputs(out_dir: Path, stem: str, html_text: str, pdf_bytes: bytes, b
     pdf_path = out_dir / f"{stem}.pdf"
     atomic_write(html_path, html_text.encode("utf-8"))
     atomic_write(pdf_path, pdf_bytes)
-    record = render_info.record_bytes(backend, renderer, [html_path.name, pdf_path.name], note)
+    app = apparatus.current()
+    version = app.version(apparatus.region_of(out_dir / stem)) if app is not None else None
+    record = render_info.record_bytes(backend, renderer, [html_path.name, pdf_path.name], note, version)
     atomic_write(render_info.record_path(out_dir, stem), record)
     return RenderResult(html=html_path, pdf=pdf_path, backend=backend, renderer=renderer)
 
@@ -245,6 +247,16 @@ def move_date_to_dateline(ast: dict[str, Any]) -> dict[str, Any]:
         if quarto_backend.DATELINE_KEY in meta:
             raise RenderError(f"报告元数据中同时有 date 与 {quarto_backend.DATELINE_KEY}，无法确定日期行。")
         meta[quarto_backend.DATELINE_KEY] = meta.pop("date")
+    return ast
+
+
+def apparatus_to_meta(ast: dict[str, Any], md_path: Path) -> dict[str, Any]:
+    """刊头、页眉和版次（apparatus.meta_for）写进元数据，两个模板据此排印。"""
+    meta = ast.setdefault("meta", {})
+    title = "".join(n["c"] if n.get("t") == "Str" else " " for n in _walk(meta.get("title", {}))
+                    if n.get("t") in ("Str", "Space"))
+    for key, value in apparatus.meta_for(md_path, title).items():
+        meta[key] = {"t": "MetaString", "c": value}
     return ast
 
 
@@ -392,7 +404,7 @@ _ID_RE = re.compile(r'\bid="([^"]+)"')
 
 def finalize_html(html_text: str, font_dir: Path) -> str:
     """把 SVG 图片改为内联 <svg>，检查字形覆盖，并在 </head> 前嵌入字体子集。"""
-    html_text = inline_svg_images(html_text)
+    html_text = html_access.improve(inline_svg_images(html_text))
     chars = document_chars(html_text)
     check_glyph_coverage(chars, font_dir / REGULAR_FILENAME)
     style = font_face_css(chars, font_dir)

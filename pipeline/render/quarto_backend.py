@@ -30,6 +30,8 @@ from pathlib import Path
 
 import yaml
 
+from pipeline.render import apparatus
+
 # The oldest Quarto the parity test has been run against (CI installs 1.10.18 from ../shared/tools/quarto).
 # Quarto 1.8 changed how font-paths resolve, and each Quarto pins its own typst and pandoc: older releases
 # are not verified to give the same documents, so they are not used.
@@ -103,17 +105,22 @@ def find_quarto() -> QuartoInstall | None:
 # ---------------------------------------------------------------------------
 
 
-def protect_metadata(markdown: str) -> str:
-    """把 YAML 元数据中的 ``date`` 改名为 ``dateline``：它是一行文字，不是 Quarto 可以解析的日期。"""
+def protect_metadata(markdown: str, md_path: Path | None = None) -> str:
+    """把 YAML 元数据中的 ``date`` 改名为 ``dateline``：它是一行文字，不是 Quarto 可以解析的日期；
+    并加上刊头（apparatus.meta_for，与 pandoc 后端相同）。"""
     match = _FRONT_MATTER_RE.match(markdown)
     if match is None:
         return markdown
     meta = yaml.safe_load(match.group("yaml"))
-    if not isinstance(meta, dict) or "date" not in meta:
+    if not isinstance(meta, dict):
         return markdown
-    if DATELINE_KEY in meta:
+    extra = apparatus.meta_for(md_path, str(meta.get("title", ""))) if md_path is not None else {}
+    if "date" not in meta and not extra:
+        return markdown
+    if "date" in meta and DATELINE_KEY in meta:
         raise QuartoError(f"报告元数据中同时有 date 与 {DATELINE_KEY}，无法确定日期行。")
     renamed = {(DATELINE_KEY if key == "date" else key): value for key, value in meta.items()}
+    renamed.update(extra)
     dumped = yaml.safe_dump(renamed, allow_unicode=True, sort_keys=False, width=10_000, default_flow_style=False)
     return f"---\n{dumped}---\n" + markdown[match.end():]
 
@@ -155,7 +162,7 @@ def stage_sources(md_path: Path, images: list[Path], root: Path, work: Path, fon
     doc_dir = work / src_dir.relative_to(root)
     doc_dir.mkdir(parents=True, exist_ok=True)
     doc = doc_dir / md_path.name
-    doc.write_text(protect_metadata(md_path.read_text(encoding="utf-8")), encoding="utf-8")
+    doc.write_text(protect_metadata(md_path.read_text(encoding="utf-8"), md_path), encoding="utf-8")
     template_dir = doc_dir / TEMPLATE_SUBDIR
     template_dir.mkdir()
     for template in templates:

@@ -18,10 +18,14 @@ def record_path(out_dir: Path, stem: str) -> Path:
     return out_dir / f"{stem}{SUFFIX}"
 
 
-def record_bytes(backend: str, renderer: str, files: list[str], note: str = "") -> bytes:
+def record_bytes(backend: str, renderer: str, files: list[str], note: str = "", edition_version: int | None = None
+                 ) -> bytes:
+    """edition_version: the 版次 printed in the masthead (the release checks it against the version it assigns)."""
     record: dict[str, Any] = {"backend": backend, "renderer": renderer, "files": sorted(files)}
     if note:
         record["note"] = note
+    if edition_version is not None:
+        record["edition_version"] = edition_version
     return (json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
@@ -51,6 +55,13 @@ def rendered_by(folder: Path, published: list[str] | tuple[str, ...]) -> dict[st
             if name in wanted:
                 out[str(name)] = {"backend": str(record.get("backend", "")), "renderer": str(record.get("renderer", ""))}
     return dict(sorted(out.items()))
+
+
+def printed_versions(folder: Path, published: list[str] | tuple[str, ...]) -> set[int]:
+    """The 版次 printed in folder's published documents (empty when they carry no masthead)."""
+    wanted = set(published)
+    return {int(r["edition_version"]) for r in read_records(folder)
+            if "edition_version" in r and wanted.intersection(r["files"])}
 
 
 def summary_lines(folder: Path, *, recursive: bool = False) -> list[str]:

@@ -82,8 +82,14 @@ class BuiltTable:
     def cell_text(self, row: Row, i: int) -> str:
         value = row.cells[i]
         if self.columns[i].field == "change":
-            return fmt.signed(value, self.decimals(row, i))
+            return change_text(value, self.decimals(row, i))
         return fmt.number(value, self.decimals(row, i), thousands=True)
+
+
+def change_text(value: float | None, decimals: int = 1) -> str:
+    """A printed change: '3.2' for a rise (no "+"), '-1.0' for a fall (the same minus as every other printed
+    figure, fmt.number), '0.0' unchanged, '—' missing."""
+    return fmt.signed(value, decimals).removeprefix("+")
 
 
 @lru_cache(maxsize=None)
@@ -191,7 +197,7 @@ def number_format(decimals: int, *, signed: bool = False) -> str:
     Cells that would display as zero hold 0 (fmt.display_value), so no format shows '-0.0'."""
     body = "0" if decimals == 0 else "0." + "0" * decimals
     if signed:
-        return f"+{body};-{body};{body}"
+        return f"{body};-{body};{body}"  # no "+" on rises, as in the printed tables
     return "#,##" + body
 
 

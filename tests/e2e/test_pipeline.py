@@ -157,7 +157,7 @@ def test_changing_period_gives_that_months_report(project):
         assert (out / "report.pdf").stat().st_size > 0
         csv = pl.read_csv(out / "indicators.csv")
         assert csv["period"].unique().to_list() == ["2025-06"]
-        assert "2025年1-6月" in (out / "report.html").read_text(encoding="utf-8")
+        assert "2025年1—6月" in (out / "report.html").read_text(encoding="utf-8")
     finally:
         params.write_text(original, encoding="utf-8")
 
@@ -265,3 +265,24 @@ def test_release_runs_when_releases_folder_is_absent(project):
     assert "Running stage 'release'" in proc.stdout, proc.stdout
     assert (project / "releases" / "index.html").stat().st_size > 0
     assert "Running stage 'ingest'" not in proc.stdout
+
+
+def test_every_report_and_the_release_index_pass_the_style_checker(project):
+    """Reader text of every produced HTML and PDF (five report kinds, county editions) and the release index:
+    no paths or program words, no English outside the allow-list, no '+3.2', no hyphen ranges, no 比上年持平,
+    no paragraph repeated verbatim."""
+    from pipeline.render import style_check
+
+    reports = sorted(p.relative_to(project).as_posix() for p in (project / "reports").rglob("*.pdf"))
+    assert any(r.startswith("reports/qc/") for r in reports) and any(r.startswith("reports/annual/") for r in reports)
+    found = style_check.check_reports(project / "reports")
+    found += style_check.check_release_index(project / "releases" / "index.html")
+    for page in sorted((project / "releases" / "data_catalogue").rglob("*.html")):  # the data dictionary
+        found += style_check.check_file(page, check_repeats=False)
+    assert not found, "\n".join(map(str, found[:30]))
+    # the masthead is the same text in the PDF and the HTML of the city report
+    html = (project / f"reports/monthly/{_period(project)}/report.html").read_text(encoding="utf-8")
+    pdf_text = "".join(PdfReader(project / f"reports/monthly/{_period(project)}/report.pdf").pages[0].extract_text()
+                       .split())
+    masthead = re.search(r'<p class="masthead">([^<]*)</p>', html)
+    assert masthead and "".join(masthead.group(1).split()) in pdf_text

@@ -363,8 +363,19 @@ def test_changed_data_gives_a_revision_with_a_correct_change_log(project, first_
     assert "总诊疗人次数增减（总计，月报机构口径，岳阳市，" in stale.stdout + stale.stderr
     assert _tree(project / "releases") == first_release  # nothing was published
     _run(["dvc", "repro", "county_reports"], project)
+    # the rebuilt reports (editions; the qc stage reruns upstream, so the bulletin too) still print 第1版:
+    # the release refuses to publish them as v2
+    refused = _run([sys.executable, "-m", "pipeline", "release"], project, ok=False)
+    assert refused.returncode != 0 and "刊头印的是第1版，这次发布为第2版" in refused.stderr, refused.stderr
+    assert _tree(project / "releases") == first_release
+    params_path = project / "params.yaml"
+    params_path.write_text(params_path.read_text(encoding="utf-8").replace(
+        "revisions: {}", "revisions: {monthly: 2, county: 2, qc_internal: 2}"), encoding="utf-8")
+    _run(["dvc", "repro", "monthly_report", "county_reports"], project)
     proc = _run([sys.executable, "-m", "pipeline", "release"], project)
     assert "修订发布 v2（R）" in proc.stdout, proc.stdout
+    html = (project / f"reports/monthly/{period}/report.html").read_text(encoding="utf-8")
+    assert "第2版（修订，R）" in html and "修订内容见随本版发布的修订说明" in html
 
     releases = project / "releases"
     after = _tree(releases)
@@ -408,7 +419,7 @@ def test_changed_data_gives_a_revision_with_a_correct_change_log(project, first_
         with zipfile.ZipFile(latest) as zf:
             assert set(zf.namelist()) == _expected_entries(project, recipient)
     index = (releases / "index.html").read_text(encoding="utf-8")
-    assert "修订 (R)" in index and f"monthly/{period}/v2/CHANGES.html" in index
+    assert "第2版（修订，R）" in index and f"monthly/{period}/v2/CHANGES.html" in index
 
     # and once more: nothing changes
     again = _run([sys.executable, "-m", "pipeline", "release"], project)
@@ -495,7 +506,7 @@ def test_index_page_in_headless_chromium(project):
         assert rel in targets, f"{rel} is not linked from the index"
         if not rel.endswith(("manifest.json", "SHA256SUMS")):
             assert digest in text, f"{rel}: sha256 not shown"
-    assert "修订 (R)" in text
+    assert "第2版（修订，R）" in text
     # readable on a phone: nothing wider than a 390-pixel screen
     assert width <= viewport, (width, viewport)
 

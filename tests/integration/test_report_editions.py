@@ -31,7 +31,7 @@ def test_county_rank_and_comparison_text(regions):
     assert report.county_rank(t, "visits", "累计", "total", "430621") == (2, 2)
     texts = report.summary_paragraphs(t, report.Month(2025, 2), "430621", "岳阳县", county=True)
     # 6,600 → 0.66万 → '0.7万人次'; growth +10.0% both for the county and the city
-    assert texts["visits_cum"].startswith("1-2月，岳阳县医疗卫生机构总诊疗人次达0.7万人次（不含诊所、医务室、村卫生室），同比增长10.0%（全市增长10.0%")
+    assert texts["visits_cum"].startswith("1—2月，岳阳县医疗卫生机构总诊疗人次达0.7万人次（不含诊所、医务室、村卫生室），同比增长10.0%（全市增长10.0%")
     # 每千常住人口床位 = 30 / 80,000 × 1000 = 0.375 → '0.38'
     assert "每千常住人口床位0.38张" in texts["resources"]
 
@@ -85,7 +85,7 @@ def test_quality_section_from_filing_status():
     text = report.quality_text(rates, month, "430602", "岳阳楼区")
     # 2月: 3/4 = 75.0 %, 2/4 = 50.0 %; 1-2月: 7/8 = 87.5 %, 6/8 = 75.0 %
     assert text.startswith("2月，岳阳楼区应报月报的医疗卫生机构4家，已报3家，上报率75.0%，及时率50.0%；"
-                           "1-2月累计应报8家次，上报率87.5%，及时率75.0%（1家次未报、1家次迟报）。")
+                           "1—2月累计应报8家次，上报率87.5%，及时率75.0%（1家次未报、1家次迟报）。")
     city = report.quality_text(rates, month, None, "全市")
     # city 2月: 4/5 filed = 80.0 %, 2/5 on time = 40.0 %
     assert "应报月报的医疗卫生机构5家，已报4家，上报率80.0%，及时率40.0%" in city

@@ -25,7 +25,7 @@ def test_derived_dates():
     assert m.same_month_last_year == Month(2024, 1)
     assert Month(2024, 2).days == 29 and Month(2025, 2).days == 28
     assert Month(2025, 3).months_to_date() == (Month(2025, 1), Month(2025, 2), Month(2025, 3))
-    assert Month(2025, 10).cumulative_label == "2025年1-10月"
+    assert Month(2025, 10).cumulative_label == "2025年1—10月"
     assert Month(2025, 1).cumulative_label == "2025年1月"
     assert Month(2025, 12).due_date(20) == date(2026, 1, 20)
     assert Month(2025, 1).due_date(31) == date(2025, 2, 28)  # capped at month end

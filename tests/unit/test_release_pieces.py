@@ -167,7 +167,7 @@ def test_figure_changes_compare_as_published(tmp_path):
     got = {(c.labels[0], c.labels[2], c.field, c.old, c.new) for c in changes}
     assert got == {
         ("总诊疗人次数", "430600", "本期值(人次)", "1,000", "1,234"),
-        ("总诊疗人次数", "430600", "同比增减(%)", "+11.1", "+37.1"),
+        ("总诊疗人次数", "430600", "同比增减(%)", "11.1", "37.1"),
         ("出院者平均住院日", "430600", "本期值(日)", "8.0", "8.1"),
         ("出院者平均住院日", "430600", "同比增减(日)", "-0.1", "0.0"),
         ("总诊疗人次数", "430692", "本期值(人次)", changelog.ABSENT, "7"),
@@ -175,7 +175,7 @@ def test_figure_changes_compare_as_published(tmp_path):
         ("总诊疗人次数", "430692", "同比增减(%)", changelog.ABSENT, "—"),
         ("总诊疗人次数", "430621", "本期值(人次)", "50", changelog.ABSENT),
         ("总诊疗人次数", "430621", "上年同期(人次)", "40", changelog.ABSENT),
-        ("总诊疗人次数", "430621", "同比增减(%)", "+25.0", changelog.ABSENT),
+        ("总诊疗人次数", "430621", "同比增减(%)", "25.0", changelog.ABSENT),
     }
 
 

@@ -1,0 +1,60 @@
+"""The style checker reads reader text out of HTML and PDF and fails on program words, "+3.2", mixed dashes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.render import style_check
+
+CLEAN = ("<html><head><title>岳阳市卫生健康统计月报　2025年第12期</title><style>.a{b:c}</style></head><body>"
+         "<p>1—12月，全市医疗卫生机构总诊疗人次1,765.4万人次，同比增长4.2%，病床使用率降低1.3个百分点。</p>"
+         "<table><caption>表1　医疗卫生机构诊疗人次数</caption><tr><td>−1.0</td><td>3.2</td></tr></table>"
+         "<p>全部寿命表另附数据表（Excel），计算用 Chiang II 法。</p>"
+         "<details><summary>核对信息</summary><code>monthly/2025-12/v1/report.pdf 0f3a</code></details></body></html>")
+
+
+def _rules(html: str, tmp_path: Path) -> set[str]:
+    path = tmp_path / "report.html"
+    path.write_text(html, encoding="utf-8")
+    return {f.rule for f in style_check.check_file(path)}
+
+
+def test_clean_bulletin_text_passes(tmp_path):
+    # code blocks (the folded 核对信息) and styles are not reader text
+    assert _rules(CLEAN, tmp_path) == set()
+
+
+@pytest.mark.parametrize(("planted", "rule"), [
+    ("<p>所用文件：data/raw/annual/2025/life_deaths.csv。</p>", "路径"),
+    ("<p>审核规则见 qc_rules.yaml。</p>", "文件名或程序用语"),
+    ("<p>总诊疗人次同比+3.2%。</p>", "增长数字前有“+”"),
+    ("<td>+3.2</td>", "增长数字前有“+”"),
+    ("<p>2025年1-12月累计</p>", "范围号用了连字符"),
+    ("<p>床位数比上年持平。</p>", "应为“与上年持平”"),
+    ("<p>Release index of the commission</p>", "英文词"),
+    ('<svg role="img" aria-label="Y-axis titled visits"></svg>', "英文词"),
+])
+def test_each_planted_fault_fails(tmp_path, planted, rule):
+    assert rule in _rules(CLEAN.replace("</body>", planted + "</body>"), tmp_path)
+
+
+def test_a_paragraph_repeated_verbatim_fails(tmp_path):
+    para = "<p>全市医疗卫生机构总诊疗人次1,765.4万人次，同比增长4.2%，其中医院945.2万人次。</p>"
+    assert "段落逐字重复" in _rules(CLEAN.replace("</body>", para + para + "</body>"), tmp_path)
+
+
+def test_pdf_text_is_read_and_a_planted_path_fails(tmp_path):
+    from pipeline.render import documents
+    from pipeline.render.fonts import ensure_fonts
+
+    def pdf(body: str) -> Path:
+        source = f'#set text(font: "Noto Sans SC")\n{body}\n'
+        path = tmp_path / "report.pdf"
+        path.write_bytes(documents.compile_typst(source, tmp_path, ensure_fonts()))
+        return path
+
+    assert style_check.check_file(pdf("全市总诊疗人次同比增长4.2%。")) == []
+    found = style_check.check_file(pdf("所用文件：data/reference/regions.csv；同比 +3.2%。"))
+    assert {f.rule for f in found} >= {"路径", "增长数字前有“+”"}
