@@ -48,6 +48,7 @@ from pipeline.life.lifetable import (
 )
 from pipeline.monthly.indicators import Regions
 from pipeline.monthly.indicators import load_regions as load_region_table
+from pipeline.render.tables import change_text
 from pipeline.render.xlsx import save_workbook
 
 STAGE = "life_expectancy"
@@ -753,7 +754,7 @@ def city_table(result: LifeExpectancyResult) -> str:
         rows.append([
             sex, _cell_e0(row), _ci(row) if shown else fmt.DASH,  # type: ignore[arg-type]
             _e0(row.get("e0_previous")) if row else fmt.DASH,
-            fmt.signed(row.get("e0_change"), 2) if row else fmt.DASH,
+            change_text(row.get("e0_change"), 2) if row else fmt.DASH,
         ])
     return _markdown_table(header, ["l", "r", "c", "r", "r"], rows,
                            f"表1　{result.regions.city_name}{p.year}年人均预期寿命")
@@ -772,7 +773,7 @@ def county_table(result: LifeExpectancyResult) -> str:
             name += "*" if total["status"] != "无数据" else "（无数据）"
         rows.append([
             name, _cell_e0(total), _ci(total) if _shown(total) else fmt.DASH, _cell_e0(men), _cell_e0(women),
-            _e0(total.get("e0_previous")), fmt.signed(total.get("e0_change"), 2),
+            _e0(total.get("e0_previous")), change_text(total.get("e0_change"), 2),
             fmt.number(total.get("rank"), 0),
         ])
     return _markdown_table(header, ["l", "r", "c", "r", "r", "r", "r", "r"], rows,
@@ -837,7 +838,7 @@ def effect_table(result: LifeExpectancyResult) -> str:
         if row is None:
             continue
         diff = None if not _shown(row) or row["e0_unadjusted"] is None else row["e0"] - row["e0_unadjusted"]
-        rows.append([sex, _e0(row["e0_unadjusted"]), _cell_e0(row), fmt.signed(diff, 2)])
+        rows.append([sex, _e0(row["e0_unadjusted"]), _cell_e0(row), change_text(diff, 2)])
     return _markdown_table(["性别", "按登记数据(岁)", "调整后(岁)", "差值(岁)"], ["l", "r", "r", "r"], rows,
                            f"表4　调整对全市人均预期寿命的影响（{result.params.year}年）")
 
@@ -917,7 +918,7 @@ def notes(result: LifeExpectancyResult) -> list[str]:
         + ("；标“*”的地区结果不稳定，不给出点估计。" if _flagged_names(result) else "。"),
         "位次按各县级单位合计人均预期寿命由高到低排列，不含结果不稳定的单位。",
         "表中数据按四舍五入修约，增减按未修约数据计算。",
-        "全部寿命表（全市及各县市区，合计、男、女）见 life_tables.xlsx，预期寿命汇总见 summary.csv。",
+        "全部寿命表（全市及各县市区，合计、男、女）和预期寿命汇总另附数据表（Excel、CSV）。",
     ]
     if result.previous_note:
         items.append(result.previous_note + "。")
@@ -1128,7 +1129,7 @@ def build_markdown(result: LifeExpectancyResult, org_name: str, chart_rel: str |
     body += [
         "## 三、寿命表",
         "",
-        f"{city_name}{p.year}年简略寿命表（合计）见表5；分性别、分县市区的寿命表及各年龄组预期寿命的置信区间见 life_tables.xlsx。",
+        f"{city_name}{p.year}年简略寿命表（合计）见表5；分性别、分县市区的寿命表及各年龄组预期寿命的置信区间见随本报告发布的寿命表（Excel）。",
         "",
         life_table_markdown(result, f"表5　{city_name}{p.year}年简略寿命表（合计）"),
         "",

@@ -73,13 +73,19 @@ class _Source:
         return text
 
 
+def _than_last_year(change: str) -> str:
+    """'比上年增长2.7%', but '与上年持平' (持平 takes 与, not 比, in bulletin usage)."""
+    return "与上年持平" if change == "持平" else f"比上年{change}"
+
+
 def paragraph(cells: object, month: Month, region: str, place: str, annual: pl.DataFrame | None,
               pop_note: str, log: FigureLog | None = None) -> str:
     """The 卫生资源 paragraph: figures, their scope and where they come from."""
     s = _Source(cells, month, region, annual, log)
     if s.scope == scopes.ANNUAL:
         head = (f"{month.year}年末（年报数），{place}医疗卫生机构（含诊所、医务室和村卫生室）实有床位{s.num('beds')}张，"
-                f"比上年{s.growth('beds')}；卫生技术人员{s.num('health_techs')}人，比上年{s.growth('health_techs')}")
+                f"{_than_last_year(s.growth('beds'))}；卫生技术人员{s.num('health_techs')}人，"
+                f"{_than_last_year(s.growth('health_techs'))}")
         tail = "表中各县市区为纳入月报机构的月末数（不含诊所、医务室、村卫生室）。"
     else:
         head = (f"{month.label}末，{place}纳入月报的医疗卫生机构实有床位{s.num('beds')}张"
