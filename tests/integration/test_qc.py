@@ -186,5 +186,5 @@ def test_bulletin_content(runs, defects):
     text = "".join(p.extract_text() for p in PdfReader(out / "bulletin_internal.pdf").pages)
     for d in defects.values():
         assert d.name in html
-    for heading in ("各县市区上报情况和排名", "漏报和迟报机构", "审核规则问题", "与上季度比较"):
+    for heading in ("各县市区上报情况和排名", "漏报和迟报", "审核规则问题", "与上季度比较", "三、工作要求"):
         assert heading in html and heading in text
