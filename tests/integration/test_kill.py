@@ -75,7 +75,16 @@ def _kill_after(args: list[str], cwd: Path, delay: float) -> None:
 INGEST = ["ingest", "--raw", "raw", "--out", "data/interim"]
 
 
+def _project_files(root: Path) -> None:
+    """What ingest reads from the project root: dvc.yaml and params.yaml (limits), and the region table."""
+    for name in ("dvc.yaml", "params.yaml"):
+        shutil.copy2(REPO / name, root / name)
+    (root / "data" / "reference").mkdir(parents=True, exist_ok=True)
+    shutil.copy2(REPO / "data" / "reference" / "regions.csv", root / "data" / "reference" / "regions.csv")
+
+
 def test_killed_ingest_leaves_the_old_set_or_the_new_one(tmp_path):
+    _project_files(tmp_path)
     refs, durations = {}, []
     for key in ("A", "B"):
         _write_month(tmp_path / "raw", INPUTS[key])
