@@ -9,10 +9,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from pipeline import CATALOGUE_DIR
 from pipeline.errors import UserError
+from pipeline.io_utils import read_yaml
 
 ITEM_KINDS = {"stock", "flow"}
 CHANGE_KINDS = {"pct", "pp", "diff"}
@@ -20,11 +19,7 @@ BREAKDOWN_FIELDS = {"type_group", "type_sub", "ownership", "govt_run", "level_cl
 
 
 def _load_yaml(path: Path) -> Any:
-    try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
-    except (OSError, yaml.YAMLError) as exc:
-        raise UserError(f"目录文件 {path.name} 无法读取：{exc}") from exc
+    return read_yaml(path)
 
 
 UNIT_SUFFIXES = ("千元", "万元", "元", "人", "张", "人次", "床日", "个", "次", "日")

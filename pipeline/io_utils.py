@@ -187,3 +187,13 @@ def atomic_dir(target: Path) -> Iterator[Path]:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def read_yaml(path: Path, what: str = "目录文件") -> Any:
+    """A YAML catalogue's content; unreadable or malformed → UserError "<what> <file> 无法读取：…"."""
+    import yaml
+
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise UserError(f"{what} {path.name} 无法读取：{exc}") from exc

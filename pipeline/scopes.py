@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from pipeline import CATALOGUE_DIR
 from pipeline.errors import UserError
+from pipeline.io_utils import read_yaml
 
 SCOPES_PATH = CATALOGUE_DIR / "scopes.yaml"
 MONTHLY = "月报机构口径"
@@ -33,10 +32,7 @@ class Scope:
 
 @lru_cache(maxsize=None)
 def scopes(path: Path = SCOPES_PATH) -> dict[str, Scope]:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise UserError(f"口径目录 {path.name} 无法读取：{exc}") from exc
+    raw = read_yaml(path, "口径目录") or {}
     out: dict[str, Scope] = {}
     for label, entry in (raw.get("scopes") or {}).items():
         if not isinstance(entry, dict) or not entry.get("coverage"):

@@ -12,10 +12,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-import yaml
-
 from pipeline import CATALOGUE_DIR
 from pipeline.errors import UserError
+from pipeline.io_utils import read_yaml
 
 KINDS_PATH = CATALOGUE_DIR / "region_kinds.yaml"
 
@@ -29,10 +28,7 @@ class RegionKind:
 
 @lru_cache(maxsize=None)
 def kinds(path: Path = KINDS_PATH) -> dict[str, RegionKind]:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise UserError(f"县级单位类别目录 {path.name} 无法读取：{exc}") from exc
+    raw = read_yaml(path, "县级单位类别目录") or {}
     out = {}
     for kind, e in (raw.get("kinds") or {}).items():
         flag = e.get("per_capita_ranked", True)

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from pipeline import CATALOGUE_DIR
 from pipeline.errors import UserError
+from pipeline.io_utils import read_yaml
 
 PLANS_PATH = CATALOGUE_DIR / "plans.yaml"
 MONITOR = "monitor"
@@ -72,10 +71,7 @@ def _plan(entry: Any, index: int) -> Plan:
 
 def load_plans(path: Path = PLANS_PATH) -> tuple[Plan, ...]:
     """Every plan of the catalogue, checked: unique ids and periods that do not overlap."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise UserError(f"规划目录 {path.name} 无法读取：{exc}") from exc
+    data = read_yaml(path, "规划目录") or {}
     plans = tuple(_plan(e, i) for i, e in enumerate(data.get("plans") or [], start=1))
     ids = [p.id for p in plans]
     if len(set(ids)) != len(ids):
