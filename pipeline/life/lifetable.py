@@ -169,7 +169,8 @@ def life_expectancy_summary(df: pl.DataFrame, options: LifeTableOptions = LifeTa
 
     Columns: group columns, ``e0, e0_var, e0_lower, e0_upper, confidence,
     total_person_years, deaths_reported, deaths_used, unstable, a0, a0_rule,
-    underreporting, imr_per_1000, method``.
+    ax_rule, underreporting, imr_per_1000, method``.  ``a0`` is the fraction of the
+    first interval (years when it is [0, 1)); ``ax_rule`` says where each ax came from.
     """
     keys, computed = _computed_groups(df, options)
     records = []
@@ -189,6 +190,7 @@ def life_expectancy_summary(df: pl.DataFrame, options: LifeTableOptions = LifeTa
             "unstable": pl.Boolean,
             "a0": pl.Float64,
             "a0_rule": pl.String,
+            "ax_rule": pl.String,
             "underreporting": pl.String,
             "imr_per_1000": pl.Float64,
             "method": pl.String,

@@ -34,6 +34,8 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
     "mx",
     "qx",
     "ax",
+    "ax_years",
+    "ax_source",
     "lx",
     "dx",
     "Lx",
@@ -48,6 +50,14 @@ METHOD_DESCRIPTION = (
     "Chiang II 简略寿命表（a0 见 a0_rule，其余闭区间 a=0.5，开放组 L=l/M）；"
     "预期寿命方差按 Chiang 法，开放组方差按 Silcocks 等（2001）1/(D·M²)"
 )
+METHOD_DESCRIPTION_INPUT_AX = (
+    "Chiang II 简略寿命表（ax 按输入的 ax 列（年），未给出的行：0岁 a0 见 a0_rule、其余闭区间 a=0.5；开放组 L=l/M）；"
+    "预期寿命方差按 Chiang 法，开放组方差按 Silcocks 等（2001）1/(D·M²)"
+)
+# Where each row's ax comes from (column ax_source of the table).
+AX_SOURCE_INPUT = "输入 ax 列"
+AX_SOURCE_DEFAULT = "默认 n/2"
+AX_SOURCE_OPEN = "开放组 L=l/M"
 
 _MALE_CODES = frozenset({"男", "男性", "1", "m", "male"})
 _FEMALE_CODES = frozenset({"女", "女性", "2", "f", "female"})
@@ -327,6 +337,45 @@ def _variance(
     return ex_var, lower, upper
 
 
+def _input_ax(
+    group: _Group, widths: list[float | None], ax: list[float | None], a0_rule: str
+) -> tuple[list[float | None], list[str], str]:
+    """Apply the input ax column (years) over the defaults, in place on the fractions ``ax``.
+
+    Returns ax in years per row (fraction x n; the input value itself where given),
+    where each row's ax comes from, and the rule as one line of text for the summary.
+    """
+    k = len(widths)
+    given = group.ax_years if group.ax_years is not None else [None] * k
+    years: list[float | None] = []
+    sources: list[str] = []
+    for i, n in enumerate(widths):
+        value = given[i]
+        if n is None:
+            years.append(None)
+            sources.append(AX_SOURCE_OPEN)
+        elif value is not None:
+            ax[i] = value / n
+            years.append(value)
+            sources.append(AX_SOURCE_INPUT)
+        else:
+            a = ax[i]
+            assert a is not None
+            years.append(a * n)
+            sources.append(f"a0：{a0_rule}" if i == 0 else AX_SOURCE_DEFAULT)
+    n_input = sources.count(AX_SOURCE_INPUT)
+    defaults = []
+    if k >= 2 and sources[0] != AX_SOURCE_INPUT:
+        defaults.append(f"0岁 a0：{a0_rule}")
+    if sources.count(AX_SOURCE_DEFAULT):
+        defaults.append(f"{sources.count(AX_SOURCE_DEFAULT)} 组按 n/2")
+    rule = (
+        f"ax_years 为区间内死亡者平均存活年数（年），ax 为其占组距的比例；闭区间 {k - 1} 组："
+        f"输入 ax 列 {n_input} 组" + (f"，{'，'.join(defaults)}" if defaults else "") + "；开放组 L=l/M"
+    )
+    return years, sources, rule
+
+
 def _compute(group: _Group, options: LifeTableOptions, source: str) -> _Computed:
     ages = group.ages
     pops = group.population
@@ -335,8 +384,15 @@ def _compute(group: _Group, options: LifeTableOptions, source: str) -> _Computed
     deaths = list(group.deaths)
     underreporting_text = _adjust_underreporting(group, options, source, deaths)
     infant_first = k >= 2 and widths[0] == 1.0
-    a0, a0_rule = _choose_a0(group, options, source, deaths, infant_first)
+    first_ax = group.ax_years[0] if group.ax_years is not None and k >= 2 else None
+    if first_ax is not None:
+        w0 = widths[0]
+        assert w0 is not None
+        a0, a0_rule = first_ax / w0, "输入 ax 列（0岁行）"
+    else:
+        a0, a0_rule = _choose_a0(group, options, source, deaths, infant_first)
     ax: list[float | None] = [a0] + [0.5] * (k - 2) + [None] if k >= 2 else [None]
+    ax_years, ax_source, ax_rule = _input_ax(group, widths, ax, a0_rule)
     q0_override = _apply_imr(group, options, source, deaths, a0, infant_first)
     cols = _table_columns(widths, ax, deaths, pops, q0_override, float(options.radix))
     ex_var, lower, upper = _variance(widths, ax, deaths, cols, options.confidence)
@@ -350,6 +406,8 @@ def _compute(group: _Group, options: LifeTableOptions, source: str) -> _Computed
             "mx": cols.mx,
             "qx": cols.qx,
             "ax": ax,
+            "ax_years": ax_years,
+            "ax_source": ax_source,
             "lx": cols.lx,
             "dx": cols.dx,
             "Lx": cols.Lx,
@@ -359,7 +417,7 @@ def _compute(group: _Group, options: LifeTableOptions, source: str) -> _Computed
             "ex_lower": lower,
             "ex_upper": upper,
         },
-        schema={c: pl.Float64 for c in OUTPUT_COLUMNS},
+        schema={c: pl.String if c == "ax_source" else pl.Float64 for c in OUTPUT_COLUMNS},
     )
     total_py = math.fsum(pops)
     summary = {
@@ -374,8 +432,9 @@ def _compute(group: _Group, options: LifeTableOptions, source: str) -> _Computed
         "unstable": total_py < options.min_person_years,
         "a0": a0 if k >= 2 else None,
         "a0_rule": a0_rule,
+        "ax_rule": ax_rule,
         "underreporting": underreporting_text,
         "imr_per_1000": None if options.imr_per_1000 is None else float(options.imr_per_1000),
-        "method": METHOD_DESCRIPTION,
+        "method": METHOD_DESCRIPTION if group.ax_years is None else METHOD_DESCRIPTION_INPUT_AX,
     }
     return _Computed(table, summary)

@@ -21,6 +21,8 @@ import polars as pl
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("age", "population", "deaths")
 GROUP_COLUMNS: tuple[str, ...] = ("sex", "region_code")
+# Optional: years lived in the interval by those dying in it ("nax", in years, not a fraction).
+AX_COLUMN = "ax"
 
 _COLUMN_LABELS: dict[str, str] = {
     "age": "年龄",
@@ -28,6 +30,7 @@ _COLUMN_LABELS: dict[str, str] = {
     "deaths": "死亡数",
     "sex": "性别",
     "region_code": "地区代码",
+    "ax": "区间内死亡者平均存活年数",
 }
 
 # Header aliases accepted by read_life_table_input (normalised: stripped,
@@ -57,6 +60,12 @@ _HEADER_ALIASES: dict[str, str] = {
     "地区代码": "region_code",
     "行政区划代码": "region_code",
     "区划代码": "region_code",
+    "ax": "ax",
+    "nax": "ax",
+    "a(x)": "ax",
+    "平均存活年数": "ax",
+    "死亡者平均存活年数": "ax",
+    "区间内死亡者平均存活年数": "ax",
 }
 
 _AGE_PATTERN = re.compile(
@@ -134,6 +143,7 @@ class _Group:
     population: list[float]
     deaths: list[float]
     rows: list[int]  # 1-based row numbers as shown to the user
+    ax_years: list[float | None] | None = None  # input ax (years), None where not given
 
 
 def _row_text(row: int, csv_lines: bool) -> str:
@@ -148,7 +158,7 @@ def _check_columns(columns: Sequence[str], source: str) -> None:
 
 
 def _check_dtypes(df: pl.DataFrame, source: str) -> None:
-    for col in REQUIRED_COLUMNS:
+    for col in (*REQUIRED_COLUMNS, *([AX_COLUMN] if AX_COLUMN in df.columns else [])):
         dtype = df.schema[col]
         if not (dtype.is_numeric() and dtype != pl.Boolean):
             raise LifeTableInputError(
@@ -205,6 +215,45 @@ def _check_row(
             )
 
 
+def _check_ax_value(
+    group: dict[str, Any], value: float | None, age: float, row: int, source: str, csv_lines: bool
+) -> None:
+    """An input ax, where given, is a finite number of years, not negative (None: use the default)."""
+    if value is None:
+        return
+    label = f"{_COLUMN_LABELS[AX_COLUMN]}（{AX_COLUMN}，单位：年）"
+    if not math.isfinite(value):
+        problem = f"{label}不是有限数值：{value!r}（不给出时请留空）。"
+    elif value < 0:
+        problem = f"{label}为负数：{_fmt(value)}，应在0到该年龄组组距之间。"
+    else:
+        return
+    raise _error(problem, source=source, group=group, row=row, row_text=_row_text(row, csv_lines), age=age)
+
+
+def _check_ax_widths(
+    group: dict[str, Any], ages: list[float], ax_years: list[float | None], rows: list[int], source: str,
+    csv_lines: bool,
+) -> None:
+    """ax <= n on closed intervals; the open interval takes none (its L is l/M, i.e. ax = 1/M)."""
+    label = f"{_COLUMN_LABELS[AX_COLUMN]}（{AX_COLUMN}，单位：年）"
+    for j, (age, value, row) in enumerate(zip(ages, ax_years, rows)):
+        if value is None:
+            continue
+        where = {"source": source, "group": group, "row": row, "row_text": _row_text(row, csv_lines), "age": age}
+        if j == len(ages) - 1:
+            raise _error(
+                f"最后一个（开放）年龄组不使用 {label}：开放组按 L=l/M 计算（相当于 ax=1/M），请把该格留空。", **where
+            )
+        width = ages[j + 1] - age
+        if value > width:
+            raise _error(
+                f"{label}为 {_fmt(value)}，大于该年龄组组距 {_fmt(width)} 年（应在0到组距之间；"
+                f"若填的是比例，请乘以组距换算为年数）。",
+                **where,
+            )
+
+
 def _sorted_group_keys(df: pl.DataFrame, keys: list[str]) -> list[tuple[Any, ...]]:
     if not keys:
         return [()]
@@ -227,9 +276,13 @@ def _split_groups(df: pl.DataFrame, source: str, rows: Sequence[int] | None, csv
     pops = df.get_column("population").cast(pl.Float64).to_list()
     deaths = df.get_column("deaths").cast(pl.Float64).to_list()
 
+    ax_years = df.get_column(AX_COLUMN).cast(pl.Float64).to_list() if AX_COLUMN in df.columns else None
+
     # Row-level checks, in input order.
     for i in range(df.height):
         _check_row(dict(zip(keys, key_values[i])), (ages[i], pops[i], deaths[i]), row_numbers[i], source, csv_lines)
+        if ax_years is not None:
+            _check_ax_value(dict(zip(keys, key_values[i])), ax_years[i], ages[i], row_numbers[i], source, csv_lines)
 
     # Group-level checks.
     order: dict[tuple[Any, ...], list[int]] = {}
@@ -244,7 +297,11 @@ def _split_groups(df: pl.DataFrame, source: str, rows: Sequence[int] | None, csv
         g_deaths = [deaths[i] for i in idx]
         g_rows = [row_numbers[i] for i in idx]
         _check_group(group, g_ages, g_pops, g_deaths, g_rows, source, csv_lines)
-        groups.append(_Group(group, g_ages, g_pops, g_deaths, g_rows))
+        g_ax = None
+        if ax_years is not None:
+            g_ax = [ax_years[i] for i in idx]
+            _check_ax_widths(group, g_ages, g_ax, g_rows, source, csv_lines)
+        groups.append(_Group(group, g_ages, g_pops, g_deaths, g_rows, g_ax))
     return groups
 
 
@@ -398,7 +455,8 @@ def _parse_records(
     records: list[tuple[int, list[str]]], mapping: dict[str, int], keys: list[str], source: str
 ) -> tuple[dict[str, list[Any]], list[int]]:
     """Column lists (group keys stripped, numbers parsed) and the file line of each record."""
-    data: dict[str, list[Any]] = {c: [] for c in [*keys, *REQUIRED_COLUMNS]}
+    numbers = ["population", "deaths", *([AX_COLUMN] if AX_COLUMN in mapping else [])]
+    data: dict[str, list[Any]] = {c: [] for c in [*keys, *REQUIRED_COLUMNS, *numbers[2:]]}
     rows: list[int] = []
     for line, fields in records:
         values: dict[str, str | None] = {}
@@ -409,7 +467,7 @@ def _parse_records(
             data[k].append(v.strip() if v is not None and v.strip() else None)
         group = {k: data[k][-1] for k in keys}
         data["age"].append(_parse_age(values["age"], source=source, group=group, line=line))
-        for col in ("population", "deaths"):
+        for col in numbers:
             try:
                 data[col].append(_parse_number(values[col]))
             except ValueError:
@@ -430,10 +488,12 @@ def read_life_table_input(path: Path) -> pl.DataFrame:
 
     Recognised headers (Chinese aliases in brackets): ``age`` (年龄/年龄组),
     ``population`` (人口数/平均人口/年平均人口/人年数), ``deaths`` (死亡数/死亡人数),
-    optional ``sex`` (性别) and ``region_code`` (地区代码/行政区划代码).  Ages may be
+    optional ``sex`` (性别) and ``region_code`` (地区代码/行政区划代码), optional ``ax``
+    (nax/平均存活年数: years lived in the interval by those dying in it, in **years**;
+    blank where the default applies; empty on the open interval).  Ages may be
     written as start ages or labels such as ``1-4``, ``85+``, ``85岁及以上``.  Other
     columns are dropped.  Returns the group columns (String) followed by ``age``,
-    ``population``, ``deaths`` (Float64), in file order.
+    ``population``, ``deaths`` and, if present, ``ax`` (Float64), in file order.
     """
     path = Path(path)
     source = f"文件 {path.name} "
@@ -443,7 +503,7 @@ def read_life_table_input(path: Path) -> pl.DataFrame:
     data, rows = _parse_records(records, mapping, keys, source)
 
     schema: dict[str, Any] = {k: pl.String for k in keys}
-    schema.update({c: pl.Float64 for c in REQUIRED_COLUMNS})
+    schema.update({c: pl.Float64 for c in data if c not in keys})
     df = pl.DataFrame(data, schema=schema)
     _split_groups(df, source, rows, csv_lines=True)
     return df
