@@ -10,7 +10,10 @@ the last interval open):
 
 * n_i = x_{i+1} - x_i (null for the open interval); a_i = fraction of the interval
   lived by those dying in it: a_0 from :class:`LifeTableOptions` (default 0.1),
-  0.5 for every other closed interval.
+  0.5 for every other closed interval.  An optional input column ``ax`` gives the
+  textbook nax in **years** (0 <= ax <= n, empty on the open interval) and overrides
+  these defaults row by row: a_i = ax_i / n_i.  The output keeps ``ax`` as the
+  fraction and adds ``ax_years`` (years) and ``ax_source`` (where each came from).
 * M_i = D_i / P_i (deaths / mid-year population or person-years).
 * q_i = n_i M_i / (1 + n_i (1 - a_i) M_i), capped at 1; q_w = 1 (open interval).
 * l_0 = radix (100000); l_{i+1} = l_i (1 - q_i); d_i = l_i - l_{i+1}; d_w = l_w.

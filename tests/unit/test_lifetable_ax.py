@@ -226,3 +226,16 @@ def test_cli_help_explains_ax_and_a0_in_chinese() -> None:
     flat = "".join(result.output.split())
     for fragment in ("--a0", "--imr-per-1000", "--summary-out", "Coale–Demeny", "平均存活年数", "单位为年"):
         assert fragment in flat, fragment
+
+
+def test_cli_reproduces_the_other_published_examples(tmp_path: Path) -> None:
+    """PHEindicatormethods (ex to the 4 dp the package checks) and ONS HSLE template (e0, e90 to 6 dp)."""
+    out = tmp_path / "phe.csv"
+    assert _run(str(PHE), "--out", str(out)).exit_code == 0
+    for p, r in zip(_read_csv(PHE), _read_csv(out)):
+        assert f"{float(r['ex']):.4f}" == f"{float(p['published_ex']):.4f}", (p["age"], r["ex"])
+    out = tmp_path / "ons.csv"
+    assert _run(str(FIXTURES / "ons_hsle_template_example.csv"), "--out", str(out)).exit_code == 0
+    rows = {float(r["age"]): r for r in _read_csv(out)}
+    assert f"{float(rows[0.0]['ex']):.6f}" == "79.626661"
+    assert f"{float(rows[90.0]['ex']):.6f}" == "4.269630"
