@@ -435,6 +435,6 @@ def _compute(group: _Group, options: LifeTableOptions, source: str) -> _Computed
         "ax_rule": ax_rule,
         "underreporting": underreporting_text,
         "imr_per_1000": None if options.imr_per_1000 is None else float(options.imr_per_1000),
-        "method": METHOD_DESCRIPTION if group.ax_years is None else METHOD_DESCRIPTION_INPUT_AX,
+        "method": METHOD_DESCRIPTION_INPUT_AX if AX_SOURCE_INPUT in ax_source else METHOD_DESCRIPTION,
     }
     return _Computed(table, summary)

@@ -128,6 +128,8 @@ def test_without_ax_column_the_table_is_unchanged() -> None:
     with_blank = life_table(HAND.with_columns(ax=pl.Series([None, None, None], dtype=pl.Float64)))
     plain = life_table(HAND)
     assert with_blank.equals(plain)
+    blank_summary = life_expectancy_summary(HAND.with_columns(ax=pl.Series([None, None, None], dtype=pl.Float64)))
+    assert blank_summary.equals(life_expectancy_summary(HAND))  # same rule and method text
 
 
 def test_read_csv_with_nax_header_and_blank_cells(tmp_path: Path) -> None:
