@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 from openpyxl import load_workbook
 
+from pipeline import fmt
 from pipeline.errors import UserError
 from pipeline.life import expectancy as le
 from pipeline.sample import life as life_sample
@@ -141,7 +142,7 @@ def test_report_text_table_and_chart(produced: tuple[le.LifeExpectancyResult, Pa
     total = result.row(CITY, "合计")
     assert total
     assert 'title: "岳阳市2025年人均预期寿命测算报告"' in md
-    assert f"2025年全市人均预期寿命为{le.fmt.number(total['e0'], 2)}岁（95%置信区间：" in md
+    assert f"2025年全市人均预期寿命为{fmt.number(total['e0'], 2)}岁（95%置信区间：" in md
     assert "比上年提高" in md or "比上年降低" in md
     assert "“十四五”规划目标（2025年78岁左右）" in md and "2035年目标（80岁左右）" in md
     for heading in ("## 一、测算结果", "## 二、数据与方法", "## 三、寿命表"):
