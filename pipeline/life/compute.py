@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 
 from pipeline.errors import UserError
-from pipeline.life import surveillance
+from pipeline.life import reference, surveillance
 from pipeline.life.inputs import (
     A0,
     ADJUSTMENTS_PATH,
@@ -228,6 +228,7 @@ class LifeExpectancyResult:
     targets: tuple[Target, ...]
     missing_counties: tuple[str, ...]
     input_files: tuple[Path, ...] = field(default_factory=tuple)
+    comparisons: tuple[reference.Comparison, ...] = ()  # 全省/全国 (empty: no reference file)
 
     def row(self, region_code: str, sex: str) -> dict[str, Any] | None:
         hit = self.summary.filter((pl.col("region_code") == region_code) & (pl.col("sex") == sex))
@@ -320,10 +321,12 @@ def compute(params: LifeExpectancyParams, root: Path = Path(".")) -> LifeExpecta
                 note = f"上年数据无法按相同口径计算（{exc.message}），未与上年比较"
     summary = _with_comparison(current.summary, None if previous is None else previous.summary, regions)
     present = set(data.get_column("region_code").to_list())
+    published = reference.load(root)
+    inputs += [reference.REFERENCE_PATH] if published is not None else []
     return LifeExpectancyResult(
         params=params, regions=regions, current=current, previous=previous, previous_note=note, summary=summary,
         bands=bands, targets=targets, missing_counties=tuple(c for c in regions.unit_codes if c not in present),
-        input_files=tuple(inputs),
+        input_files=tuple(inputs), comparisons=reference.comparisons(published, year),
     )
 
 

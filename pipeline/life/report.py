@@ -29,6 +29,7 @@ from pipeline.life.report_text import (
     methods_text,
     notes,
     placeholder_mark,
+    reference_sentence,
 )
 from pipeline.life.report_xlsx import write_xlsx
 
@@ -109,6 +110,11 @@ def build_markdown(result: LifeExpectancyResult, org_name: str, chart_rel: str |
         "",
         headline(result),
         "",
+    ]
+    comparison = reference_sentence(result)
+    if comparison:
+        body += [comparison, ""]
+    body += [
         city_table(result),
         "",
     ]

@@ -12,6 +12,7 @@ import polars as pl
 from pipeline import fmt
 from pipeline.life.compute import LifeExpectancyResult
 from pipeline.life.inputs import COUNTY_LEVEL, SEXES, Target
+from pipeline.life.reference import SAMPLE_MARK, Comparison
 from pipeline.render.tables import change_text
 
 
@@ -78,6 +79,39 @@ def headline(result: LifeExpectancyResult) -> str:
     relevant = [t for t in result.targets if t.target_year >= p.year] or list(result.targets[-1:])
     if relevant:
         text += "与规划目标相比，" + "；".join(target_phrase(total["e0"], t) for t in relevant) + "。"
+    return text
+
+
+def _difference_phrase(city_e0: float, comparison: Comparison) -> str:
+    """'比全国（2025年，79.25岁）低1.03岁' / '与全省（…）持平' / '全省暂无…', saying which year stands in."""
+    ref = comparison.reference
+    if ref is None:
+        return f"{comparison.level}暂无{comparison.year}年及以前的人均预期寿命公布数据，未作比较"
+    sample = f"，{SAMPLE_MARK}" if ref.is_sample else ""
+    if comparison.same_year:
+        what = f"{comparison.level}（{ref.year}年，{ref.text}岁{sample}）"
+    else:
+        what = f"{comparison.level}（{comparison.year}年数据尚未公布，取最近公布的{ref.year}年，{ref.text}岁{sample}）"
+    gap = fmt.number(abs(city_e0 - ref.value), 2)
+    if set(gap) <= {"0", "."}:
+        return f"与{what}持平"
+    return f"比{what}{'高' if city_e0 > ref.value else '低'}{gap}岁"
+
+
+def reference_sentence(result: LifeExpectancyResult) -> str:
+    """The city e0 against 全省 and 全国 (the same year or the latest published earlier one), sources in words."""
+    p = result.params
+    if not result.comparisons:
+        return "未提供全省、全国人均预期寿命的公布数据，未与全省、全国比较。"
+    total = result.row(result.regions.city_code, "合计")
+    if not _shown(total):
+        return ""
+    assert total is not None
+    phrases = [_difference_phrase(total["e0"], c) for c in result.comparisons]
+    text = f"与全省、全国比较，{p.year}年全市人均预期寿命" + "，".join(phrases) + "。"
+    sources = [f"{c.level}为{c.reference.source}" for c in result.comparisons if c.reference is not None]
+    if sources:
+        text += "资料来源：" + "；".join(sources) + "。"
     return text
 
 
@@ -236,11 +270,30 @@ def input_sources(result: LifeExpectancyResult) -> list[str]:
     return out
 
 
+def placeholder_inputs(result: LifeExpectancyResult) -> list[str]:
+    """The inputs whose source says they are sample data (示例数据), in words, in report order."""
+    out = []
+    if result.bands is not None and any(SAMPLE_MARK in b.source for b in result.bands):
+        out.append("死亡漏报率")
+    if result.current.imr_source and SAMPLE_MARK in result.current.imr_source:
+        out.append("婴儿死亡率")
+    out += [f"{c.level}人均预期寿命" for c in result.comparisons if c.reference is not None and c.reference.is_sample]
+    return out
+
+
+def placeholder_text(result: LifeExpectancyResult) -> str:
+    """The 样稿 sentence naming the placeholder inputs ('' when every input is real)."""
+    names = placeholder_inputs(result)
+    if not names:
+        return ""
+    return (f"样稿：本报告的部分输入（{'、'.join(names)}）为示例数据，不是正式调查或公布的结果，仅供演示，"
+            "不得作为正式测算结果引用。")
+
+
 def placeholder_mark(result: LifeExpectancyResult) -> list[str]:
-    """A visible 样稿 mark when an input says it is sample data (示例数据) rather than a real survey."""
-    if not any("示例数据" in text for text in input_sources(result)):
-        return []
-    return ["**样稿：本报告的部分输入（死亡漏报率等）为示例数据，不是本地调查结果，仅供演示，不得作为正式测算结果引用。**", ""]
+    """A visible 样稿 mark at the top of the report when an input says it is sample data (示例数据)."""
+    text = placeholder_text(result)
+    return [f"**{text}**", ""] if text else []
 
 
 def methods_text(result: LifeExpectancyResult) -> list[str]:

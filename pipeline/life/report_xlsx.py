@@ -13,6 +13,7 @@ import polars as pl
 from pipeline import fmt
 from pipeline.life.compute import LifeExpectancyResult
 from pipeline.life.inputs import A0, SEX_ORDER
+from pipeline.life.report_text import placeholder_text
 from pipeline.render.xlsx import save_workbook
 
 XLSX_TABLE_COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -96,6 +97,7 @@ def write_xlsx(result: LifeExpectancyResult, target: Path) -> None:
     # Notes.
     ws = wb.create_sheet(_sheet_title(NOTES_SHEET, used))
     lines = [
+        *([placeholder_text(result)] if placeholder_text(result) else []),
         f"{result.regions.city_name}{p.year}年简略寿命表（Chiang II 法）",
         "各地区工作表按性别（合计、男、女）依次列出寿命表；“死亡数”为调整后死亡数，死亡率 mx = 死亡数 / 人口数。",
         f"0岁组 a0 = {A0}，其余闭区间 ax = 0.5；最高年龄组 {p.open_age}岁及以上为开放组，Lx = lx / mx；l0 = 100000。",
