@@ -13,7 +13,7 @@ import polars as pl
 
 from pipeline import fmt
 from pipeline.errors import UserError
-from pipeline.io_utils import write_csv, write_text
+from pipeline.io_utils import atomic_dir, write_csv, write_text
 from pipeline.life import printed
 from pipeline.life.compute import SUMMARY_COLUMNS, LifeExpectancyResult, compute
 from pipeline.life.inputs import COUNTY_LEVEL, LifeExpectancyParams, check_inputs
@@ -192,25 +192,29 @@ def produce(params: LifeExpectancyParams, out_dir: Path, *, root: Path = Path(".
 
 def run_life_expectancy(*, params: LifeExpectancyParams, out_dir: Path, org_name: str, backend: str,
                         root: Path = Path(".")) -> None:
-    """Execute notebooks/life_expectancy.py with papermill (the stage's entry point)."""
+    """Execute notebooks/life_expectancy.py with papermill (the stage's entry point), into a temporary folder
+    beside `out_dir` swapped in at the end: a kill or a failure leaves the previous set whole, never a mix."""
     from pipeline.render.notebook import NOTEBOOK_DIR, execute
 
     check_inputs(root, params)  # fail before starting a kernel, with the list of missing files
     cwd = Path.cwd()
-    execute(
-        NOTEBOOK_DIR / NOTEBOOK,
-        out_dir / "life_expectancy.ipynb",
-        parameters={
-            "year": params.year,
-            "open_age": params.open_age,
-            "underreporting": params.underreporting,
-            "use_surveillance_imr": params.use_surveillance_imr,
-            "confidence": params.confidence,
-            "min_person_years": params.min_person_years,
-            "root": os.path.relpath(Path(root).resolve(), cwd),
-            "out_dir": os.path.relpath(Path(out_dir).resolve(), cwd),
-            "org_name": org_name,
-            "backend": backend,
-        },
-        cwd=cwd,
-    )
+    final = os.path.relpath(Path(out_dir).resolve(), cwd)
+    with atomic_dir(Path(out_dir)) as work:
+        folder = os.path.relpath(work.resolve(), cwd)
+        execute(
+            NOTEBOOK_DIR / NOTEBOOK,
+            work / "life_expectancy.ipynb",
+            parameters={
+                "year": params.year,
+                "open_age": params.open_age,
+                "underreporting": params.underreporting,
+                "use_surveillance_imr": params.use_surveillance_imr,
+                "confidence": params.confidence,
+                "min_person_years": params.min_person_years,
+                "root": os.path.relpath(Path(root).resolve(), cwd),
+                "out_dir": folder,
+                "org_name": org_name,
+                "backend": backend,
+            },
+            cwd=cwd, aliases={folder: final},  # the executed notebook names the final folder, not the temporary one
+        )
