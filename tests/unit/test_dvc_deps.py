@@ -15,21 +15,14 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.unit.test_layout import _modules
+
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "pipeline"
 SKIP = {"pipeline", "pipeline.cli", "pipeline.__main__"}
 
 
-def _modules() -> dict[str, Path]:
-    out = {}
-    for path in sorted(PACKAGE.rglob("*.py")):
-        rel = path.relative_to(ROOT).with_suffix("")
-        parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
-        out[".".join(parts)] = path
-    return out
-
-
-MODULES = _modules()
+MODULES = _modules()  # the same module map the layout test walks
 
 
 def _imported(nodes: list[ast.AST]) -> set[str]:
