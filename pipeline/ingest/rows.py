@@ -33,9 +33,11 @@ class _Accumulator:
     hidden_sheets: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)  # identical duplicate rows dropped
     conflicts: list[str] = field(default_factory=list)  # same 上报时间, different values: the office must ask
+    conflict_groups: list[dict[str, Any]] = field(default_factory=list)  # the same, one per group, for QC
     counties: dict[str, str] | None = None  # county-level codes of regions.csv (None: form of the code only)
     value_notes: list[str] = field(default_factory=list)  # identity values restored or assumed (identity.py)
     code_warnings: list[str] = field(default_factory=list)  # institution codes whose check character is wrong
+    code_checks: list[dict[str, Any]] = field(default_factory=list)  # the same, per row, for the QC 通报
     corrections: list[Any] = field(default_factory=list)  # the office's corrections to apply (corrections.py)
     corrections_applied: list[dict[str, Any]] = field(default_factory=list)
 
@@ -87,6 +89,9 @@ def _parse_record(base: dict[str, Any], cell: Callable[[str], Any], by_id: dict[
     spot = f"{base['file']} 工作表“{base['sheet']}”第 {base['row']} 行"
     acc.value_notes.extend(f"{spot}：{note}" for note in ident.notes)
     acc.code_warnings.extend(f"{spot}（{base['name']}）：{w}" for w in ident.warnings)
+    acc.code_checks.extend({"org_code": ident.values.get("org_code"), "name": base["name"],
+                            "period": ident.values.get("period"), "region_code": ident.values.get("region_code"),
+                            "where": spot, "warning": w} for w in ident.warnings)
     if ident.other_month is not None:
         tally.wrong_month += 1
         tally.months_seen.add(str(ident.other_month))

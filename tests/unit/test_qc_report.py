@@ -72,7 +72,7 @@ def test_county_workbook_sheets(tmp_path):
     paths = qc_report.write_county_workbooks(d, tmp_path, org_name="岳阳市卫生健康委员会")
     assert [p.name for p in paths] == ["430602.xlsx", "430621.xlsx", "430691.xlsx"]
     wb = openpyxl.load_workbook(tmp_path / "430621.xlsx")
-    assert wb.sheetnames == ["概况", "漏报", "迟报", "重报", "机构代码问题", "审核问题"]
+    assert wb.sheetnames == ["概况", "漏报", "迟报", "重报", "机构代码问题", "审核问题", "数据更正"]
     overview = [r for r in wb["概况"].iter_rows(values_only=True) if r and r[0] in ("2025年10月", "2025年11月", "本季度合计")]
     assert overview[0][:6] == ("2025年10月", 3, 2, 66.7, 1, 33.3)
     assert overview[1][1] == "无数据"
