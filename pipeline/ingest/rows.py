@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 from pipeline.catalogues import ItemCatalogue
 from pipeline.errors import UserError, location
+from pipeline.ingest import decimals
 from pipeline.ingest.files import SheetData
 from pipeline.ingest.header import Header, check_duplicate_columns, column_letter, check_required, locate_header, missing_items, money_factors
 from pipeline.ingest.identity import read_identity
@@ -199,6 +200,9 @@ def _ingest_sheet(sheet: SheetData, month: Month, cat: ItemCatalogue, acc: _Accu
         acc.missing_items[f"{sheet.file}#{sheet.sheet}"] = lacking
     if header.unknown:
         acc.unknown_columns[f"{sheet.file}#{sheet.sheet}"] = header.unknown
+    sheet, decimal_note = decimals.normalise(sheet, header, cat)
+    if decimal_note:
+        acc.notes.append(decimal_note)
     factors = money_factors(header, cat, sheet)
     converted = sorted({f for f in factors.values() if f != 1.0})
     if converted:
