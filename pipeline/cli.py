@@ -314,14 +314,20 @@ def qc_cmd(
         findings = qc.load_findings(report_path)
         result = qc.run(clean, replaced_rows, registry_rows, due_day=due_day, catalogue=catalogue, context=context,
                         findings=findings)
+        out_dir = report_root / str(month)  # the 通报 of the quarter to date, filed under the report month
+        interrupted = qc_report.pair_problem(out, out_dir)
+        if interrupted:
+            typer.echo(f"  说明：{interrupted}；本次重新生成两者", err=True)
+        # The 通报 is built from the new results while they are still in the temporary folder; the two folders are
+        # then swapped in one right after the other, and the 通报 records the SHA-256 of the data it was built
+        # from, so a pair left mismatched by a kill between the two swaps is detected (above) and rebuilt.
         with atomic_dir(out) as work:
             qc.write_outputs(result, work)
-        out_dir = report_root / str(month)  # the 通报 of the quarter to date, filed under the report month
-        qc_report.run_qc_report(
-            period=month, results_path=out / "results.parquet", filing_path=out / "filing.parquet",
-            regions_path=regions, out_dir=out_dir, org_name=params["report.org_name"], due_day=due_day,
-            backend=backend or params["report.backend"],
-        )
+            qc_report.run_qc_report(
+                period=month, results_path=work / "results.parquet", filing_path=work / "filing.parquet",
+                regions_path=regions, out_dir=out_dir, org_name=params["report.org_name"], due_day=due_day,
+                backend=backend or params["report.backend"], data_dir=(work, out),
+            )
         summary = qc.summarise(result.results, result.filing, quarter, month)
     except UserError as exc:
         _fail(exc)

@@ -21,10 +21,11 @@ from typing import Any
 import polars as pl
 
 from pipeline import fmt
-from pipeline.io_utils import atomic_dir, write_text
+from pipeline.io_utils import atomic_dir, write_json, write_text
 from pipeline.monthly.indicators import Regions, load_regions
 from pipeline.period import Month, Quarter
 from pipeline.qc import findings_text, notice
+from pipeline.qc.pairing import DATA_LINK, data_link, pair_problem  # noqa: F401 (re-exported)
 from pipeline.qc.listing import (  # noqa: F401 (re-exported)
     CODE_COL, NAME_COL, NONE_TEXT, PERIOD_COL, REGION_COL, Column, _listing, md_table,
 )
@@ -564,8 +565,11 @@ def write_county_workbooks(data: QcData, out_dir: Path, *, org_name: str) -> lis
 
 
 def run_qc_report(*, period: Month, results_path: Path, filing_path: Path, regions_path: Path,
-                  out_dir: Path, org_name: str, due_day: int, backend: str) -> None:
-    """Execute notebooks/qc_report.py with papermill (bulletin HTML/PDF and county workbooks)."""
+                  out_dir: Path, org_name: str, due_day: int, backend: str,
+                  data_dir: tuple[Path, Path] | None = None) -> None:
+    """Execute notebooks/qc_report.py with papermill (bulletin HTML/PDF and county workbooks). ``data_dir``:
+    (temporary folder the results are read from, the folder they will be swapped into), so the saved notebook
+    names the final one."""
     from pipeline.render.notebook import NOTEBOOK_DIR, execute
 
     cwd = Path.cwd()
@@ -573,6 +577,7 @@ def run_qc_report(*, period: Month, results_path: Path, filing_path: Path, regio
     def rel(path: Path) -> str:
         return os.path.relpath(path.resolve(), cwd)
 
+    aliases = {} if data_dir is None else {rel(data_dir[0]): rel(data_dir[1])}
     with atomic_dir(out_dir) as work:  # the whole 通报 set appears at once, or the previous one stays
         execute(
             NOTEBOOK_DIR / NOTEBOOK,
@@ -580,5 +585,6 @@ def run_qc_report(*, period: Month, results_path: Path, filing_path: Path, regio
             parameters={"period": str(period), "results_path": rel(results_path),
                         "filing_path": rel(filing_path), "regions_path": rel(regions_path), "out_dir": rel(work),
                         "org_name": org_name, "due_day": due_day, "backend": backend},
-            cwd=cwd, aliases={rel(work): rel(out_dir)},
+            cwd=cwd, aliases={rel(work): rel(out_dir), **aliases},
         )
+        write_json(data_link(results_path.parent), work / DATA_LINK)
