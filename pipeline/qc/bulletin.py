@@ -21,6 +21,7 @@ from typing import Any
 import polars as pl
 
 from pipeline import fmt
+from pipeline.figures import FigureLog, flow_period, record_rate
 from pipeline.io_utils import atomic_dir, write_json, write_text
 from pipeline.monthly.indicators import Regions, load_regions
 from pipeline.period import Month, Quarter
@@ -404,10 +405,27 @@ def bulletin_markdown(data: QcData, *, org_name: str, due_day: int) -> str:
     return "\n".join(meta) + "\n\n" + body + "\n\n" + "\n\n".join(tail) + "\n"
 
 
+def printed_rates(data: QcData) -> FigureLog:
+    """The quarter's 上报率/及时率 of the city and each county (表1, 总体情况) for the release's consistency check:
+    period = the months of the quarter up to the report month, as the monthly report writes its periods."""
+    s = data.summary
+    log = FigureLog(f"数据质量控制情况通报 {s.quarter.label}")
+    if not s.months_with_data:
+        return log
+    period = flow_period(s.quarter.year, s.months[0].month, s.months[-1].month)
+    rows = [(data.regions.city_code, s.report_rate, s.timely_rate)]
+    rows += [(r["region_code"], r["report_rate"], r["timely_rate"]) for r in county_table(data).iter_rows(named=True)]
+    for code, report_rate, timely_rate in rows:
+        for indicator, value in (("report_rate", report_rate), ("timely_rate", timely_rate)):
+            record_rate(log, indicator, code, period, value, pct(value), "表1")
+    return log
+
+
 def build_bulletin(data: QcData, *, out_dir: Path, org_name: str, due_day: int) -> Bulletin:
     md = bulletin_markdown(data, org_name=org_name, due_day=due_day)
     md_path = out_dir / "source" / f"{BULLETIN_STEM}.md"
     write_text(md, md_path)
+    printed_rates(data).write(out_dir)
     return Bulletin(out_dir=out_dir, markdown_path=md_path, markdown=md)
 
 
