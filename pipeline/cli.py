@@ -313,6 +313,9 @@ def qc_cmd(
                                               "合计与年报的核对（W008）；目录或某年文件缺少时跳过该年的核对并给出说明")] = Path(
         "data/raw/annual"
     ),
+    ingest_report: Annotated[Optional[Path], typer.Option(
+        help="导入报告（ingest 的输出）：上报时间相同而数值不同的重复报送、机构代码校验码、已应用的更正；"
+             "默认为规范数据表旁边的 ingest_report.json")] = None,
     out: Annotated[Path, typer.Option(help="质控结果目录（results.parquet、filing.parquet）")] = Path("data/qc"),
     report_root: Annotated[Path, typer.Option(help="质控通报输出根目录（其下按季度建子目录）")] = Path("reports/qc"),
     backend: Annotated[Optional[str], typer.Option(help="排版后端：auto / quarto / pandoc")] = None,
@@ -337,15 +340,27 @@ def qc_cmd(
         context = qc.load_context(clean, catalogue, annual_dir=annual)
         registry_rows = qc.load_registry(registry)
         check_printable_names(clean, registry_rows)
-        result = qc.run(clean, replaced_rows, registry_rows, due_day=due_day, catalogue=catalogue, context=context)
+        report_path = ingest_report or canonical.parent / "ingest_report.json"
+        if not report_path.is_file():
+            raise UserError(f"找不到导入报告 {report_path.as_posix()}",
+                            hint="请先运行 python -m pipeline ingest（或 dvc repro），或用 --ingest-report 指定")
+        findings = qc.load_findings(report_path)
+        result = qc.run(clean, replaced_rows, registry_rows, due_day=due_day, catalogue=catalogue, context=context,
+                        findings=findings)
+        out_dir = report_root / str(month)  # the 通报 of the quarter to date, filed under the report month
+        interrupted = qc_report.pair_problem(out, out_dir)
+        if interrupted:
+            typer.echo(f"  说明：{interrupted}；本次重新生成两者", err=True)
+        # The 通报 is built from the new results while they are still in the temporary folder; the two folders are
+        # then swapped in one right after the other, and the 通报 records the SHA-256 of the data it was built
+        # from, so a pair left mismatched by a kill between the two swaps is detected (above) and rebuilt.
         with atomic_dir(out) as work:
             qc.write_outputs(result, work)
-        out_dir = report_root / str(month)  # the 通报 of the quarter to date, filed under the report month
-        qc_report.run_qc_report(
-            period=month, results_path=out / "results.parquet", filing_path=out / "filing.parquet",
-            regions_path=regions, out_dir=out_dir, org_name=params["report.org_name"], due_day=due_day,
-            backend=backend or params["report.backend"],
-        )
+            qc_report.run_qc_report(
+                period=month, results_path=work / "results.parquet", filing_path=work / "filing.parquet",
+                regions_path=regions, out_dir=out_dir, org_name=params["report.org_name"], due_day=due_day,
+                backend=backend or params["report.backend"], data_dir=(work, out),
+            )
         summary = qc.summarise(result.results, result.filing, quarter, month)
     except UserError as exc:
         _fail(exc)

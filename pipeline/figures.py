@@ -78,6 +78,20 @@ class Figure:
         return format(fmt.round_half_up(self.value, -exponent), "f")
 
 
+# 上报率 / 及时率 (the qc stage's filing status) as printed by the monthly report and the QC 通报: one scope, so the
+# release compares them wherever their periods coincide (the quarter to date of the 通报 is the month in a
+# quarter's first month, and months 1..N in the first quarter)
+RATE_SCOPE = "应报月报机构（机构名录）"
+RATE_INDICATORS = {"report_rate": "月报上报率", "timely_rate": "月报及时率"}
+
+
+def record_rate(log: "FigureLog", indicator: str, region: str, period: str, value: float | None, text: str,
+                where: str) -> None:
+    decimals = len(text.split(".", 1)[1]) if "." in text else 0
+    log.add(indicator=indicator, breakdown="total", scope=RATE_SCOPE, region=region, period=period, measure="value",
+            value=value, decimals=decimals, text=text, where=where)
+
+
 class FigureLog:
     """The figures one document prints, in the order printed."""
 

@@ -131,9 +131,10 @@ def _carry_over(target: Path, tmp: Path) -> None:
             _link_or_copy(str(entry), str(tmp / entry.name))
 
 
-def _swap_in(tmp: Path, target: Path) -> None:
+def _swap_in(tmp: Path, target: Path, carry: bool = True) -> None:
     """Put the finished set `tmp` at `target`; the old set (if any) ends in `tmp` and is removed."""
-    _carry_over(target, tmp)
+    if carry:
+        _carry_over(target, tmp)
     if not target.exists():
         os.rename(tmp, target)
         return
@@ -163,23 +164,34 @@ def disk_error(exc: OSError, folder: Path) -> UserError:
                      hint="请腾出磁盘空间或改正文件夹的权限（去掉只读）后重新运行")
 
 
+def _seed(target: Path, tmp: Path) -> None:
+    """Copy the old set into the temporary folder (copies, not links: a writer that rewrites a file in place must
+    not touch the old set)."""
+    if target.is_dir():
+        shutil.copytree(target, tmp, symlinks=True, dirs_exist_ok=True)
+
+
 @contextmanager
-def atomic_dir(target: Path) -> Iterator[Path]:
+def atomic_dir(target: Path, *, seeded: bool = False) -> Iterator[Path]:
     """Write a stage's whole output set into a temporary folder beside `target` and swap it in at the end:
     a kill leaves the old set or the new one, never a mix; leftovers of a killed run are removed at the next
     run. Disk full, read-only and permission errors become a Chinese UserError naming the folder.
 
-    The yielded folder starts empty; what the old folder holds besides the files this run writes is kept."""
+    The yielded folder starts empty; what the old folder holds besides the files this run writes is kept.
+    ``seeded``: the yielded folder starts as a copy of the old set instead, for a stage that keeps unchanged
+    parts and may delete parts (the county editions); what the stage deletes stays deleted."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         recover_output_set(target)
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}{TEMP_MARK}", dir=target.parent))
         os.chmod(tmp, 0o755)  # mkdtemp makes 0700; outputs are meant to be shared
+        if seeded:
+            _seed(target, tmp)
     except OSError as exc:
         raise disk_error(exc, target.parent) from None
     try:
         yield tmp
-        _swap_in(tmp, target)
+        _swap_in(tmp, target, carry=not seeded)
     except OSError as exc:
         if exc.errno not in _DISK_ERRORS:
             raise

@@ -494,6 +494,7 @@ def run_annual_report(*, paths: AnnualPaths, settings: AnnualSettings, out_dir: 
                       backend: str) -> None:
     """The stage's entry point: check the inputs, then execute notebooks/annual_report.py with papermill."""
     from pipeline.annual.indicators import check_inputs
+    from pipeline.io_utils import atomic_dir
     from pipeline.render.notebook import NOTEBOOK_DIR, execute
 
     check_inputs(paths, settings)  # fail before starting a kernel, with the list of missing inputs
@@ -502,14 +503,15 @@ def run_annual_report(*, paths: AnnualPaths, settings: AnnualSettings, out_dir: 
     def rel(p: Path | None) -> str | None:
         return None if p is None else os.path.relpath(Path(p).resolve(), cwd)
 
-    execute(
-        NOTEBOOK_DIR / NOTEBOOK,
-        out_dir / "annual_report.ipynb",
-        parameters={
-            "year": settings.year, "price_base_year": settings.price_base_year, "working_days": settings.working_days,
-            "raw_dir": rel(paths.raw), "reference_dir": rel(paths.reference),
-            "life_expectancy_dir": rel(paths.life_expectancy), "out_dir": rel(out_dir), "org_name": org_name,
-            "backend": backend,
-        },
-        cwd=cwd,
-    )
+    with atomic_dir(out_dir) as work:  # the whole report set appears at once, or the previous one stays
+        execute(
+            NOTEBOOK_DIR / NOTEBOOK,
+            work / "annual_report.ipynb",
+            parameters={
+                "year": settings.year, "price_base_year": settings.price_base_year,
+                "working_days": settings.working_days, "raw_dir": rel(paths.raw), "reference_dir": rel(paths.reference),
+                "life_expectancy_dir": rel(paths.life_expectancy), "out_dir": rel(work), "org_name": org_name,
+                "backend": backend,
+            },
+            cwd=cwd, aliases={rel(work): rel(out_dir)},
+        )

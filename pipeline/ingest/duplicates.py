@@ -38,10 +38,14 @@ def resolve(df: pl.DataFrame) -> Resolved:
     return Resolved(kept, replaced, conflicts)
 
 
-def conflict_rows(conflicts: pl.DataFrame, item_labels: dict[str, str]) -> tuple[list[dict[str, Any]], list[str]]:
-    """Quarantine entries (one per row, naming the other rows and the differing columns) and a note per group."""
+def conflict_rows(conflicts: pl.DataFrame, item_labels: dict[str, str]
+                  ) -> tuple[list[dict[str, Any]], list[str], list[dict[str, Any]]]:
+    """Quarantine entries (one per row, naming the other rows and the differing columns), a note per group and
+    the group itself for QC (institution, period, 上报时间, where the rows are, the differing items): QC reports it
+    as a FAIL for the office to ask, and counts the institution as filed (it did report)."""
     entries: list[dict[str, Any]] = []
     notes: list[str] = []
+    groups: list[dict[str, Any]] = []
     content = [c for c in conflicts.columns if c not in WHERE]
     for (code, period), group in conflicts.group_by(KEY, maintain_order=True):
         rows = group.sort(WHERE).to_dicts()
@@ -52,6 +56,9 @@ def conflict_rows(conflicts: pl.DataFrame, item_labels: dict[str, str]) -> tuple
         reason = (f"同一机构同一报告期有 {len(rows)} 条上报时间相同（{when_text}）但数值不同的记录（{places}），"
                   f"不同的列：{'、'.join(differ)}；无法判断以哪条为准，请向机构核实")
         notes.append(f"{code}（{rows[0]['name']}）{period}：{reason}")
+        groups.append({"org_code": code, "name": rows[0]["name"], "period": period,
+                       "region_code": rows[0].get("region_code"), "submitted_at": when_text if when else None,
+                       "places": [f"{r['file']} 工作表“{r['sheet']}”第 {r['row']} 行" for r in rows], "items": differ})
         entries.extend({"file": r["file"], "sheet": r["sheet"], "row": r["row"], "org_code": code, "name": r["name"],
                         "period": period, "reason": reason, "raw": ""} for r in rows)
-    return entries, notes
+    return entries, notes, groups

@@ -106,9 +106,10 @@ def _tables(acc: _Accumulator, cat: ItemCatalogue) -> tuple[pl.DataFrame, pl.Dat
         )
     res = duplicates.resolve(classified)
     labels = {it.id: it.label for it in cat.all}
-    entries, notes = duplicates.conflict_rows(res.conflicts, labels)
+    entries, notes, groups = duplicates.conflict_rows(res.conflicts, labels)
     acc.quarantine.extend(entries)
     acc.conflicts.extend(notes)
+    acc.conflict_groups.extend(groups)
     copies = res.replaced.filter(pl.col("reason") == duplicates.IDENTICAL)
     acc.duplicates.extend(f"{r['file']} 工作表“{r['sheet']}”第 {r['row']} 行与同一机构同一报告期的另一行完全相同，已去掉"
                           for r in copies.sort(["file", "sheet", "row"]).iter_rows(named=True))
@@ -175,6 +176,7 @@ def ingest(raw_dir: Path, *, progress: bool = True, limits: Limits | None = None
     extra = {"conflicting_duplicates": acc.conflicts, "identical_duplicates": acc.duplicates,
              "hidden_sheets": acc.hidden_sheets, "reading_notes": acc.notes,
              "value_notes": acc.value_notes, "code_check_warnings": acc.code_warnings,
+             "conflict_groups": acc.conflict_groups, "code_checks": acc.code_checks,
              "corrections": acc.corrections_applied}
     report.update({k: v for k, v in extra.items() if v})
     return IngestResult(clean=clean, quarantine=quarantine, replaced=replaced, summary_rows=summaries, report=report)

@@ -45,6 +45,7 @@ class SheetData:
     text: bool = False  # read from a CSV: a row shorter than the header was cut off (a truncated file)
     hidden: bool = False  # a hidden sheet of a workbook: read as usual, and reported
     notes: tuple[str, ...] = field(default=())  # what was cleaned on reading (control characters)
+    delimiter: str = ""  # a CSV's field delimiter (decimals.py: a decimal comma is possible when it is not ',')
 
 
 def display_path(path: Path, raw_dir: Path) -> str:
@@ -290,7 +291,7 @@ def _read_csv(path: Path, display: str, limits: Limits) -> list[SheetData]:
     rows, notes = _clean_rows(raw, display, "CSV", limits)
     if delim != ",":
         notes = (f"{display}：按{DELIMITER_NAMES[delim]}分隔读取", *notes)
-    return [SheetData(display, "CSV", rows, text=True, notes=notes)]
+    return [SheetData(display, "CSV", rows, text=True, notes=notes, delimiter=delim)]
 
 
 def read_sheets(path: Path, display: str, limits: Limits | None = None) -> list[SheetData]:

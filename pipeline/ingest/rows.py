@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 from pipeline.catalogues import ItemCatalogue
 from pipeline.errors import UserError, location
+from pipeline.ingest import decimals
 from pipeline.ingest.files import SheetData
 from pipeline.ingest.header import Header, check_duplicate_columns, column_letter, check_required, locate_header, missing_items, money_factors
 from pipeline.ingest.identity import read_identity
@@ -33,9 +34,11 @@ class _Accumulator:
     hidden_sheets: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)  # identical duplicate rows dropped
     conflicts: list[str] = field(default_factory=list)  # same 上报时间, different values: the office must ask
+    conflict_groups: list[dict[str, Any]] = field(default_factory=list)  # the same, one per group, for QC
     counties: dict[str, str] | None = None  # county-level codes of regions.csv (None: form of the code only)
     value_notes: list[str] = field(default_factory=list)  # identity values restored or assumed (identity.py)
     code_warnings: list[str] = field(default_factory=list)  # institution codes whose check character is wrong
+    code_checks: list[dict[str, Any]] = field(default_factory=list)  # the same, per row, for the QC 通报
     corrections: list[Any] = field(default_factory=list)  # the office's corrections to apply (corrections.py)
     corrections_applied: list[dict[str, Any]] = field(default_factory=list)
 
@@ -87,6 +90,9 @@ def _parse_record(base: dict[str, Any], cell: Callable[[str], Any], by_id: dict[
     spot = f"{base['file']} 工作表“{base['sheet']}”第 {base['row']} 行"
     acc.value_notes.extend(f"{spot}：{note}" for note in ident.notes)
     acc.code_warnings.extend(f"{spot}（{base['name']}）：{w}" for w in ident.warnings)
+    acc.code_checks.extend({"org_code": ident.values.get("org_code"), "name": base["name"],
+                            "period": ident.values.get("period"), "region_code": ident.values.get("region_code"),
+                            "where": spot, "warning": w} for w in ident.warnings)
     if ident.other_month is not None:
         tally.wrong_month += 1
         tally.months_seen.add(str(ident.other_month))
@@ -194,6 +200,9 @@ def _ingest_sheet(sheet: SheetData, month: Month, cat: ItemCatalogue, acc: _Accu
         acc.missing_items[f"{sheet.file}#{sheet.sheet}"] = lacking
     if header.unknown:
         acc.unknown_columns[f"{sheet.file}#{sheet.sheet}"] = header.unknown
+    sheet, decimal_note = decimals.normalise(sheet, header, cat)
+    if decimal_note:
+        acc.notes.append(decimal_note)
     factors = money_factors(header, cat, sheet)
     converted = sorted({f for f in factors.values() if f != 1.0})
     if converted:

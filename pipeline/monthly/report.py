@@ -209,6 +209,21 @@ def quality_text(rates_table: pl.DataFrame, month: Month, region_code: str | Non
             "漏报、迟报机构名单见季度质控通报和各县市区问题清单。")
 
 
+def record_quality(log: FigureLog, rates_table: pl.DataFrame, month: Month, city: str, only: str | None) -> None:
+    """上报率/及时率 printed in 数据质量 (text and, in the city edition, the county table) into figures.json."""
+    from pipeline.figures import flow_period, record_rate
+
+    for rec in rates_table.iter_rows(named=True):
+        code = rec["region_code"] or city
+        if only is not None and code != only:
+            continue
+        first = 1 if rec["period_type"] == CUMULATIVE else month.month
+        for field in ("report_rate", "timely_rate"):
+            count = rec["filed"] if field == "report_rate" else rec["on_time"]
+            text = fmt.DASH if rec[field] is None else fmt.percent_near_full(int(count), int(rec["expected"]), 1)
+            record_rate(log, field, code, flow_period(month.year, first, month.month), rec[field], text, "数据质量")
+
+
 def quality_table(rates_table: pl.DataFrame, t: pl.DataFrame, month: Month, number: int) -> tables.BuiltTable:
     """上报率/及时率 by county (本月 and 累计), as a report table."""
     cum = month.cumulative_label.removeprefix(f"{month.year}年")
@@ -329,6 +344,7 @@ def build_edition(table: pl.DataFrame, month: Month, region_code: str, out_dir: 
     texts = summary_paragraphs(t, month, region_code, place, county, annual, log)
     if rates_table is not None:
         texts["quality"] = quality_text(rates_table, month, region_code if county else None, place)
+        record_quality(log, rates_table, month, city, region_code if county else None)
     units = (t.filter(pl.col("region_level") != CITY_LEVEL).select("region_code", "region", "region_level").unique()
              .sort("region_code").filter(pl.lit(not county) | (pl.col("region_code") == region_code)))
     texts["zones"] = "\n".join(zones.population_notes((name, kind) for _, name, kind in units.rows()))

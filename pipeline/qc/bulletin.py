@@ -21,11 +21,15 @@ from typing import Any
 import polars as pl
 
 from pipeline import fmt
-from pipeline.escaping import markdown_text
-from pipeline.io_utils import atomic_dir, write_text
+from pipeline.figures import FigureLog, flow_period, record_rate
+from pipeline.io_utils import atomic_dir, write_json, write_text
 from pipeline.monthly.indicators import Regions, load_regions
 from pipeline.period import Month, Quarter
-from pipeline.qc import notice
+from pipeline.qc import findings_text, notice
+from pipeline.qc.pairing import DATA_LINK, data_link, pair_problem  # noqa: F401 (re-exported)
+from pipeline.qc.listing import (  # noqa: F401 (re-exported)
+    CODE_COL, NAME_COL, NONE_TEXT, PERIOD_COL, REGION_COL, Column, _listing, md_table,
+)
 from pipeline.render.tables import change_text
 from pipeline.qc.checks import (
     REGISTRY_CHECK_NAMES,
@@ -47,7 +51,6 @@ COUNT_LABELS = {"漏报": "漏报", "迟报": "迟报", "重报": "重报", "一
                 "非应报机构报送": "非应报报送", "FAIL": "审核错误", "WARN": "审核警告"}
 TYPE_GROUP_ORDER = ("医院", "基层医疗卫生机构", "专业公共卫生机构", "其他机构")
 TOP_RULES = 10
-NONE_TEXT = "本季度无此类问题。"
 
 
 # ============================================================================ data
@@ -128,22 +131,6 @@ def with_rank(frame: pl.DataFrame) -> pl.DataFrame:
 # ============================================================================ markdown helpers
 
 
-def md_table(header: Sequence[str], align: str, rows: Sequence[Sequence[str]],
-             widths: Sequence[int] | None = None) -> str:
-    """A pipe table; `align` has one letter per column (l/r/c); `widths` are relative column widths.
-
-    pandoc sizes the columns of a wide pipe table by the dashes of the separator line, so the
-    widths keep 18-character institution codes and long names from overlapping.
-    """
-    widths = widths or [3] * len(header)
-    def mark(a: str, w: int) -> str:
-        dashes = "-" * max(3, w)
-        return {"l": ":" + dashes, "r": dashes + ":", "c": ":" + dashes + ":"}[a]
-    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(mark(a, w) for a, w in zip(align, widths)) + " |"]
-    lines += ["| " + " | ".join(markdown_text(c) for c in row) + " |" for row in rows]  # cells are data: literal
-    return "\n".join(lines)
-
-
 def pct(value: float | None) -> str:
     return fmt.percent(value, 1)  # 99.98, never 100.0 while one is missing
 
@@ -197,6 +184,13 @@ def overview(data: QcData) -> list[str]:
         f"一码多机构 {c['一码多机构']} 起，非应报机构报送 {c['非应报机构报送']} 份。"
         f"审核规则发现错误 {c['FAIL']} 条、警告 {c['WARN']} 条。"
     )
+    held = findings_text.conflict_count(data.in_quarter(data.results))
+    if held:
+        paras.append(f"另有 {held} 份月报同一机构同一报告期的几次报送上报时间相同而数值不同，无法判断以哪一次为准，"
+                     "暂未入库，已计为已报（不列漏报），须向机构核实（名单见“二、存在问题”）。")
+    fixed = findings_text.corrections_paragraph(data.in_quarter(data.results))
+    if fixed:
+        paras.append(fixed)
     if s.months_without_data:
         paras.append(f"本季度 {month_list(s.months_without_data)} 没有任何数据（尚未导入或尚未上报），"
                      "未计入上报率和及时率，也不列漏报。")
@@ -252,25 +246,6 @@ def _region_name(data: QcData, code: str) -> str:
     return data.regions.name(code)
 
 
-Column = tuple[str, str, int]  # header, alignment (l/r/c), relative width
-
-
-def _listing(frame: pl.DataFrame, title: str, columns: Sequence[Column],
-             cells: Callable[[dict[str, Any]], list[str]]) -> str:
-    """A titled table of the frame's rows, or one line saying there are none."""
-    if frame.height == 0:
-        return f"{title}：{NONE_TEXT}"
-    rows = [cells(r) for r in frame.iter_rows(named=True)]
-    header, align, widths = zip(*columns)
-    return "\n\n".join([title, md_table(header, "".join(align), rows, widths)])
-
-
-REGION_COL: Column = ("县市区", "l", 13)
-PERIOD_COL: Column = ("报告期", "l", 9)
-NAME_COL: Column = ("机构名称", "l", 26)
-CODE_COL: Column = ("机构代码", "l", 25)
-
-
 def late_missing_section(data: QcData) -> str:
     status = data.in_quarter(data.filing).sort(["region_code", "period", "org_code"])
     missing = status.filter(~pl.col("filed"))
@@ -292,16 +267,19 @@ def late_missing_section(data: QcData) -> str:
 def duplicate_section(data: QcData) -> str:
     results = data.in_quarter(data.results).sort(["region_code", "period", "org_code", "message"])
     resub = results.filter(pl.col("check") == "重报")
-    other = results.filter(pl.col("check").is_in(["一码多机构", "非应报机构报送"]))
+    other = results.filter(pl.col("check").is_in(findings_text.CODE_PROBLEM_CHECKS))
     columns = [REGION_COL, PERIOD_COL, NAME_COL, CODE_COL, ("情况", "l", 45)]
 
     def cells(r: dict[str, Any]) -> list[str]:
         return [_region_name(data, r["region_code"]), r["period"], r["name"], r["org_code"], r["message"]]
 
-    return "\n\n".join([
+    parts = [
         _listing(resub, f"表5　重报名单（{data.quarter.label}）", columns, cells),
-        _listing(other, f"表6　机构代码问题（一码多机构、非应报机构报送）（{data.quarter.label}）", columns, cells),
-    ])
+        _listing(other, f"表6　机构代码问题（一码多机构、校验码错误、非应报机构报送）（{data.quarter.label}）", columns, cells),
+    ]
+    held = findings_text.conflicts_listing(results, lambda c: _region_name(data, c),
+                                           f"表7　重复报送待核实名单（上报时间相同而数值不同）（{data.quarter.label}）")
+    return "\n\n".join(parts if held is None else [*parts, held])
 
 
 def top_rules(results: pl.DataFrame, limit: int = TOP_RULES) -> pl.DataFrame:
@@ -414,7 +392,7 @@ def bulletin_markdown(data: QcData, *, org_name: str, due_day: int) -> str:
         "---",
     ]
     c = data.summary.counts
-    has_problems = any(c[k] for k in ("漏报", "迟报", "重报", "一码多机构", "非应报机构报送", "FAIL"))
+    has_problems = any(c[k] for k in ("漏报", "迟报", "重报", "一码多机构", "非应报机构报送", "重复报送待核实", "FAIL"))
     sections = [
         ("一、基本情况", [("总体情况", "\n\n".join(overview(data))), ("各县市区上报情况和排名", county_section(data)),
                       ("分机构类别上报情况", type_section(data)), ("与上季度比较", comparison_section(data))]),
@@ -427,10 +405,27 @@ def bulletin_markdown(data: QcData, *, org_name: str, due_day: int) -> str:
     return "\n".join(meta) + "\n\n" + body + "\n\n" + "\n\n".join(tail) + "\n"
 
 
+def printed_rates(data: QcData) -> FigureLog:
+    """The quarter's 上报率/及时率 of the city and each county (表1, 总体情况) for the release's consistency check:
+    period = the months of the quarter up to the report month, as the monthly report writes its periods."""
+    s = data.summary
+    log = FigureLog(f"数据质量控制情况通报 {s.quarter.label}")
+    if not s.months_with_data:
+        return log
+    period = flow_period(s.quarter.year, s.months[0].month, s.months[-1].month)
+    rows = [(data.regions.city_code, s.report_rate, s.timely_rate)]
+    rows += [(r["region_code"], r["report_rate"], r["timely_rate"]) for r in county_table(data).iter_rows(named=True)]
+    for code, report_rate, timely_rate in rows:
+        for indicator, value in (("report_rate", report_rate), ("timely_rate", timely_rate)):
+            record_rate(log, indicator, code, period, value, pct(value), "表1")
+    return log
+
+
 def build_bulletin(data: QcData, *, out_dir: Path, org_name: str, due_day: int) -> Bulletin:
     md = bulletin_markdown(data, org_name=org_name, due_day=due_day)
     md_path = out_dir / "source" / f"{BULLETIN_STEM}.md"
     write_text(md, md_path)
+    printed_rates(data).write(out_dir)
     return Bulletin(out_dir=out_dir, markdown_path=md_path, markdown=md)
 
 
@@ -494,7 +489,7 @@ def county_sheets(data: QcData, code: str) -> list[Sheet]:
     missing = status.filter(~pl.col("filed"))
     late = status.filter(pl.col("filed") & ~pl.col("on_time"))
     resub = results.filter(pl.col("check") == "重报")
-    codes = results.filter(pl.col("check").is_in(["一码多机构", "非应报机构报送"]))
+    codes = results.filter(pl.col("check").is_in([*findings_text.CODE_PROBLEM_CHECKS, "重复报送待核实"]))
     rules = results.filter(pl.col("check") == RULE_CHECK)
     return [
         Sheet("概况", ("月份", "应报", "已报", "上报率(%)", "按时", "及时率(%)", "漏报", "迟报", "重报", "审核错误", "审核警告"),
@@ -514,6 +509,8 @@ def county_sheets(data: QcData, code: str) -> list[Sheet]:
                        "核实情况（请填写）"), (10, 22, 36, 16, 10, 10, 30, 60, 50, 30),
               [[r["period"], r["org_code"], r["name"], r["type_sub"], r["rule_id"], SEVERITY_LABELS[r["severity"]],
                 r["title"], r["message"], values_text(r["values"]), None] for r in rules.iter_rows(named=True)]),
+        Sheet("数据更正", findings_text.CORRECTION_HEADER, findings_text.CORRECTION_WIDTHS,
+              findings_text.correction_rows(results)),
     ]
 
 
@@ -586,8 +583,11 @@ def write_county_workbooks(data: QcData, out_dir: Path, *, org_name: str) -> lis
 
 
 def run_qc_report(*, period: Month, results_path: Path, filing_path: Path, regions_path: Path,
-                  out_dir: Path, org_name: str, due_day: int, backend: str) -> None:
-    """Execute notebooks/qc_report.py with papermill (bulletin HTML/PDF and county workbooks)."""
+                  out_dir: Path, org_name: str, due_day: int, backend: str,
+                  data_dir: tuple[Path, Path] | None = None) -> None:
+    """Execute notebooks/qc_report.py with papermill (bulletin HTML/PDF and county workbooks). ``data_dir``:
+    (temporary folder the results are read from, the folder they will be swapped into), so the saved notebook
+    names the final one."""
     from pipeline.render.notebook import NOTEBOOK_DIR, execute
 
     cwd = Path.cwd()
@@ -595,6 +595,7 @@ def run_qc_report(*, period: Month, results_path: Path, filing_path: Path, regio
     def rel(path: Path) -> str:
         return os.path.relpath(path.resolve(), cwd)
 
+    aliases = {} if data_dir is None else {rel(data_dir[0]): rel(data_dir[1])}
     with atomic_dir(out_dir) as work:  # the whole 通报 set appears at once, or the previous one stays
         execute(
             NOTEBOOK_DIR / NOTEBOOK,
@@ -602,5 +603,6 @@ def run_qc_report(*, period: Month, results_path: Path, filing_path: Path, regio
             parameters={"period": str(period), "results_path": rel(results_path),
                         "filing_path": rel(filing_path), "regions_path": rel(regions_path), "out_dir": rel(work),
                         "org_name": org_name, "due_day": due_day, "backend": backend},
-            cwd=cwd, aliases={rel(work): rel(out_dir)},
+            cwd=cwd, aliases={rel(work): rel(out_dir), **aliases},
         )
+        write_json(data_link(results_path.parent), work / DATA_LINK)

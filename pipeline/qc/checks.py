@@ -45,6 +45,7 @@ from pipeline.qc.rule_catalogue import (  # noqa: F401 (re-exported)
     ANNUAL_FILE, ANNUAL_KINDS, CHANGE_BASES, COMMON_KEYS, ITEM_PARAMS, KIND_PARAMS, RegistryCheck, Rule,
     RuleCatalogue, load_rules,
 )
+from pipeline.qc.ingest_findings import IngestFindings, finding_issues, load_findings  # noqa: F401 (re-exported)
 from pipeline.qc.rule_kinds import (  # noqa: F401 (re-exported)
     KINDS, RowText, RuleContext, check_annual_sum, check_band, check_change, check_ge, check_le, check_nonneg,
     check_unit_jump, check_zero_if_zero, emit, full_years, load_annual, load_context, prepare, run_rule, run_rules,
@@ -73,13 +74,16 @@ def sort_results(results: pl.DataFrame) -> pl.DataFrame:
 
 
 def run(clean: pl.DataFrame, replaced: pl.DataFrame, registry: pl.DataFrame, *, due_day: int,
-        catalogue: RuleCatalogue | None = None, context: RuleContext | None = None) -> QcResult:
-    """All checks over all months that have data (``context``: data for the rules beyond the monthly rows)."""
+        catalogue: RuleCatalogue | None = None, context: RuleContext | None = None,
+        findings: IngestFindings | None = None) -> QcResult:
+    """All checks over all months that have data (``context``: data for the rules beyond the monthly rows;
+    ``findings``: what ingest found — conflicting duplicates, check characters, applied corrections)."""
     cat = load_rules() if catalogue is None else catalogue
     ctx = RuleContext() if context is None else context
+    found = IngestFindings() if findings is None else findings
     months = months_with_data(clean)
     due = due_list(registry, months, due_day)
-    status = filing_status(due, clean, replaced)
+    status = filing_status(due, clean, replaced, found.held_submissions())
     checks = cat.checks
     parts = [
         missing_issues(status, checks["漏报"]),
@@ -88,6 +92,7 @@ def run(clean: pl.DataFrame, replaced: pl.DataFrame, registry: pl.DataFrame, *, 
         conflict_issues(code_conflicts(clean, replaced, registry), checks["一码多机构"]),
         unexpected_issues(unexpected_filers(clean, due, registry), checks["非应报机构报送"]),
         run_rules(clean, cat.rules, ctx),
+        *finding_issues(found, registry, dict(checks)),
     ]
     results = attach_registry_region(pl.concat(parts, how="vertical_relaxed").cast(RESULT_SCHEMA), registry)
     return QcResult(results=sort_results(results.select(list(RESULT_SCHEMA))), filing=status, months=months,
@@ -177,6 +182,9 @@ def summary_text(s: QuarterSummary) -> str:
         f"非应报机构报送 {c['非应报机构报送']}",
         f"  审核规则：FAIL（错误）{c['FAIL']} 条，WARN（警告）{c['WARN']} 条",
     ]
+    if c["重复报送待核实"] or c["机构代码校验码"] or c["数据更正"]:
+        lines.append(f"  读入发现：重复报送待核实 {c['重复报送待核实']}（上报时间相同而数值不同，已计为已报，须向机构核实），"
+                     f"机构代码校验码有误 {c['机构代码校验码']}，已应用的数据更正 {c['数据更正']} 处")
     if s.months_without_data:
         lines.append(f"  注意：{'、'.join(m.label for m in s.months_without_data)} 没有任何数据，未计入上报率和及时率")
     return "\n".join(lines)

@@ -15,10 +15,11 @@ from pipeline.period import Month
 
 RULES_PATH = CATALOGUE_DIR / "qc_rules.yaml"
 SEVERITIES = ("FAIL", "WARN")
-SEVERITY_LABELS = {"FAIL": "错误", "WARN": "警告"}
+SEVERITY_LABELS = {"FAIL": "错误", "WARN": "警告", "INFO": "说明"}
 SCOPE_FIELDS = ("type_group", "type_sub", "type_code", "level_class", "ownership")
 RULE_CHECK = "审核规则"
-REGISTRY_CHECK_NAMES = ("漏报", "迟报", "重报", "一码多机构", "非应报机构报送")
+# the last three come from what ingest found (qc/ingest_findings.py)
+REGISTRY_CHECK_NAMES = ("漏报", "迟报", "重报", "一码多机构", "非应报机构报送", "重复报送待核实", "机构代码校验码", "数据更正")
 IDENTITY_COLUMNS = ("name", "region_code", "type_code", "type_group", "type_sub")
 NO_TIME = "（未填上报时间）"
 

@@ -132,17 +132,22 @@ def resubmissions(clean: pl.DataFrame, replaced: pl.DataFrame) -> pl.DataFrame:
         ["period", "org_code", "replaced_at"], nulls_last=False)
 
 
-def submissions(clean: pl.DataFrame, replaced: pl.DataFrame) -> pl.DataFrame:
-    """Per (org_code, period) filed: the first submission time and the number of submissions."""
-    kept = clean.select("org_code", "period", "submitted_at")
-    earlier = resubmissions(clean, replaced).select("org_code", "period", submitted_at="replaced_at")
-    return pl.concat([kept, earlier]).group_by("org_code", "period").agg(
-        first_at=pl.col("submitted_at").min(), submissions=pl.len().cast(pl.Int64))
+def submissions(clean: pl.DataFrame, replaced: pl.DataFrame, held: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Per (org_code, period) filed: the first submission time and the number of submissions. ``held``: the
+    submissions ingest held back as conflicting (org_code, period, submitted_at, submissions): filed all the same."""
+    kept = clean.select("org_code", "period", "submitted_at", submissions=pl.lit(1, pl.Int64))
+    earlier = resubmissions(clean, replaced).select("org_code", "period", submitted_at="replaced_at",
+                                                    submissions=pl.lit(1, pl.Int64))
+    parts = [kept, earlier] if held is None else [kept, earlier, held.select(list(kept.columns)).cast(kept.schema)]
+    return pl.concat(parts).group_by("org_code", "period").agg(
+        first_at=pl.col("submitted_at").min(), submissions=pl.col("submissions").sum().cast(pl.Int64))
 
 
-def filing_status(due: pl.DataFrame, clean: pl.DataFrame, replaced: pl.DataFrame) -> pl.DataFrame:
-    """One row per 应报 institution-month: filed, first submission time, on time, days late."""
-    subs = submissions(clean, replaced).with_columns(filed=pl.lit(True))
+def filing_status(due: pl.DataFrame, clean: pl.DataFrame, replaced: pl.DataFrame,
+                  held: pl.DataFrame | None = None) -> pl.DataFrame:
+    """One row per 应报 institution-month: filed, first submission time, on time, days late (``held``: see
+    ``submissions``)."""
+    subs = submissions(clean, replaced, held).with_columns(filed=pl.lit(True))
     status = due.join(subs, on=["org_code", "period"], how="left").with_columns(
         filed=pl.col("filed").fill_null(False), submissions=pl.col("submissions").fill_null(0))
     late_days = (pl.col("first_at").dt.date() - pl.col("due_date")).dt.total_days()

@@ -46,6 +46,7 @@ def _names() -> dict[str, str]:
     from pipeline import catalogues
 
     names = {i.id: i.name for i in catalogues.indicators()}
+    names.update(figures.RATE_INDICATORS)
     try:
         from pipeline.annual.indicators import load_catalogue
 

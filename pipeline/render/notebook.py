@@ -76,11 +76,12 @@ def _rel_or_empty(path: Path | None, cwd: Path) -> str:
 
 def _run_report_notebook(name: str, out_key: str, out_path: Path, *, month: Month, indicators_path: Path,
                          org_name: str, backend: str, filing_path: Path | None, atomic: bool,
-                         annual_root: Path | None = None) -> None:
+                         annual_root: Path | None = None, seeded: bool = False) -> None:
     """The monthly report notebooks share their parameters; only the output folder's name differs.
 
-    ``atomic``: write into a temporary folder and swap it in at the end (the county editions are not: unchanged
-    editions are kept in place and only the changed ones re-rendered)."""
+    ``atomic``: write into a temporary folder and swap it in at the end. ``seeded`` (the county editions): the
+    temporary folder starts as a copy of the old set, so unchanged editions are kept and only the changed ones
+    re-rendered, and the set is still swapped in whole."""
     if not indicators_path.is_file():
         raise UserError(f"找不到指标表 {indicators_path}", hint="请先运行 dvc repro（或 python -m pipeline indicators）")
     cwd = Path.cwd()
@@ -104,7 +105,7 @@ def _run_report_notebook(name: str, out_key: str, out_path: Path, *, month: Mont
     if not atomic:
         run(out_path)
         return
-    with atomic_dir(out_path) as work:  # the whole report set appears at once, or the previous one stays
+    with atomic_dir(out_path, seeded=seeded) as work:  # the whole set appears at once, or the previous one stays
         run(work)
 
 
@@ -118,5 +119,5 @@ def run_monthly_report(*, month: Month, indicators_path: Path, out_dir: Path, or
 def run_county_reports(*, month: Month, indicators_path: Path, out_root: Path, org_name: str, backend: str,
                        filing_path: Path | None = None, annual_root: Path | None = None) -> None:
     _run_report_notebook("county_reports", "out_root", out_root, month=month, indicators_path=indicators_path,
-                         org_name=org_name, backend=backend, filing_path=filing_path, atomic=False,
-                         annual_root=annual_root)
+                         org_name=org_name, backend=backend, filing_path=filing_path, atomic=True,
+                         annual_root=annual_root, seeded=True)

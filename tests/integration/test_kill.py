@@ -125,30 +125,112 @@ def _qc_project(root: Path) -> None:
 
 
 QC = ["qc", "--backend", "pandoc"]
+QC_KILLS = 20
+
+
+def _qc_state(root: Path) -> tuple[dict[str, str], dict[str, str]]:
+    return _snapshot(root / "data" / "qc"), _snapshot(root / "reports" / "qc" / "2025-12")
+
+
+def _use_interim(root: Path, interim: Path) -> None:
+    shutil.rmtree(root / "data" / "interim")
+    shutil.copytree(interim, root / "data" / "interim")
+
+
+def _kill_points(duration: float, rng: random.Random) -> list[float]:
+    """QC_KILLS delays spread over the whole run (one in each of QC_KILLS equal slices of 1.1 × its duration, the
+    last slices after the end), in random order: every phase is hit — reading, checks, the data/qc tables, the
+    notebook, the render, the two swaps — at the cost of one run per two kills on average."""
+    span = 1.1 * duration
+    points = [(i + rng.random()) / QC_KILLS * span for i in range(QC_KILLS)]
+    rng.shuffle(points)
+    return points
 
 
 @pytest.mark.skipif(not (REPO / ".cache" / "fonts").is_dir(), reason="fonts not prepared (python -m pipeline setup-fonts)")
-def test_killed_qc_leaves_each_folder_whole(tmp_path):
+def test_killed_qc_leaves_data_and_bulletin_as_one_pair(tmp_path):
+    """≥ 20 kills: data/qc and the 通报 folder are each whole and belong together (the same run's, old or new)."""
+    from pipeline.qc.pairing import pair_problem
+
     _qc_project(tmp_path)
-    interims, refs, durations = {}, {}, []
+    interims, refs = {}, {}
     for key in ("A", "B"):
         _write_month(tmp_path / "raw", INPUTS[key])
         _run(INGEST, tmp_path)
         interims[key] = tmp_path / f"interim-{key}"
         shutil.copytree(tmp_path / "data" / "interim", interims[key])
-        start = time.monotonic()
-        _run(QC, tmp_path)
-        durations.append(time.monotonic() - start)
-        refs[key] = (_snapshot(tmp_path / "data" / "qc"), _snapshot(tmp_path / "reports" / "qc" / "2025-12"))
-    assert refs["A"][0] != refs["B"][0]
+        _run(QC, tmp_path)  # the first runs also fill the font-subset cache the later ones use
+        refs[key] = _qc_state(tmp_path)
+    assert refs["A"][0] != refs["B"][0] and refs["A"][1] != refs["B"][1]
+    _use_interim(tmp_path, interims["A"])
+    start = time.monotonic()
+    _run(QC, tmp_path)  # a warm run: its duration sets the kill points
+    duration = time.monotonic() - start
+    assert _qc_state(tmp_path) == refs["A"]
     rng = random.Random(SEED + 1)
-    for i in range(8):
-        key = "AB"[i % 2]
-        shutil.rmtree(tmp_path / "data" / "interim")
-        shutil.copytree(interims[key], tmp_path / "data" / "interim")
-        _kill_after(QC, tmp_path, rng.uniform(0.3, 1.6) * max(durations))
-        data_state, report_state = _snapshot(tmp_path / "data" / "qc"), _snapshot(tmp_path / "reports" / "qc" / "2025-12")
-        assert data_state in (refs["A"][0], refs["B"][0]), f"kill {i}: data/qc mixed"
-        assert report_state in (refs["A"][1], refs["B"][1]), f"kill {i}: the 通报 folder mixed"
+    seen, before = set(), "A"
+    for i, delay in enumerate(_kill_points(duration, rng)):
+        key = "BA"[i % 2]
+        _use_interim(tmp_path, interims[key])
+        _kill_after(QC, tmp_path, delay)
+        state = _qc_state(tmp_path)
+        match = [k for k, ref in refs.items() if ref == state]
+        if not match:  # only a kill in the instant between the two swaps; the 通报 then names other data
+            assert pair_problem(tmp_path / "data" / "qc", tmp_path / "reports" / "qc" / "2025-12"), \
+                f"kill {i} at {delay:.1f}s: a mixed set that is not recognised"
+            assert state[0] in (refs["A"][0], refs["B"][0]) and state[1] in (refs["A"][1], refs["B"][1])
+            seen.add("between")
+            before = "?"
+            continue
+        if before != key:
+            seen.add("new" if match[0] == key else "old")
+        before = match[0]
+    assert {"old", "new"} <= seen, "the kills hit both before and after the swaps"
     assert temp_is_cleaned(tmp_path / "data", lambda: _run(QC, tmp_path))
     assert _temp_folders(tmp_path / "reports" / "qc") == []
+    assert _qc_state(tmp_path) == refs["BA"[(QC_KILLS - 1) % 2]]
+
+
+class _Killed(BaseException):
+    """Stands for SIGKILL inside the process: not an Exception, so nothing catches it."""
+
+
+def test_a_kill_between_the_two_swaps_is_recognised_and_repaired(tmp_path, monkeypatch):
+    """The 通报 folder is swapped in first, data/qc right after; stopped exactly between the two, the pair is
+    mismatched: the record of the data the 通报 was built from says so, and the next run rebuilds both."""
+    from typer.testing import CliRunner
+
+    from pipeline import io_utils
+    from pipeline.cli import app
+    from pipeline.qc.pairing import pair_problem
+
+    _qc_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PYTHONPATH", str(REPO))
+    for key in ("A", "B"):
+        _write_month(tmp_path / "raw", INPUTS[key])
+        _run(INGEST, tmp_path)
+        shutil.copytree(tmp_path / "data" / "interim", tmp_path / f"interim-{key}")
+    _use_interim(tmp_path, tmp_path / "interim-A")
+    assert CliRunner().invoke(app, QC).exit_code == 0
+    old = _qc_state(tmp_path)
+    data, report = tmp_path / "data" / "qc", tmp_path / "reports" / "qc" / "2025-12"
+    assert pair_problem(data, report) is None
+    real_swap = io_utils._swap_in
+
+    def swap_then_die_before_data(tmp: Path, target: Path, carry: bool = True) -> None:
+        if target.resolve() == data.resolve():
+            raise _Killed
+        real_swap(tmp, target, carry)
+
+    _use_interim(tmp_path, tmp_path / "interim-B")
+    monkeypatch.setattr(io_utils, "_swap_in", swap_then_die_before_data)
+    with pytest.raises(_Killed):
+        CliRunner().invoke(app, QC, catch_exceptions=False)
+    monkeypatch.setattr(io_utils, "_swap_in", real_swap)
+    mixed = _qc_state(tmp_path)
+    assert mixed[0] == old[0] and mixed[1] != old[1]  # new 通报, old data: the mismatch a kill there leaves
+    assert "不是同一次运行的结果" in pair_problem(data, report)
+    rerun = CliRunner().invoke(app, QC)
+    assert rerun.exit_code == 0 and "不是同一次运行的结果" in rerun.output
+    assert pair_problem(data, report) is None and _qc_state(tmp_path)[1] == mixed[1]

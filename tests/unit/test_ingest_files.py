@@ -58,3 +58,19 @@ def test_non_finite_numbers_are_not_numbers(value: object) -> None:
 
 def test_finite_numbers_still_parse() -> None:
     assert [parse_number(v) for v in ("1,234", "１２０", "-", None, 1e300, "2.5e3")] == [1234.0, 120.0, 0.0, 0.0, 1e300, 2500.0]
+
+
+@pytest.mark.parametrize("text, kind, as_point", [
+    ("12,5", "comma", "12.5"), ("1.234,5", "comma", "1234.5"), ("1.234.567", "comma", "1234567"),
+    ("0,125", "comma", "0.125"), ("-3,75", "comma", "-3.75"), ("12.5", "point", None), ("1,234.5", "point", None),
+    ("1,234,567", "point", None), ("1,234", "either", None), ("1.234", "either", None), ("1234", None, None),
+    ("2025-11-05", None, None), ("abc,d", None, None),
+])
+def test_decimal_mark_of_a_cell(text, kind, as_point):
+    """Which convention a text number can only belong to (worked out by hand: a decimal mark occurs once; a
+    thousands group has exactly three digits; '1,234' fits both)."""
+    from pipeline.ingest import decimals
+
+    assert decimals.kind(text) == kind
+    if as_point is not None:
+        assert decimals.to_point(text) == as_point

@@ -208,6 +208,9 @@ CHECKS = """registry_checks:
   - {id: R003, check: 重报, severity: WARN, message: x}
   - {id: R004, check: 一码多机构, severity: FAIL, message: x}
   - {id: R005, check: 非应报机构报送, severity: WARN, message: x}
+  - {id: R006, check: 重复报送待核实, severity: FAIL, message: x}
+  - {id: R007, check: 机构代码校验码, severity: WARN, message: x}
+  - {id: R008, check: 数据更正, severity: INFO, message: x}
 """
 
 

@@ -72,7 +72,7 @@ def test_county_workbook_sheets(tmp_path):
     paths = qc_report.write_county_workbooks(d, tmp_path, org_name="岳阳市卫生健康委员会")
     assert [p.name for p in paths] == ["430602.xlsx", "430621.xlsx", "430691.xlsx"]
     wb = openpyxl.load_workbook(tmp_path / "430621.xlsx")
-    assert wb.sheetnames == ["概况", "漏报", "迟报", "重报", "机构代码问题", "审核问题"]
+    assert wb.sheetnames == ["概况", "漏报", "迟报", "重报", "机构代码问题", "审核问题", "数据更正"]
     overview = [r for r in wb["概况"].iter_rows(values_only=True) if r and r[0] in ("2025年10月", "2025年11月", "本季度合计")]
     assert overview[0][:6] == ("2025年10月", 3, 2, 66.7, 1, 33.3)
     assert overview[1][1] == "无数据"
@@ -87,3 +87,39 @@ def test_values_text_and_table_escaping():
     table = qc_report.md_table(["a", "b"], "lr", [["x|y", "<1>"]], [10, 5])
     assert table.splitlines()[1] == "| :---------- | -----: |"
     assert "x\\|y" in table and "\\<1\\>" in table
+
+
+def _printed(doc: str, log) -> list:
+    from pipeline.release.consistency import Printed
+
+    return [Printed(doc, f) for f in log.figures]
+
+
+def test_bulletin_rates_are_in_figures_json_and_checked_against_the_monthly_report(tmp_path):
+    """In a quarter's first month the 通报's quarter to date is the monthly report's month: the release compares
+    their 上报率/及时率 (city 6/8 = 75.0%, 4/8 = 50.0%; 岳阳楼区 4/5 = 80.0%, worked out from CLEAN/REGISTRY)."""
+    from pipeline import figures
+    from pipeline.figures import FigureLog
+    from pipeline.monthly import report as monthly
+    from pipeline.release import consistency
+
+    d = data("2025-10")
+    qc_report.build_bulletin(d, out_dir=tmp_path, org_name="岳阳市卫生健康委员会", due_day=20)
+    _, recorded = figures.read(tmp_path / figures.FILE_NAME)
+    by_key = {(f.indicator, f.region, f.period): (f.value, f.text, f.scope) for f in recorded}
+    assert by_key[("report_rate", "430600", "2025-10")] == (75.0, "75.0", figures.RATE_SCOPE)
+    assert by_key[("timely_rate", "430600", "2025-10")][:2] == (50.0, "50.0")
+    assert by_key[("report_rate", "430602", "2025-10")][:2] == (80.0, "80.0")
+    bulletin = qc_report.printed_rates(d)
+
+    def monthly_log(filing: pl.DataFrame) -> FigureLog:
+        log = FigureLog("全市月报 岳阳市 2025年10月")
+        monthly.record_quality(log, monthly.filing_rates(filing, Month(2025, 10)), Month(2025, 10), "430600", None)
+        return log
+
+    same = monthly_log(d.filing)
+    assert consistency.disagreements(_printed("通报", bulletin) + _printed("月报", same)) == []
+    # planted: the monthly report built from a filing table in which one missing institution counts as filed
+    planted = d.filing.with_columns(filed=pl.lit(True))
+    problems = consistency.disagreements(_printed("通报", bulletin) + _printed("月报", monthly_log(planted)))
+    assert any("月报上报率" in p and "通报" in p and "月报" in p and "75.0" in p for p in problems)
