@@ -170,8 +170,11 @@ def stage_sources(md_path: Path, images: list[Path], root: Path, work: Path, fon
         shutil.copy2(template, template_dir / template.name)
     fonts = doc_dir / FONT_SUBDIR
     fonts.mkdir()
-    for name in FONT_FILENAMES:  # the serif is an .otf; the fallback is needed only where a glyph lacks
-        shutil.copy2(font_dir / name, fonts / name)
+    for name in FONT_FILENAMES:  # ~63 MB: linked where the system allows it (not every Windows account may)
+        try:
+            os.symlink((font_dir / name).resolve(), fonts / name)
+        except OSError:
+            shutil.copy2(font_dir / name, fonts / name)
     by_suffix = {t.suffix.lstrip("."): t.name for t in templates}
     names = {"html": by_suffix["html"], "css": by_suffix["css"], "typst": by_suffix["typst"]}
     (doc_dir / "_quarto.yml").write_text(quarto_config(names, lang), encoding="utf-8")
