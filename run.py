@@ -33,6 +33,9 @@ FONT_DIR = ROOT / ".cache" / "fonts"
 STAMP = VENV / ".installed"
 DEFAULT_KIT = ROOT / "dist" / "yueyang-offline-kit"
 SUPPORTED_PYTHONS = ((3, 11), (3, 12))
+# What `python -m pipeline setup-fonts` prepares in .cache/fonts (pipeline.render.fonts.FONT_FILENAMES; run.py is
+# stdlib-only and cannot import it): sans Regular/Bold, the serif body face, the fallback for rare characters.
+KIT_FONT_FILES = ("NotoSansSC-Regular.ttf", "NotoSansSC-Bold.ttf", "NotoSerifSC-Regular.otf", "HanaMinB.ttf")
 
 
 class Failure(Exception):
@@ -106,12 +109,26 @@ def _pin(name: str) -> str:
     raise Failure(f"constraints.txt 中没有 {name} 的固定版本：请运行 python run.py lock")
 
 
+def _kit_fonts(kit: Path) -> list[Path]:
+    """The fonts the kit carries: those its kit.json lists under "fonts" (every file there is checked by SHA-256 before
+    install), or, for a kit made before that list existed, every .ttf/.otf in its fonts/ folder."""
+    manifest_path = kit / "kit.json"
+    listed = json.loads(manifest_path.read_text(encoding="utf-8")).get("fonts") if manifest_path.is_file() else None
+    if listed:
+        return [kit / "fonts" / name for name in sorted(listed)]
+    return sorted(p for p in (kit / "fonts").glob("*") if p.suffix.lower() in (".ttf", ".otf"))
+
+
 def _copy_kit_fonts(kit: Path) -> None:
+    """Put the kit's prepared fonts into .cache/fonts, so that setup-fonts finds them and an intranet PC never
+    generates or downloads one (the fallback font for rare characters is downloaded otherwise)."""
     FONT_DIR.mkdir(parents=True, exist_ok=True)
-    for ttf in sorted((kit / "fonts").glob("*.ttf")):
-        target = FONT_DIR / ttf.name
-        if not target.is_file() or target.stat().st_size != ttf.stat().st_size:
-            shutil.copyfile(ttf, target)
+    for font in _kit_fonts(kit):
+        if not font.is_file():
+            raise Failure(f"离线安装包中缺少字体 fonts/{font.name}：请重新拷贝整个离线安装包。")
+        target = FONT_DIR / font.name
+        if not target.is_file() or target.stat().st_size != font.stat().st_size:
+            shutil.copyfile(font, target)
 
 
 def _ensure_dvc_without_git() -> None:
@@ -150,8 +167,12 @@ def setup(kit: Path | None = None) -> None:
         STAMP.write_text(want + "\n", encoding="utf-8")
     if kit is not None:
         _copy_kit_fonts(kit)
+    if not all((FONT_DIR / name).is_file() for name in KIT_FONT_FILES):
+        say("==> 准备中文字体（首次：生成黑体静态字体，下载生僻字补充字体约 22 MB；约 1 分钟）")
     run([venv_python(), "-m", "pipeline", "setup-fonts"], "准备中文字体",
-        "请删除 .cache/fonts 目录后重试；离线安装时请确认离线安装包的 fonts/ 中有两个 .ttf 文件。", quiet=True)
+        "请看下面的提示；字体文件损坏时删除 .cache/fonts 目录后重试。离线安装时请确认离线安装包的 fonts/ 中有"
+        "四个字体文件（NotoSansSC-Regular.ttf、NotoSansSC-Bold.ttf、NotoSerifSC-Regular.otf、HanaMinB.ttf）。",
+        quiet=True)
 
 
 def _param(section: str | None, key: str) -> str:

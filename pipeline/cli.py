@@ -67,11 +67,15 @@ def sample_data(
 
 @app.command("setup-fonts")
 def setup_fonts() -> None:
-    """准备报告用的中文字体（思源黑体 Noto Sans SC 常规/粗体），首次约需 30 秒，之后直接复用。"""
+    """准备报告用的中文字体（思源宋体正文、思源黑体常规/粗体、生僻字补充字体花园明朝 B），首次约需 1 分钟，之后直接复用。"""
     from pipeline.render import fonts
 
-    path = fonts.ensure_fonts()
-    typer.echo(f"中文字体已就绪：{path.name}/ 下 NotoSansSC-Regular.ttf、NotoSansSC-Bold.ttf")
+    try:
+        path = fonts.ensure_fonts()
+    except fonts.FontError as exc:
+        typer.echo(f"错误：准备中文字体失败：{exc}", err=True)
+        raise typer.Exit(code=1) from exc
+    typer.echo(f"中文字体已就绪：{path.name}/ 下 {'、'.join(fonts.FONT_FILENAMES)}")
 
 
 @app.command("ingest")

@@ -332,12 +332,16 @@ def build_kit(out: Path, targets: list[Target], font_dir: Path, make_zip: bool) 
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / rel, dest)
 
+    from pipeline.render.fonts import FONT_SOURCES  # the venv's project: which fonts setup-fonts prepares
+
     fonts = out / "fonts"
-    fonts.mkdir(exist_ok=True)
-    for ttf in sorted(font_dir.glob("NotoSansSC-*.ttf")):
-        shutil.copy2(ttf, fonts / ttf.name)
-    if not list(fonts.glob("*.ttf")):
-        raise KitError(f"{font_dir} 中没有准备好的字体：请先运行 python run.py setup")
+    if fonts.exists():
+        shutil.rmtree(fonts)
+    fonts.mkdir()
+    for name in FONT_SOURCES:
+        if not (font_dir / name).is_file():
+            raise KitError(f"{font_dir} 中没有准备好的字体 {name}：请先运行 python run.py setup")
+        shutil.copy2(font_dir / name, fonts / name)
     shutil.copy2(ROOT / "tools" / "kit_install.py", out / "install.py")
     shutil.copy2(ROOT / "tools" / "kit_README.txt", out / "README.txt")
 
@@ -348,6 +352,7 @@ def build_kit(out: Path, targets: list[Target], font_dir: Path, make_zip: bool) 
         "project": PROJECT_NAME,
         "source": _git_describe(),
         "targets": {name: {"wheels": names} for name, names in per_target.items()},
+        "fonts": dict(FONT_SOURCES),
         "size_bytes": sum(p.stat().st_size for p in files.values()),
         "files": {rel: _sha256(p) for rel, p in files.items() if not rel.startswith("project/")},
     }

@@ -11,11 +11,8 @@
 from __future__ import annotations
 
 import base64
-import functools
-import hashlib
 import html as html_lib
 import importlib.metadata
-import io
 import itertools
 import json
 import os
@@ -26,22 +23,20 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlparse
 
 import typst
-from fontTools import subset as ft_subset
-from fontTools.ttLib import TTFont
 
 from pipeline.render import apparatus, html_access, quarto_backend, render_info
 from pipeline.io_utils import atomic_path
-from pipeline.render.fonts import (
-    BOLD_FILENAME,
-    FONT_FAMILY,
-    REGULAR_FILENAME,
-    ensure_fonts,
+from pipeline.render.fonts import MissingGlyphError, ensure_fonts
+from pipeline.render.html_fonts import (  # noqa: F401 (document_chars, missing_glyphs: used through this module)
+    check_glyph_coverage,
+    document_chars,
+    font_face_css,
+    missing_glyphs,
 )
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -55,7 +50,6 @@ HTML_LANG = "zh-Hans"
 # SOURCE_DATE_EPOCH 未设置时 PDF 使用的固定时间戳：2024-01-01T00:00:00Z。
 DEFAULT_TIMESTAMP = 1704067200
 _STDERR_TAIL_CHARS = 2000
-_FONT_WEIGHTS: tuple[tuple[str, int], ...] = ((REGULAR_FILENAME, 400), (BOLD_FILENAME, 700))
 
 
 class RenderError(Exception):
@@ -406,7 +400,10 @@ def finalize_html(html_text: str, font_dir: Path) -> str:
     """把 SVG 图片改为内联 <svg>，检查字形覆盖，并在 </head> 前嵌入字体子集。"""
     html_text = html_access.improve(inline_svg_images(html_text))
     chars = document_chars(html_text)
-    check_glyph_coverage(chars, font_dir / REGULAR_FILENAME)
+    try:
+        check_glyph_coverage(chars, font_dir)
+    except MissingGlyphError as exc:
+        raise RenderError(str(exc)) from exc
     style = font_face_css(chars, font_dir)
     if "</head>" not in html_text:
         raise RenderError("HTML 中没有 </head>，无法嵌入字体。")
@@ -470,112 +467,6 @@ def _prefix_ids(svg: str, prefix: str) -> str:
         svg = svg.replace(f"url(#{old})", f"url(#{new})")
         svg = svg.replace(f'href="#{old}"', f'href="#{new}"')
     return svg
-
-
-VISIBLE_SPACES = frozenset({" ", "\u00a0", "\u3000"})
-
-
-class _TextCollector(HTMLParser):
-    """收集 HTML（含内联 SVG）中所有可见文字，跳过 style/script。"""
-
-    _SKIP = {"style", "script"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self._depth = 0
-        self.chars: set[str] = set()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._SKIP:
-            self._depth += 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._SKIP and self._depth:
-            self._depth -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self._depth:
-            self.chars.update(data)
-
-
-def document_chars(html_text: str) -> set[str]:
-    """文档中出现的字符（不含控制字符；含空格、不换行空格和全角空格——表格缩进用全角空格，
-    子集里缺了它浏览器会显示方框）。"""
-    collector = _TextCollector()
-    collector.feed(html_text)
-    collector.close()
-    return {c for c in collector.chars if c.isprintable() or c in VISIBLE_SPACES}
-
-
-@functools.lru_cache(maxsize=8)
-def _cmap(font_path: Path, mtime_ns: int) -> frozenset[int]:
-    """The code points a font covers (read once per font file and process)."""
-    with TTFont(font_path, lazy=True) as font:
-        return frozenset(font.getBestCmap())
-
-
-def check_glyph_coverage(chars: set[str], font_path: Path) -> None:
-    """字体缺字时报错（typst 与浏览器都只会静默显示方框）。"""
-    cmap = _cmap(font_path, font_path.stat().st_mtime_ns)
-    missing = sorted(c for c in chars if ord(c) not in cmap)
-    if missing:
-        listed = "、".join(f"“{c}”(U+{ord(c):04X})" for c in missing)
-        raise RenderError(f"字体 {FONT_FAMILY} 缺少以下字符的字形，请改写文字：{listed}")
-
-
-def missing_glyphs(text: str) -> list[str]:
-    """The characters of `text` the report font has no glyph for (checked before rendering, to name the source)."""
-    font_path = ensure_fonts() / REGULAR_FILENAME
-    cmap = _cmap(font_path, font_path.stat().st_mtime_ns)
-    return sorted({c for c in text if (c.isprintable() or c in VISIBLE_SPACES) and ord(c) not in cmap})
-
-
-def subset_woff2(font_path: Path, chars: set[str]) -> bytes:
-    """把字体子集化为只含给定字符的 woff2（确定性输出），按（字体文件、字符集）缓存在字体旁的 subsets/ 中：
-    重新生成的文档（县市区版、发布页面）字符大多不变，子集化一次约 0.5 秒。缓存只影响速度，不影响字节。"""
-    stat = font_path.stat()
-    key = hashlib.sha256(f"{font_path.name}|{stat.st_size}|{stat.st_mtime_ns}|{''.join(sorted(chars))}".encode())
-    cache = font_path.parent / "subsets" / f"{key.hexdigest()}.woff2"
-    if cache.is_file():
-        return cache.read_bytes()
-    data = _subset_woff2(font_path, chars)
-    try:
-        with atomic_path(cache) as tmp:
-            tmp.write_bytes(data)
-    except OSError:
-        pass  # a read-only font folder: no cache, same bytes
-    return data
-
-
-def _subset_woff2(font_path: Path, chars: set[str]) -> bytes:
-    options = ft_subset.Options()
-    options.flavor = "woff2"
-    options.layout_features = ["*"]
-    options.name_IDs = ["*"]
-    options.notdef_outline = True
-    with TTFont(font_path, recalcTimestamp=False) as font:
-        subsetter = ft_subset.Subsetter(options=options)
-        subsetter.populate(unicodes=sorted(ord(c) for c in chars))
-        subsetter.subset(font)
-        font["head"].modified = font["head"].created
-        font.flavor = "woff2"
-        buffer = io.BytesIO()
-        font.save(buffer, reorderTables=True)
-    return buffer.getvalue()
-
-
-def font_face_css(chars: set[str], font_dir: Path) -> str:
-    """两个字重的 base64 woff2 @font-face 样式块。"""
-    rules = []
-    for filename, weight in _FONT_WEIGHTS:
-        data = base64.b64encode(subset_woff2(font_dir / filename, chars)).decode("ascii")
-        rules.append(
-            "@font-face {"
-            f' font-family: "{FONT_FAMILY}"; font-style: normal; font-weight: {weight};'
-            f' font-display: block; src: url(data:font/woff2;base64,{data}) format("woff2");'
-            " }"
-        )
-    return '<style id="embedded-fonts">\n' + "\n".join(rules) + "\n</style>"
 
 
 # ---------------------------------------------------------------------------

@@ -1,38 +1,192 @@
-"""Self-contained HTML pages: embed a woff2 subset of the project's CJK font into a page's <head>, so it looks the
-same on any device and needs nothing from the network (the release index, the data dictionary, change logs)."""
+"""Fonts in self-contained HTML, and the glyph check before any document is typeset.
+
+Every face a page uses (Noto Serif SC for the body, Noto Sans SC Regular/Bold for headings and tables) is embedded
+as a woff2 subset of the page's characters in a base64 ``@font-face``, so a page looks the same on any device and
+needs nothing from the network. A character a face lacks gets a second ``@font-face`` of the same family and weight
+with a ``unicode-range``, cut from the next font that has it (the other report font, then the fallback HanaMinB for
+CJK Extension B–F): browsers treat the two as one font, so no stylesheet has to name the fallback.
+
+A character no font has (not even the fallback) is an error before typesetting: typst and browsers only draw boxes.
+"""
 
 from __future__ import annotations
 
 import base64
+import functools
+import hashlib
+import io
+import unicodedata
+from html.parser import HTMLParser
+from pathlib import Path
+
+from fontTools import subset as ft_subset
+from fontTools.ttLib import TTFont
 
 from pipeline.errors import UserError
-from pipeline.render.documents import (
-    RenderError,
-    check_glyph_coverage,
-    document_chars,
-    subset_woff2,
-)
+from pipeline.io_utils import atomic_path
 from pipeline.render.fonts import (
-    BOLD_FILENAME,
-    FONT_FAMILY,
-    REGULAR_FILENAME,
+    FALLBACK_FACE,
+    REPORT_FACES,
+    SANS_FACES,
+    FontFace,
+    FontError,
+    MissingGlyphError,
     ensure_fonts,
 )
 
+VISIBLE_SPACES = frozenset({" ", "\u00a0", "\u3000"})
+# Private-use and unassigned code points are not "printable" to Python, yet a name written with one (an office's
+# self-made character in the GBK user area) must be drawn or refused, never dropped silently.
+_GLYPH_CATEGORIES = frozenset({"Co", "Cn"})
+# Part of the subset cache key: a change to _subset_woff2's options must not reuse subsets made with the old ones.
+_SUBSET_OPTIONS = "woff2-all-features-all-names-notdef-noFFTM"
+
+
+def needs_glyph(ch: str) -> bool:
+    """A character a reader sees: printable, one of the visible spaces, or a private-use/unassigned code point."""
+    return ch.isprintable() or ch in VISIBLE_SPACES or unicodedata.category(ch) in _GLYPH_CATEGORIES
+
+
+class _TextCollector(HTMLParser):
+    """收集 HTML（含内联 SVG）中所有可见文字，跳过 style/script。"""
+
+    _SKIP = {"style", "script"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self._depth = 0
+        self.chars: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._SKIP:
+            self._depth += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIP and self._depth:
+            self._depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._depth:
+            self.chars.update(data)
+
+
+def document_chars(html_text: str) -> set[str]:
+    """文档中出现的字符（不含控制字符；含空格、不换行空格和全角空格——表格缩进用全角空格，
+    子集里缺了它浏览器会显示方框）。"""
+    collector = _TextCollector()
+    collector.feed(html_text)
+    collector.close()
+    return {c for c in collector.chars if needs_glyph(c)}
+
+
+@functools.lru_cache(maxsize=16)
+def _cmap(font_path: Path, mtime_ns: int) -> frozenset[int]:
+    """The code points a font covers (read once per font file and process)."""
+    with TTFont(font_path, lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
+def cmap(font_path: Path) -> frozenset[int]:
+    return _cmap(font_path, font_path.stat().st_mtime_ns)
+
+
+def _uncovered(chars: set[str], font_dir: Path) -> list[str]:
+    """Characters no report font and not the fallback has (the fallback is read only when a main font lacks one)."""
+    main: set[str] = {c for c in chars if all(ord(c) not in cmap(font_dir / f.filename) for f in REPORT_FACES)}
+    if main:
+        fallback = cmap(font_dir / FALLBACK_FACE.filename)
+        main = {c for c in main if ord(c) not in fallback}
+    return sorted(main)
+
+
+def _listed(chars: list[str]) -> str:
+    return "、".join(f"“{c}”(U+{ord(c):04X})" for c in chars)
+
+
+def check_glyph_coverage(chars: set[str], font_dir: Path) -> None:
+    """字体缺字时报错（typst 与浏览器都只会静默显示方框）。"""
+    missing = _uncovered(chars, font_dir)
+    if missing:
+        families = "、".join(dict.fromkeys(f.family for f in (*REPORT_FACES, FALLBACK_FACE)))
+        raise MissingGlyphError(f"报告字体（{families}）都缺少以下字符的字形，请改写文字：{_listed(missing)}")
+
+
+def missing_glyphs(text: str) -> list[str]:
+    """The characters of `text` no report font has a glyph for (checked before rendering, to name the source)."""
+    return _uncovered({c for c in text if needs_glyph(c)}, ensure_fonts())
+
+
+def subset_woff2(font_path: Path, chars: set[str]) -> bytes:
+    """把字体子集化为只含给定字符的 woff2（确定性输出），按（字体文件、字符集）缓存在字体旁的 subsets/ 中：
+    重新生成的文档（县市区版、发布页面）字符大多不变，子集化一次约 0.5 秒。缓存只影响速度，不影响字节。"""
+    stat = font_path.stat()
+    key = hashlib.sha256(f"{_SUBSET_OPTIONS}|{font_path.name}|{stat.st_size}|{stat.st_mtime_ns}|{''.join(sorted(chars))}"
+                         .encode())
+    cache = font_path.parent / "subsets" / f"{key.hexdigest()}.woff2"
+    if cache.is_file():
+        return cache.read_bytes()
+    data = _subset_woff2(font_path, chars)
+    try:
+        with atomic_path(cache) as tmp:
+            tmp.write_bytes(data)
+    except OSError:
+        pass  # a read-only font folder: no cache, same bytes
+    return data
+
+
+def _subset_woff2(font_path: Path, chars: set[str]) -> bytes:
+    options = ft_subset.Options()
+    options.flavor = "woff2"
+    options.layout_features = ["*"]
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    options.drop_tables = [*options.drop_tables, "FFTM"]  # FontForge's timestamp table (HanaMinB): not subsettable
+    with TTFont(font_path, recalcTimestamp=False) as font:
+        subsetter = ft_subset.Subsetter(options=options)
+        subsetter.populate(unicodes=sorted(ord(c) for c in chars))
+        subsetter.subset(font)
+        font["head"].modified = font["head"].created
+        font.flavor = "woff2"
+        buffer = io.BytesIO()
+        font.save(buffer, reorderTables=True)
+    return buffer.getvalue()
+
+
+def _face_rule(face: FontFace, data: bytes, unicode_range: list[str] | None = None) -> str:
+    encoded = base64.b64encode(data).decode("ascii")
+    ranges = "" if unicode_range is None else " unicode-range: " + ", ".join(f"U+{ord(c):X}" for c in unicode_range) + ";"
+    return ("@font-face {"
+            f' font-family: "{face.family}"; font-style: normal; font-weight: {face.weight};'
+            f' font-display: block; src: url(data:font/woff2;base64,{encoded}) format("woff2");{ranges}'
+            " }")
+
+
+def font_face_css(chars: set[str], font_dir: Path, faces: tuple[FontFace, ...] = REPORT_FACES) -> str:
+    """base64 woff2 @font-face rules: each face's subset, then for the characters it lacks a same-family rule with a
+    unicode-range, cut from the other report fonts and the fallback in turn (declared last, so it is tried first)."""
+    rules = []
+    sources = [*dict.fromkeys(f.filename for f in REPORT_FACES), FALLBACK_FACE.filename]
+    for face in faces:
+        rules.append(_face_rule(face, subset_woff2(font_dir / face.filename, chars)))
+        rest = {c for c in chars if ord(c) not in cmap(font_dir / face.filename)}
+        for filename in (s for s in sources if s != face.filename):
+            if not rest:
+                break
+            take = sorted(c for c in rest if ord(c) in cmap(font_dir / filename))
+            if take:
+                rules.append(_face_rule(face, subset_woff2(font_dir / filename, set(take)), take))
+                rest -= set(take)
+    return '<style id="embedded-fonts">\n' + "\n".join(rules) + "\n</style>"
+
 
 def with_embedded_font(text: str) -> str:
-    """Embed a subset of the project's CJK font (as the reports do), so that a page looks the same on any device,
-    including one without Chinese fonts, and still needs nothing from the network."""
+    """Embed subsets of the project's sans faces (the release pages' stylesheets use Noto Sans SC), so that a page
+    looks the same on any device, including one without Chinese fonts, and still needs nothing from the network."""
     try:
         font_dir = ensure_fonts()
         chars = document_chars(text)
-        check_glyph_coverage(chars, font_dir / REGULAR_FILENAME)
-        rules = []
-        for filename, weight in ((REGULAR_FILENAME, 400), (BOLD_FILENAME, 700)):
-            data = base64.b64encode(subset_woff2(font_dir / filename, chars)).decode("ascii")
-            rules.append(f'@font-face {{ font-family: "{FONT_FAMILY}"; font-style: normal; font-weight: {weight};'
-                         f' font-display: block; src: url(data:font/woff2;base64,{data}) format("woff2"); }}')
-    except RenderError as exc:
+        check_glyph_coverage(chars, font_dir)
+        style = font_face_css(chars, font_dir, SANS_FACES)
+    except FontError as exc:
         raise UserError(f"发布页面嵌入中文字体失败：{exc}") from exc
-    style = '<style id="embedded-fonts">\n' + "\n".join(rules) + "\n</style>"
     return text.replace("</head>", f"{style}\n</head>", 1)

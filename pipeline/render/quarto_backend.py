@@ -31,6 +31,7 @@ from pathlib import Path
 import yaml
 
 from pipeline.render import apparatus
+from pipeline.render.fonts import FONT_FILENAMES
 
 # The oldest Quarto the parity test has been run against (CI installs 1.10.18 from ../shared/tools/quarto).
 # Quarto 1.8 changed how font-paths resolve, and each Quarto pins its own typst and pandoc: older releases
@@ -169,8 +170,11 @@ def stage_sources(md_path: Path, images: list[Path], root: Path, work: Path, fon
         shutil.copy2(template, template_dir / template.name)
     fonts = doc_dir / FONT_SUBDIR
     fonts.mkdir()
-    for font in sorted(font_dir.glob("*.ttf")):
-        shutil.copy2(font, fonts / font.name)
+    for name in FONT_FILENAMES:  # ~63 MB: linked where the system allows it (not every Windows account may)
+        try:
+            os.symlink((font_dir / name).resolve(), fonts / name)
+        except OSError:
+            shutil.copy2(font_dir / name, fonts / name)
     by_suffix = {t.suffix.lstrip("."): t.name for t in templates}
     names = {"html": by_suffix["html"], "css": by_suffix["css"], "typst": by_suffix["typst"]}
     (doc_dir / "_quarto.yml").write_text(quarto_config(names, lang), encoding="utf-8")

@@ -86,7 +86,8 @@ def test_outputs_exist_and_are_clean(project):
                 desc = desc_font.get_object().get("/FontDescriptor")
                 if desc and any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3")):
                     embedded.add(str(desc["/FontName"]))
-    assert any("NotoSansSC" in name for name in embedded), embedded
+    assert any("NotoSansSC-Bold" in name for name in embedded), embedded  # headings, table headers
+    assert any("NotoSerifSC-Regular" in name for name in embedded), embedded  # body text
     text = "".join(p.extract_text() for p in reader.pages)
     assert "总诊疗人次" in text and "病床使用率" in text
 

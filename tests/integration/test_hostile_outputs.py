@@ -34,6 +34,7 @@ HOSTILE = {
     "N2": "*粗*医院",  # 非应报机构报送 (branch)
     "A6": "<b>x</b><script>alert(1)</script>",  # 一码多机构
     "A8": "甲\x00乙",  # NUL byte
+    "A7": "𠮷祥卫生院",  # 漏报; U+20BB7 (CJK Extension B): a legal name printed from the fallback font HanaMinB
 }
 
 
@@ -159,12 +160,17 @@ def test_escaping_functions_by_hand():
 
 
 def test_a_name_without_glyph_names_institution_file_and_row():
+    """U+F0000: a private-use code point (an office's self-made character), in no font we ship; 𠮷 (U+20BB7, CJK
+    Extension B) is in the fallback font and passes."""
     clean = CLEAN.with_columns(file=pl.lit("2025-10/月报.xlsx"), row=pl.int_range(4, 4 + CLEAN.height, dtype=pl.Int64))
-    clean = clean.with_columns(name=pl.when(pl.col("org_code") == "A2").then(pl.lit("𠮷祥卫生院")).otherwise("name"))
+    clean = clean.with_columns(name=pl.when(pl.col("org_code") == "A2").then(pl.lit("\U000F0000祥卫生院"))
+                               .when(pl.col("org_code") == "A1").then(pl.lit("𠮷祥卫生院")).otherwise("name"))
     with pytest.raises(UserError) as err:
         check_printable_names(clean, REGISTRY)
     text = str(err.value)
-    assert "𠮷祥卫生院" in text and "A2" in text and "2025-10/月报.xlsx 第 5 行" in text and "U+20BB7" in text
+    assert "\U000F0000祥卫生院" in text and "A2" in text and "2025-10/月报.xlsx 第 5 行" in text and "U+F0000" in text
+    assert "𠮷" not in text and "U+20BB7" not in text
+    check_printable_names(clean.filter(pl.col("org_code") != "A2"), REGISTRY)  # 𠮷 has a glyph: no error
     check_printable_names(CLEAN.with_columns(file=pl.lit("f"), row=pl.lit(1)), REGISTRY)  # clean names pass
 
 

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from pipeline.render import charts
 from pipeline.render import documents as render
 from pipeline.render.documents import RenderError, RenderResult, render_markdown
-from pipeline.render.fonts import FONT_FAMILY, ensure_fonts
+from pipeline.render.fonts import FALLBACK_FAMILY, FONT_FAMILY, SERIF_FAMILY, ensure_fonts
 from tests.quarto import BACKENDS, require
 
 DOC = """\
@@ -119,10 +119,11 @@ def test_html_is_self_contained(rendered: tuple[RenderResult, RenderResult]) -> 
     assert "总诊疗人次逐月趋势" in html  # 图中文字以 <text> 形式内联
     assert '<html lang="zh-Hans">' in html
     faces = re.findall(r"@font-face\s*\{[^}]*\}", html)
-    assert len(faces) == 2
+    # body serif, heading/table-header sans Regular and Bold; no supplement (every character is in its face)
+    assert [re.search(r'font-family: "([^"]+)"; font-style: normal; font-weight: (\d+);', f).groups()
+            for f in faces] == [(SERIF_FAMILY, "400"), (FONT_FAMILY, "400"), (FONT_FAMILY, "700")]
     for face in faces:
-        assert f'font-family: "{FONT_FAMILY}"' in face
-        assert "url(data:font/woff2;base64," in face
+        assert "url(data:font/woff2;base64," in face and "unicode-range" not in face
 
 
 def test_html_table_style(rendered: tuple[RenderResult, RenderResult]) -> None:
@@ -161,8 +162,12 @@ def test_pdf_fonts_embedded_and_text(rendered: tuple[RenderResult, RenderResult]
     assert fonts
     assert all(embedded for _, embedded in fonts)
     names = {name for name, _ in fonts}
-    assert all(re.fullmatch(r"/[A-Z]{6}\+NotoSansSC-(Regular|Bold)", n) for n in names), names
-    assert any(n.endswith("NotoSansSC-Regular") for n in names)
+    # typst names a CFF (.otf) face with its CMap: "NotoSerifSC-Regular-Identity-H"
+    assert all(re.fullmatch(r"/[A-Z]{6}\+(NotoSansSC-(Regular|Bold)|NotoSerifSC-Regular(-Identity-H)?)", n)
+               for n in names), names
+    assert any("NotoSerifSC-Regular" in n for n in names)  # body text
+    assert any(n.endswith("NotoSansSC-Bold") for n in names)  # headings, table headers
+    assert any(n.endswith("NotoSansSC-Regular") for n in names)  # the chart
     text = "".join(page.extract_text() for page in reader.pages)
     for phrase in ("总诊疗人次", "岳阳市卫生健康统计月报", "第 1 页", "总诊疗人次逐月趋势", "12月"):
         assert phrase in text
@@ -219,6 +224,51 @@ def test_missing_glyph_is_error(tmp_path: Path, backend: str) -> None:
     md = _write_doc(tmp_path / "src", extra_text="😀", chart=False, figure=False)
     with pytest.raises(RenderError, match="缺少以下字符的字形.*U\\+1F600"):
         render_markdown(md, tmp_path / "out", backend=backend)
+
+
+@pytest.mark.parametrize("char", ["\U000F0000", "\U00030000"])
+def test_a_character_no_font_has_is_an_error(tmp_path: Path, char: str) -> None:
+    """A private-use code point (an office's self-made character; Python calls it unprintable) and a CJK Extension G
+    character (Unicode 13, after HanaMinB) are in no font we ship: refused before typesetting, never a box."""
+    md = _write_doc(tmp_path / "src", extra_text=f"某{char}卫生院", chart=False, figure=False)
+    with pytest.raises(RenderError, match=f"缺少以下字符的字形，请改写文字：“{char}”\\(U\\+{ord(char):04X}\\)"):
+        render_markdown(md, tmp_path / "out", backend="pandoc")
+    assert not (tmp_path / "out" / "report.pdf").exists()
+
+
+def _woff2_cmap(data_uri_face: str) -> set[int]:
+    import base64
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    data = base64.b64decode(re.search(r"base64,([A-Za-z0-9+/=]+)", data_uri_face).group(1))
+    with TTFont(io.BytesIO(data)) as font:
+        return set(font.getBestCmap())
+
+
+RARE = "𠮷"  # U+20BB7, CJK Extension B: in neither Noto font, in HanaMinB
+
+
+def test_rare_character_renders_from_the_fallback(tmp_path: Path, backend: str) -> None:
+    md = _write_doc(tmp_path / "src", extra_text=f"其中{RARE}祥卫生院上报 12 次。", chart=False, figure=False)
+    result = render_markdown(md, tmp_path / "out", backend=backend)  # typst warnings would raise
+    reader = PdfReader(result.pdf)
+    fonts = dict(f for page in reader.pages for f in _pdf_fonts(page.get("/Resources")))
+    assert any(re.fullmatch(rf"/[A-Z]{{6}}\+{FALLBACK_FAMILY}", name) for name in fonts), fonts
+    assert all(fonts.values())  # every font embedded, the fallback's subset included
+    assert f"其中{RARE}祥卫生院" in "".join(page.extract_text() for page in reader.pages)
+
+    html = result.html.read_text(encoding="utf-8")
+    faces = re.findall(r"@font-face\s*\{[^}]*\}", html)
+    rare_faces = [f for f in faces if "unicode-range: U+20BB7;" in f]
+    # the body face and both heading faces each get the glyph under their own family name
+    assert len(rare_faces) == 3 and {re.search(r'font-family: "([^"]+)"', f).group(1) for f in rare_faces} == {
+        SERIF_FAMILY, FONT_FAMILY}
+    assert all(_woff2_cmap(f) == {0x20BB7} for f in rare_faces)
+    main = [f for f in faces if "unicode-range" not in f]
+    assert len(main) == 3 and all(0x20BB7 not in _woff2_cmap(f) for f in main)
+    assert all(ord("祥") in _woff2_cmap(f) for f in main)
 
 
 def test_external_image_rejected(tmp_path: Path) -> None:

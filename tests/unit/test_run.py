@@ -84,3 +84,28 @@ def test_lock_pins_every_package_once() -> None:
     assert {"antlr4-python3-runtime", "pywin32", "tzdata", "setuptools", "wheel", "pip"} <= set(pins)
     lines = [ln for ln in (REPO / "constraints.txt").read_text(encoding="utf-8").splitlines() if not ln.startswith("#")]
     assert len(lines) == len(pins)
+
+
+def test_run_py_prepares_the_fonts_the_pipeline_names() -> None:
+    from pipeline.render.fonts import FONT_FILENAMES
+
+    assert run.KIT_FONT_FILES == FONT_FILENAMES
+
+
+def test_kit_fonts_are_copied_from_the_kit_json_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    kit_dir, cache = tmp_path / "kit", tmp_path / "cache"
+    (kit_dir / "fonts").mkdir(parents=True)
+    for name in ("A.ttf", "B.otf", "stray.ttf"):
+        (kit_dir / "fonts" / name).write_bytes(name.encode())
+    (kit_dir / "kit.json").write_text(json.dumps({"fonts": {"A.ttf": "…", "B.otf": "…"}}), encoding="utf-8")
+    monkeypatch.setattr(run, "FONT_DIR", cache)
+    run._copy_kit_fonts(kit_dir)
+    assert sorted(p.name for p in cache.iterdir()) == ["A.ttf", "B.otf"]
+    assert (cache / "B.otf").read_bytes() == b"B.otf"
+    (kit_dir / "fonts" / "B.otf").unlink()
+    with pytest.raises(run.Failure, match="离线安装包中缺少字体 fonts/B.otf"):
+        run._copy_kit_fonts(kit_dir)
+    (kit_dir / "kit.json").write_text("{}", encoding="utf-8")  # a kit made before the list: every .ttf/.otf
+    assert [p.name for p in run._kit_fonts(kit_dir)] == ["A.ttf", "stray.ttf"]
