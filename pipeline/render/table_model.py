@@ -80,7 +80,7 @@ def header_rows(table: BuiltTable) -> tuple[int, tuple[HeaderCell, ...]]:
     columns = table.columns
     two = any(c.group for c in columns)
     nrows = 2 if two else 1
-    cells = [HeaderCell(FIRST_COLUMN.get(table.spec.row_by, ""), 0, 0, rowspan=nrows)]
+    cells = [HeaderCell(FIRST_COLUMN.get(table.spec.row_by, table.spec.row_by), 0, 0, rowspan=nrows)]
     i = 0
     while i < len(columns):
         j = i
@@ -186,3 +186,50 @@ def to_html(table: BuiltTable) -> str:
 def to_markdown(table: BuiltTable) -> str:
     """The table for a pandoc markdown document: one raw block per output format."""
     return "```{=typst}\n" + to_typst(table) + "\n```\n\n```{=html}\n" + to_html(table) + "\n```"
+
+
+# ---------------------------------------------------------------------------- tables that are not indicator tables
+
+
+@dataclass(frozen=True)
+class TextSpec:
+    row_by: str
+    unit: str = ""
+    notes: tuple[str, ...] = ()
+    fit: str = "shrink"
+
+
+@dataclass(frozen=True)
+class TextColumn:
+    header: str  # with break marks
+    group: str = ""
+
+
+@dataclass(frozen=True)
+class TextRow:
+    label: str
+    cells: tuple[str, ...]
+    depth: int = 0
+
+
+@dataclass(frozen=True)
+class TextTable:
+    """A table whose cells are already printed text (a life table, a QC list): the same header tree, widths,
+    continuation and notes as the indicator tables. `stub` names the first column (FIRST_COLUMN keys, or any text
+    through `stub_header`)."""
+
+    number: int
+    title: str
+    columns: tuple[TextColumn, ...]
+    rows: tuple[TextRow, ...]
+    unit: str = ""
+    stub_header: str = ""
+    notes: tuple[str, ...] = ()
+    fit: str = "shrink"
+
+    @property
+    def spec(self) -> TextSpec:
+        return TextSpec(row_by=self.stub_header, unit=self.unit, notes=self.notes, fit=self.fit)
+
+    def cell_text(self, row: TextRow, i: int) -> str:
+        return row.cells[i]

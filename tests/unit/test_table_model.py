@@ -72,3 +72,14 @@ def test_catalogue_layout_options_are_checked():
         tables.layout_options("t.yaml", "a", {"fit": "sideways"})
     with pytest.raises(UserError, match="notes 应是一列文字"):
         tables.layout_options("t.yaml", "a", {"notes": "注：一条"})
+
+
+def test_a_text_table_goes_through_the_same_model():
+    t = tm.TextTable(number=5, title="表5　简略寿命表", stub_header="年龄组",
+                     columns=(tm.TextColumn("尚存|人数 lx"), tm.TextColumn("预期|寿命 ex")),
+                     rows=(tm.TextRow("0岁", ("100,000", "78.22")),), notes=("注：测试。",))
+    nrows, cells = tm.header_rows(t)
+    assert nrows == 1 and cells[0] == tm.HeaderCell("年龄组", 0, 0)
+    html = tm.to_html(t)
+    assert '<span class="w">尚存</span><wbr><span class="w">人数</span> <span class="w">lx</span>' in html
+    assert "<td>100,000</td><td>78.22</td>" in html and "表5　简略寿命表" in tm.to_typst(t)
