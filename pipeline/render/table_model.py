@@ -161,7 +161,8 @@ def to_html(table: BuiltTable) -> str:
     nrows, cells = header_rows(table)
     title, unit = title_and_unit(table)
     esc = html.escape
-    caption = esc(document_controls(title)) + (f'<span class="unit">{esc(unit)}</span>' if unit else "")
+    caption = '<span class="cap">' + esc(document_controls(title)) + (
+        f'<span class="unit">{esc(unit)}</span>' if unit else "") + "</span>"  # .cap stays in view when scrolled
     lines = [f'<div class="stat-wrap" role="region" tabindex="0" aria-label="{esc(document_controls(title))}">',
              '<table class="stat" data-quarto-disable-processing="true">', f"<caption>{caption}</caption>", "<thead>"]
     for r in range(nrows):

@@ -21,7 +21,8 @@ def test_count_table_rows_and_dashes(regions):
     t = t.filter(t["period"] == "2025-03")
     built = tables.build(tables.table_specs()["visits_by_type"], t, Month(2025, 3), "430600", 1)
     html = tables.to_markdown(built).split("```{=html}\n", 1)[1]
-    assert "<caption>表1　医疗卫生机构诊疗人次数（2025年1—3月）<span class=\"unit\">单位：人次</span></caption>" in html
+    assert ('<caption><span class="cap">表1　医疗卫生机构诊疗人次数（2025年1—3月）<span class="unit">单位：人次</span>'
+            "</span></caption>") in html
     # the spanners: 3月 and 1—3月累计 over 本期 / 上年同期 / 同比增长(%), the stub over both header rows
     assert '<th scope="col" rowspan="2" class="stub"><span class="w">机构类别</span></th>' in html
     assert '<th scope="colgroup" colspan="3"><span class="w">3月</span></th>' in html
