@@ -215,13 +215,13 @@ def write_xlsx(tables: list[BuiltTable], path: Path, *, org_name: str) -> None:
         ws.cell(row=2, column=ncols, value=f"单位：{table.spec.unit}" if table.spec.unit else "").alignment = Alignment(
             horizontal="right")
         nrows, head = table_model.header_rows(table)
-        for h in head:  # the header tree of the printed tables; a one-row header fills both rows
-            rowspan = h.rowspan if nrows == 2 else 2
-            cell = ws.cell(row=3 + h.row, column=h.col + 1, value=table_model.plain(h.text))
+        for h in head:  # the header tree of the printed tables; a one-row header sits in row 4 (row 3 empty)
+            top = 3 + h.row if nrows == 2 or h.col == 0 else 4
+            bottom = top + (h.rowspan if nrows == 2 else (2 if h.col == 0 else 1)) - 1
+            cell = ws.cell(row=top, column=h.col + 1, value=table_model.plain(h.text))
             cell.font, cell.alignment = bold, centre
-            if rowspan > 1 or h.colspan > 1:
-                ws.merge_cells(start_row=3 + h.row, start_column=h.col + 1, end_row=2 + h.row + rowspan,
-                               end_column=h.col + h.colspan)
+            if bottom > top or h.colspan > 1:
+                ws.merge_cells(start_row=top, start_column=h.col + 1, end_row=bottom, end_column=h.col + h.colspan)
         for r, row in enumerate(table.rows, start=5):
             label = ws.cell(row=r, column=1)
             set_text(label, INDENT * row.depth + row.label)

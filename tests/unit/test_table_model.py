@@ -64,6 +64,10 @@ def test_xlsx_header_from_the_same_tree(tmp_path):
     merged = {str(r) for r in wb["表3"].merged_cells.ranges}
     assert {"A3:A4", "B3:D3", "E3:G3"} <= merged
     assert (ws["E3"].value, ws["C4"].value, ws["D4"].value) == ("1—12月累计", "上年同期", "同比增长(%)")
+    flat = wb["表3"] if len(wb.sheetnames) == 1 else wb.worksheets[1]
+    # a table without groups keeps the published layout: headers in row 4 under an empty row 3
+    assert (flat["A3"].value, flat["B3"].value, flat["B4"].value, flat["G4"].value) == (
+        "机构类别", None, "本期", "同比增长(%)")
 
 
 def test_catalogue_layout_options_are_checked():
