@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -210,31 +210,64 @@ def county_reports_cmd(
     _echo_rendering(out_dir, recursive=True)
 
 
+A0_HELP = ("0岁组 a0（0岁组死亡者在第一年内平均存活的年数，第一组为 0–1 岁时即比例）：数字（0–1）为固定值，默认 0.1；"
+           "cd（或 coale-demeny）按 Coale–Demeny 西区模型推算：给了 --imr-per-1000 时按监测婴儿死亡率 q0，"
+           "否则按登记的 m0（0岁死亡数/人口）。输入文件 0岁行填了 ax 列时以该值为准")
+
+
+def _life_table_options(a0: str, imr_per_1000: Optional[float], confidence: float) -> Any:
+    from pipeline.life import lifetable
+
+    text = a0.strip().lower()
+    if text in ("cd", "coale-demeny", "coale–demeny"):
+        value: Optional[float] = None
+    else:
+        try:
+            value = float(text)
+        except ValueError:
+            raise lifetable.LifeTableInputError(
+                f"参数 --a0 应为0到1之间的数字（固定值，如 0.1）或 cd（按 Coale–Demeny 规则推算），当前为 “{a0}”。"
+            ) from None
+    return lifetable.LifeTableOptions(a0=value, imr_per_1000=imr_per_1000, confidence=confidence)
+
+
 @app.command("life-table")
 def life_table_cmd(
     input_csv: Annotated[Path, typer.Argument(help="输入 CSV：age（年龄组起点）、population（人口）、deaths（死亡数），"
-                                              "可选 sex、region_code（按组分别编表）")],
-    out: Annotated[Path, typer.Option(help="输出 CSV（每组每个年龄组一行）")],
+                                              "可选 sex、region_code（按组分别编表），可选 ax（区间内死亡者平均存活"
+                                              "年数，单位为年，0 ≤ ax ≤ 组距；留空的行用默认值，开放组留空）")],
+    out: Annotated[Path, typer.Option(help="输出 CSV（每组每个年龄组一行；ax_years 为年数、ax 为占组距的比例，"
+                                           "ax_source 为每行 ax 的来源）")],
     confidence: Annotated[float, typer.Option(help="置信水平，默认 0.95")] = 0.95,
+    a0: Annotated[str, typer.Option(help=A0_HELP)] = "0.1",
+    imr_per_1000: Annotated[Optional[float], typer.Option(
+        "--imr-per-1000", help="监测婴儿死亡率（‰，如 5.2）：给出时替换 0岁组 q0（0岁死亡数按 M0·P0 重算），"
+                               "--a0 cd 时也由它推算 a0；要求第一个年龄组为 0–1 岁")] = None,
+    summary_out: Annotated[Optional[Path], typer.Option(
+        "--summary-out", help="另写汇总 CSV（每组一行：e0 及置信区间、a0、a0_rule、ax_rule、方法说明）")] = None,
 ) -> None:
     """编制简略寿命表（Chiang II 法），给出各年龄组预期寿命及其置信区间（Chiang 方差法）。"""
     from pipeline.life import lifetable
 
     try:
-        options = lifetable.LifeTableOptions(confidence=confidence)
+        options = _life_table_options(a0, imr_per_1000, confidence)
         data = lifetable.read_life_table_input(input_csv)
         result = lifetable.life_tables(data, options)
-        lifetable.write_life_table(result, out)
         summary = lifetable.life_expectancy_summary(data, options)
+        lifetable.write_life_table(result, out)
+        if summary_out is not None:
+            lifetable.write_life_table(summary, summary_out)
     except lifetable.LifeTableInputError as exc:
         typer.echo(f"错误：{exc}", err=True)
         raise typer.Exit(code=1) from None
-    typer.echo(f"寿命表已写入 {out}（{result.height} 行）")
+    typer.echo(f"寿命表已写入 {out}（{result.height} 行）" + (f"，汇总已写入 {summary_out}" if summary_out else ""))
     for row in summary.iter_rows(named=True):
         group = "，".join(f"{k}={row[k]}" for k in ("sex", "region_code") if k in row and row[k] is not None)
         flag = "（人年数不足，结果不稳定）" if row.get("unstable") else ""
         typer.echo(f"  {group or '合计'}：出生时预期寿命 {row['e0']:.2f} 岁，"
                    f"{confidence:.0%} 置信区间 {row['e0_lower']:.2f}–{row['e0_upper']:.2f}{flag}")
+        a0_text = "—" if row["a0"] is None else f"{row['a0']:.4g}"
+        typer.echo(f"    a0 = {a0_text}（{row['a0_rule']}）；{row['ax_rule']}")
 
 
 @app.command("life-expectancy")
@@ -380,6 +413,9 @@ def annual_report_cmd(
         help="人均预期寿命测算结果目录（含 summary.csv）；不填则取 reports/life_expectancy/<life_expectancy.year>")] = None,
     out_root: Annotated[Path, typer.Option(help="报告输出根目录（其下按年份建子目录）")] = Path("reports/annual"),
     backend: Annotated[Optional[str], typer.Option(help="排版后端：auto / quarto / pandoc")] = None,
+    monthly_indicators: Annotated[Path, typer.Option(
+        help="月报指标表（indicators 的输出）：说明中列出年报数与12月月报1—12月累计数的差别；没有该文件时只说明口径")] = Path(
+        "data/indicators/indicators.parquet"),
 ) -> None:
     """年度统计报告及提要：提要、卫生资源、医疗服务、基层卫生、中医药、公共卫生、妇幼与健康水平、规划指标监测
     （规划期内为序时进度监测，规划末年为终期评估；规划见 pipeline/catalogues/plans.yaml）和县市区附表，生成 report.html、report.pdf、tables.xlsx、indicators.csv、monitoring.csv。参数见 params.yaml 的 annual 一节；
@@ -393,7 +429,7 @@ def annual_report_cmd(
         settings = AnnualSettings.from_params(params, year=year)
         _export_apparatus(params, "annual", str(settings.year))
         life_dir = life_expectancy or Path("reports/life_expectancy") / str(params["life_expectancy.year"])
-        paths = AnnualPaths(raw=raw, reference=reference, life_expectancy=life_dir)
+        paths = AnnualPaths(raw=raw, reference=reference, life_expectancy=life_dir, monthly_indicators=monthly_indicators)
         out_dir = out_root / str(settings.year)
         annual_report.run_annual_report(paths=paths, settings=settings, out_dir=out_dir,
                                         org_name=params["report.org_name"], backend=backend or params["report.backend"])

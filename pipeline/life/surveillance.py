@@ -98,7 +98,8 @@ def from_reference(root: Path, year: int) -> InfantMortality | None:
         raise UserError(f"文件 {rel} 中 {year} 年的婴儿死亡率不是数字：“{hits[0]['imr_per_1000']}”") from None
     if not 0.0 < value < 1000.0:
         raise UserError(f"文件 {rel} 中 {year} 年的婴儿死亡率（‰）应大于 0 且小于 1000，当前为 {value}")
-    return InfantMortality(year, value, {}, f"妇幼卫生监测{year}年全市婴儿死亡率")
+    sample = "（示例数据）" if "示例数据" in hits[0].get("source", "") else ""  # the report then carries the 样稿 mark
+    return InfantMortality(year, value, {}, f"妇幼卫生监测{year}年全市婴儿死亡率{sample}")
 
 
 def load(root: Path, year: int) -> InfantMortality | None:

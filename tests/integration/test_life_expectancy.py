@@ -7,12 +7,14 @@ import hashlib
 import json
 import math
 import shutil
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import polars as pl
 import pytest
 from openpyxl import load_workbook
 
+from pipeline import fmt
 from pipeline.errors import UserError
 from pipeline.life import expectancy as le
 from pipeline.sample import life as life_sample
@@ -35,6 +37,7 @@ def _make_root(root: Path) -> Path:
         from pipeline.sample import city as sample_data
 
         sample_data.generate(root, months=[], progress=False)
+    shutil.copy2(repo_ref / "life_expectancy.csv", ref / "life_expectancy.csv")  # published 全省/全国 e0 (in git)
     life_sample.generate_life(root)
     return root
 
@@ -141,7 +144,7 @@ def test_report_text_table_and_chart(produced: tuple[le.LifeExpectancyResult, Pa
     total = result.row(CITY, "合计")
     assert total
     assert 'title: "岳阳市2025年人均预期寿命测算报告"' in md
-    assert f"2025年全市人均预期寿命为{le.fmt.number(total['e0'], 2)}岁（95%置信区间：" in md
+    assert f"2025年全市人均预期寿命为{fmt.number(total['e0'], 2)}岁（95%置信区间：" in md
     assert "比上年提高" in md or "比上年降低" in md
     assert "“十四五”规划目标（2025年78岁左右）" in md and "2035年目标（80岁左右）" in md
     for heading in ("## 一、测算结果", "## 二、数据与方法", "## 三、寿命表"):
@@ -259,3 +262,128 @@ def test_notebook_stage_writes_the_executed_notebook(sample_root: Path, tmp_path
     assert "papermill" not in notebook["metadata"]
     assert all("execution" not in c["metadata"] for c in notebook["cells"])
     assert str(tmp_path) not in text and str(sample_root) not in text
+
+
+# ---------------------------------------------------------------------------
+# comparison with 全省 and 全国 (data/reference/life_expectancy.csv)
+# ---------------------------------------------------------------------------
+
+REFERENCE_CSV = Path("data/reference/life_expectancy.csv")
+
+
+def _expected_comparison(city_e0: float, year: int, csv_path: Path) -> str:
+    """The sentence worked out from the CSV with the csv module and decimal arithmetic (not the stage's reader)."""
+    with csv_path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    phrases, sources = [], []
+    for level in ("全省", "全国"):
+        usable = [r for r in rows if r["level"] == level and int(r["year"]) <= year]
+        if not usable:
+            phrases.append(f"{level}暂无{year}年及以前的人均预期寿命公布数据，未作比较")
+            continue
+        r = max(usable, key=lambda r: int(r["year"]))
+        mark = "，示例数据" if "示例数据" in r["source"] else ""
+        when = f"{year}年" if int(r["year"]) == year else f"{year}年数据尚未公布，取最近公布的{r['year']}年"
+        gap = (Decimal(repr(city_e0)) - Decimal(r["e0"])).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        what = f"{level}（{when}，{r['e0']}岁{mark}）"
+        phrases.append(f"与{what}持平" if gap == 0 else f"比{what}{'高' if gap > 0 else '低'}{abs(gap)}岁")
+        sources.append(f"{level}为{r['source']}")
+    text = f"与全省、全国比较，{year}年全市人均预期寿命" + "，".join(phrases) + "。"
+    return text + ("资料来源：" + "；".join(sources) + "。" if sources else "")
+
+
+def test_report_compares_the_city_with_province_and_country(produced: tuple[le.LifeExpectancyResult, Path],
+                                                             sample_root: Path) -> None:
+    result, out = produced
+    md = (out / "source" / "report.md").read_text(encoding="utf-8")
+    city = result.row(CITY, "合计")
+    assert city is not None
+    expected = _expected_comparison(city["e0"], 2025, sample_root / REFERENCE_CSV)
+    assert expected in md.splitlines()
+    # By hand, from the published figures: the city 78.2232… against 湖南省 2024 (79: 2025 not yet published)
+    # and 全国 2025 (79.25): 0.7768 → 0.78 lower, 1.0268 → 1.03 lower.
+    assert 78.2 < city["e0"] < 78.23
+    assert "比全省（2025年数据尚未公布，取最近公布的2024年，79岁）低0.78岁，比全国（2025年，79.25岁）低1.03岁。" in expected
+    assert "国家卫生健康委主任在十四届全国人大四次会议民生主题记者会（2026年3月7日）上公布的数据" in md
+    # the comparison comes right after the headline, in 一、测算结果
+    lines = [ln for ln in md.splitlines() if ln]
+    assert lines[lines.index("## 一、测算结果") + 2] == expected
+
+
+def _root_with_reference(sample_root: Path, tmp_path: Path, text: str | None) -> Path:
+    root = tmp_path / "root"
+    shutil.copytree(sample_root, root)
+    if text is None:
+        (root / REFERENCE_CSV).unlink()
+    else:
+        (root / REFERENCE_CSV).write_text(text, encoding="utf-8")
+    return root
+
+
+def test_missing_reference_year_and_placeholder_rows_are_said(sample_root: Path, tmp_path: Path) -> None:
+    text = ("level,area,year,e0,source\n"
+            "全省,湖南省,2026,80.1,湖南省2026年公报\n"  # later than the report's year: not used
+            "全国,全国,2025,78.3,示例数据（虚构，仅供演示）\n")
+    root = _root_with_reference(sample_root, tmp_path, text)
+    result = le.compute(le.LifeExpectancyParams(year=2025), root)
+    doc = le.build_report(result, tmp_path / "out", ORG)
+    city = result.row(CITY, "合计")
+    assert city is not None
+    expected = _expected_comparison(city["e0"], 2025, root / REFERENCE_CSV)
+    assert expected in doc.markdown.splitlines()
+    assert "全省暂无2025年及以前的人均预期寿命公布数据，未作比较" in expected
+    assert "比全国（2025年，78.3岁，示例数据）低0.08岁" in expected  # the city 78.2232… is 0.0768 → 0.08 lower
+    assert "湖南省2026年公报" not in doc.markdown
+    # an uncited figure puts its name into the 样稿 mark, in the report and in the workbook's notes
+    # (this root's infant mortality is the sample city IMR of data/reference/maternal_child.csv, 示例数据 too)
+    mark = "样稿：本报告的部分输入（死亡漏报率、婴儿死亡率、全国人均预期寿命）为示例数据"
+    assert f"**{mark}" in doc.markdown
+    notes = load_workbook(doc.xlsx)[le.NOTES_SHEET]
+    assert str(notes["A1"].value).startswith(mark)
+
+
+def test_no_reference_file_says_there_is_no_comparison(sample_root: Path, tmp_path: Path) -> None:
+    root = _root_with_reference(sample_root, tmp_path, None)
+    result = le.compute(le.LifeExpectancyParams(year=2025), root)
+    md = le.build_report(result, tmp_path / "out", ORG).markdown
+    assert "未提供全省、全国人均预期寿命的公布数据，未与全省、全国比较。" in md
+
+
+def test_imr_from_a_sample_reference_table_carries_the_mark(sample_root: Path, tmp_path: Path) -> None:
+    # the test root has no annual surveillance file: the city IMR comes from data/reference/maternal_child.csv,
+    # whose source says 示例数据
+    assert not (sample_root / "data" / "raw" / "annual" / "2025" / "maternal_child.csv").exists()
+    result = le.compute(le.LifeExpectancyParams(year=2025), sample_root)
+    assert result.current.imr_per_1000 == 2.6
+    md = le.build_report(result, tmp_path / "out", ORG).markdown
+    assert "样稿：本报告的部分输入（死亡漏报率、婴儿死亡率）为示例数据" in md
+    assert "婴儿死亡率：妇幼卫生监测2025年全市婴儿死亡率（示例数据）" in md
+
+
+def test_adjustment_table_matches_what_is_applied_row_by_row(produced: tuple[le.LifeExpectancyResult, Path]) -> None:
+    """Table 3 and the text name exactly the adjustment each age band gets: 0岁 from the surveillance IMR
+    (q0 = IMR, deaths = m0 × population with m0 = q0 / (1 − 0.9·q0)), the other bands registered / (1 − r)."""
+    result, out = produced
+    md = (out / "source" / "report.md").read_text(encoding="utf-8")
+    caption = md.index(": 表3")
+    rows = [ln for ln in md[:caption].splitlines() if ln.startswith("| ")][-8:]  # 6 bands + 合计 (+ header)
+    cells = {c[0]: c for c in ([x.strip() for x in ln.strip("|").split("|")] for ln in rows)}
+    t = result.current.tables.filter((pl.col("region_code") == CITY) & (pl.col("sex") == "合计"))
+    imr = result.current.imr_per_1000
+    assert imr is not None
+    q0 = imr / 1000.0
+    pop0 = t.filter(pl.col("age") == 0).get_column("population")[0]
+    infant = q0 / (1.0 - 0.9 * q0) * pop0
+    assert cells["0岁"][1] == "—" and cells["0岁"][5] == "按监测婴儿死亡率推算"
+    assert cells["0岁"][3] == fmt.number(infant, 0, thousands=True)
+    bands = ((1, 4, 0.10), (5, 14, 0.08), (15, 44, 0.06), (45, 64, 0.04), (65, 200, 0.03))  # life_adjustments.csv
+    for low, high, rate in bands:
+        part = t.filter((pl.col("age") >= low) & (pl.col("age") <= high))
+        registered = sum(part.get_column("deaths_registered").to_list())
+        label = f"{low}岁及以上" if high == 200 else f"{low}～{high}岁"
+        assert cells[label][1] == f"{rate * 100:.1f}"
+        assert cells[label][2] == fmt.number(registered, 0, thousands=True)
+        assert cells[label][3] == fmt.number(registered / (1.0 - rate), 0, thousands=True)
+    # the text lists the rates of exactly those bands and says why 0岁 has none
+    assert "所用漏报率为：1～4岁10.0%，5～14岁8.0%，15～44岁6.0%，45～64岁4.0%，65岁及以上3.0%；0岁组不按漏报率调整" in md
+    assert "0岁15.0%" not in md

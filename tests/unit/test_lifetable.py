@@ -160,7 +160,7 @@ Z95 = 1.959963984540054
 def test_hand_worked_columns() -> None:
     t = life_table(HAND)
     assert t.columns == list(OUTPUT_COLUMNS)
-    assert all(dtype == pl.Float64 for dtype in t.dtypes)
+    assert all(dtype == (pl.String if name == "ax_source" else pl.Float64) for name, dtype in t.schema.items())
     c = {name: t.get_column(name).to_list() for name in t.columns}
     assert c["age"] == [0.0, 1.0, 5.0]
     assert c["n"] == [1.0, 4.0, None]
@@ -169,6 +169,8 @@ def test_hand_worked_columns() -> None:
     assert c["mx"] == pytest.approx([0.010090817356205853, 0.001002004008016032, 0.05], rel=1e-15)
     assert c["qx"] == pytest.approx([0.01, 0.004, 1.0], rel=1e-13)
     assert c["ax"] == [0.1, 0.5, None]
+    assert c["ax_years"] == [0.1, 2.0, None]  # a x n: 0.1 x 1, 0.5 x 4
+    assert c["ax_source"] == ["a0：固定值", "默认 n/2", "开放组 L=l/M"]
     assert c["lx"] == pytest.approx([100000.0, 99000.0, 98604.0], rel=1e-13)
     assert c["dx"] == pytest.approx([1000.0, 396.0, 98604.0], rel=1e-10)
     assert c["Lx"] == pytest.approx([99100.0, 395208.0, 1972080.0], rel=1e-12)

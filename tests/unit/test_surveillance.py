@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from pipeline.life import surveillance
-from pipeline.life.expectancy import _registration_q0
+from pipeline.life.compute import _registration_q0
 
 
 def _group(code: str, sex: str, pop0: float, deaths0: float) -> SimpleNamespace:
