@@ -23,7 +23,7 @@ import polars as pl
 import yaml
 
 from pipeline import CATALOGUE_DIR, fmt, zones
-from pipeline.annual import printed
+from pipeline.annual import front, printed
 from pipeline.annual import targets as tg
 from pipeline.annual.indicators import (
     AnnualIndicator,
@@ -81,6 +81,7 @@ class AnnualTableSpec:
     columns: tuple[ColumnSpec, ...]  # breakdown / region tables
     fields: tuple[str, ...]  # indicator tables
     annex: bool = False
+    layout: tuple[tuple[str, object], ...] = ()  # notes and fit (tables.layout_options)
 
 
 @cache
@@ -117,7 +118,8 @@ def table_specs(path: Path = TABLES_PATH) -> dict[str, AnnualTableSpec]:
             raise UserError(f"{path.name}：表 {tid} 的列只能是 {TABLE_FIELDS}")
         out[tid] = AnnualTableSpec(id=tid, title=e["title"], unit=e.get("unit", ""), row_by=by, row_ids=ids,
                                    breakdown=rows.get("breakdown", "total"), columns=tuple(cols), fields=fields,
-                                   annex=bool(e.get("annex", False)))
+                                   annex=bool(e.get("annex", False)),
+                                   layout=tuple(tables.layout_options(path.name, tid, e).items()))
     return out
 
 
@@ -161,8 +163,8 @@ class AnnualTable(tables.BuiltTable):
 def change_header(ai: AnnualIndicator) -> str:
     label = ai.ind.change_label
     if ai.ind.change == "pct":
-        return "比上年增长(%)"
-    return f"比上年增减({label})" if label else "比上年增减"
+        return "比上年|增长(%)"
+    return f"比上年|增减({label})" if label else "比上年|增减"
 
 
 def ranks(result: AnnualResult, indicator_id: str, breakdown: str, year: int | None = None) -> dict[str, int]:
@@ -198,7 +200,7 @@ def build_table(spec: AnnualTableSpec, result: AnnualResult, number: int) -> Ann
     rows: list[tables.Row] = []
     if spec.row_by == "indicator":
         columns = tuple(
-            AnnualColumn(group="", header={"value": f"{year}年", "base_value": f"{year - 1}年", "change": "比上年增减",
+            AnnualColumn(group="", header={"value": f"{year}年", "base_value": f"{year - 1}年", "change": "比上年|增减",
                                            "rank": "位次", "province": "全省"}[f],
                          indicator="", period_type="", field=f, decimals=1)
             for f in spec.fields
@@ -221,7 +223,7 @@ def build_table(spec: AnnualTableSpec, result: AnnualResult, number: int) -> Ann
                                   change_decimals=change_decimals(ai),
                                   change_suffix="%" if ai.ind.change == "pct" else ""))
         spec_t = tables.TableSpec(id=spec.id, title=spec.title, unit=spec.unit, row_by="indicator", row_ids=None,
-                                  breakdown="total", columns=())
+                                  breakdown="total", columns=(), **dict(spec.layout))  # type: ignore[arg-type]
         return AnnualTable(spec=spec_t, number=number, title=f"表{number}　{spec.title}（{year}年）",
                            columns=columns, rows=tuple(rows))
 
@@ -256,7 +258,7 @@ def build_table(spec: AnnualTableSpec, result: AnnualResult, number: int) -> Ann
             cells.append(None if rec is None else rec[col.field])
         rows.append(tables.Row(label=label, depth=depth, cells=tuple(cells)))
     spec_t = tables.TableSpec(id=spec.id, title=spec.title, unit=spec.unit, row_by=spec.row_by, row_ids=None,
-                              breakdown=spec.breakdown, columns=())
+                              breakdown=spec.breakdown, columns=(), **dict(spec.layout))  # type: ignore[arg-type]
     return AnnualTable(spec=spec_t, number=number, title=f"表{number}　{spec.title}（{year}年）", columns=tuple(cols),
                        rows=tuple(rows))
 
@@ -284,7 +286,7 @@ def year_chart(data: pl.DataFrame, title: str, y_title: str, label_format: str =
     )
     lines = base.mark_line(point=alt.OverlayMarkDef(filled=True, size=36), strokeWidth=2)
     last = years[-1] if years else ""
-    labels = base.transform_filter(alt.datum.year == last).mark_text(align="left", dx=7, fontSize=10).encode(
+    labels = base.transform_filter(alt.datum.year == last).mark_text(align="left", dx=7, fontSize=11).encode(
         text=alt.Text("value:Q", format=label_format))
     return charts.configure(alt.LayerChart(layer=[lines, labels]).properties(width=charts.DEFAULT_WIDTH,
                                                                             height=charts.DEFAULT_HEIGHT))
@@ -429,7 +431,10 @@ def build_document(result: AnnualResult, out_dir: Path, org_name: str) -> Annual
 
     city_name = result.regions.city_name
     md: list[str] = ["---", f'title: "{city_name}{y}年卫生健康统计报告及提要"', f'author: "{org_name}"',
-                     f'date: "{y}年度"', "lang: zh-Hans", "---", "", STYLE_HTML, "", STYLE_TYPST, "", "## 提要", ""]
+                     f'date: "{y}年度"', "lang: zh-Hans", "cover: true", "---", "", STYLE_HTML, "", STYLE_TYPST, "",
+                     *front.front_sections(result.catalogue, notes(result), city=city_name, year=y,
+                                           org=org_name),
+                     "## 提要", ""]
     for p in summary:
         md += [p, ""]
     fig_no = 1
@@ -449,8 +454,7 @@ def build_document(result: AnnualResult, out_dir: Path, org_name: str) -> Annual
            "各县级单位（含功能区）主要指标并列如下，位次在县级单位之间排列（全市不参加排位；功能区不参加每千常住人口等人均指标的排位，见说明）。", ""]
     for tid in ANNEX_TABLES:
         md += [tables.to_markdown(built[tid]), ""]
-    md += ["## 说明", "", *notes(result), ""]
-    markdown = "\n".join(md).replace("比上年持平", "与上年持平")  # 持平 takes 与, not 比 (bulletin usage)
+    markdown = front.with_contents("\n".join(md), "说明").replace("比上年持平", "与上年持平")  # 持平 takes 与 (bulletin usage)
 
     md_path = source / "report.md"
     write_text(markdown, md_path)

@@ -126,4 +126,5 @@ def meta_for(md_path: Path, title: str) -> dict[str, str]:
     region = region_of(md_path)
     items = masthead_items(app, region)
     head = "　".join(x for x in (title, items[0] if items[0].endswith("期") else "") if x)
-    return {"masthead": "　".join(items), "runninghead": head, "edition_version": str(app.version(region))}
+    return {"masthead": "　".join(items), "runninghead": head, "edition_version": str(app.version(region)),
+            "coverdate": date_label(app.release_date)}  # printed only on a cover (the annual report)

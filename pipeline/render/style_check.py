@@ -7,7 +7,9 @@
   浪纹线“～”（1～4岁），不用连字符或短横线（1-12月、1–4岁）；
 - 增长数字前的“+”（+3.2）；
 - “比上年持平”（应为“与上年持平”）；
-- 同一份文档中逐字重复的段落（20 个字以上）。
+- 同一份文档中逐字重复的段落（20 个字以上）；
+- 表头在词中换行：PDF 中某个表头词（同名 HTML 中报告表格表头的一个不可拆分的词）没有完整地出现在任何一行里，
+  即它被拆到了两行（“本/期”“2025/年”）；HTML 中报告表格的表头有不在词内的文字（可在任意处换行）。
 """
 
 from __future__ import annotations
@@ -134,15 +136,72 @@ def repeats(name: str, paragraphs: list[str]) -> list[Finding]:
     return [Finding(name, "段落逐字重复", p[:40]) for p, n in counts.items() if n > 1]
 
 
+class _HeaderWords(HTMLParser):
+    """The words of the report tables' headers (<span class="w"> in <thead> of table.stat), and header text
+    outside any word (it could wrap anywhere)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self._stat = self._head = self._word = 0
+        self.words: list[str] = []
+        self.loose: list[str] = []
+        self._buf: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        classes = (dict(attrs).get("class") or "").split()
+        if tag == "table":
+            self._stat += 1 if "stat" in classes else 0
+        elif tag == "thead" and self._stat:
+            self._head = 1
+        elif tag == "span" and self._head and "w" in classes:
+            self._word, self._buf = 1, []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "span" and self._word:
+            self.words.append("".join(self._buf))
+            self._word = 0
+        elif tag == "thead":
+            self._head = 0
+        elif tag == "table" and self._stat:
+            self._stat -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self._word:
+            self._buf.append(data)
+        elif self._head and data.strip():
+            self.loose.append(data.strip())
+
+
+def header_words(html_text: str) -> tuple[list[str], list[str]]:
+    parser = _HeaderWords()
+    parser.feed(html_text)
+    parser.close()
+    return parser.words, parser.loose
+
+
+def broken_header_words(name: str, pdf_lines: list[str], words: list[str]) -> list[Finding]:
+    """Header words of two or more characters that no PDF line holds whole: broken across lines."""
+    joined = [re.sub(r"[\s\u200b]", "", line) for line in pdf_lines]
+    return [Finding(name, "表头在词中换行", w) for w in sorted(set(words))
+            if len(w) >= 2 and not any(w in line for line in joined)]
+
+
 def check_file(path: Path, *, check_repeats: bool = True) -> list[Finding]:
     """One produced document: .html (visible text; labels repeat their figure's caption, so they are checked
     but not counted as repeats) or .pdf (text lines; no repeat check — running heads and table headers repeat
     on every page by design). A listing page (the release index) passes check_repeats=False."""
     if path.suffix == ".html":
-        paragraphs, prose, labels = html_text_and_labels(path.read_text(encoding="utf-8"))
+        html_text = path.read_text(encoding="utf-8")
+        paragraphs, prose, labels = html_text_and_labels(html_text)
         found = check_text(path.name, paragraphs + labels, check_repeats=False)
+        found += [Finding(path.name, "表头文字不在词内（可在任意处换行）", t) for t in header_words(html_text)[1]]
         return found + (repeats(path.name, prose) if check_repeats else [])
-    return check_text(path.name, pdf_paragraphs(path), check_repeats=False)
+    lines = pdf_paragraphs(path)
+    found = check_text(path.name, lines, check_repeats=False)
+    twin = path.with_suffix(".html")  # the same document's HTML names the header words
+    if twin.is_file():
+        found += broken_header_words(path.name, lines, header_words(twin.read_text(encoding="utf-8"))[0])
+    return found
 
 
 def check_reports(root: Path) -> list[Finding]:

@@ -11,8 +11,9 @@ import yaml
 
 from pipeline import CATALOGUE_DIR, catalogues, fmt
 from pipeline.errors import UserError
-from pipeline.escaping import markdown_text
 from pipeline.period import Month
+from pipeline.render import table_model
+from pipeline.render.table_model import FIRST_COLUMN
 from pipeline.render.xlsx import save_workbook, set_text
 
 INDENT = "\u3000"  # full-width space: survives Markdown table trimming
@@ -38,6 +39,8 @@ class TableSpec:
     breakdown: str
     columns: tuple[ColumnGroup, ...]
     month_end: bool = False
+    notes: tuple[str, ...] = ()  # 注 lines printed under the table
+    fit: str = "shrink"  # shrink: a smaller size until it fits the page width | landscape: a landscape page
 
 
 @dataclass(frozen=True)
@@ -59,8 +62,6 @@ class Row:
     decimals: int | None = None  # overrides the columns' decimals for this row's values (mixed-indicator tables)
     key: tuple[str, str] | None = None  # (breakdown id, region code) of an indicator table's row (figures.json)
 
-
-FIRST_COLUMN = {"breakdown": "机构类别", "region": "地区", "indicator": "指标"}
 
 
 @dataclass(frozen=True)
@@ -116,16 +117,27 @@ def table_specs(path: Path = CATALOGUE_DIR / "report_tables.yaml") -> dict[str, 
         specs[tid] = TableSpec(id=tid, title=e["title"], unit=e.get("unit", ""), row_by=rows["by"],
                                row_ids=tuple(rows["ids"]) if rows.get("ids") else None,
                                breakdown=rows.get("breakdown", "total"), columns=groups,
-                               month_end=e.get("period_label") == "month_end")
+                               month_end=e.get("period_label") == "month_end", **layout_options(path.name, tid, e))
     return specs
+
+
+def layout_options(file: str, tid: str, entry: dict) -> dict:
+    """A catalogue entry's `notes` (注 lines) and `fit` (shrink | landscape), checked."""
+    fit = entry.get("fit", "shrink")
+    if fit not in table_model.FITS:
+        raise UserError(f"{file}：表 {tid} 的 fit 只能是 {'、'.join(table_model.FITS)}，现为“{fit}”")
+    notes = entry.get("notes") or []
+    if not isinstance(notes, list) or not all(isinstance(n, str) and n.strip() for n in notes):
+        raise UserError(f"{file}：表 {tid} 的 notes 应是一列文字（每条一行“注：……”）")
+    return {"fit": fit, "notes": tuple(notes)}
 
 
 def _field_header(field: str, change_unit: str) -> str:
     if field == "value":
         return "本期"
     if field == "base_value":
-        return "上年同期"
-    return "同比增长(%)" if change_unit == "%" else f"同比增减({change_unit})"
+        return "上年|同期"
+    return "同比|增长(%)" if change_unit == "%" else f"同比|增减({change_unit})"
 
 
 def build(spec: TableSpec, t: pl.DataFrame, month: Month, region_code: str, number: int) -> BuiltTable:
@@ -167,29 +179,9 @@ def build(spec: TableSpec, t: pl.DataFrame, month: Month, region_code: str, numb
                       columns=columns, rows=tuple(rows))
 
 
-def _md_header(col: Column, first_of_group: bool) -> str:
-    return f"{col.group} {col.header}" if first_of_group or col.field == "value" else col.header
-
-
 def to_markdown(table: BuiltTable) -> str:
-    """A pipe table; the merged group header is folded into the first column of each group."""
-    headers = [FIRST_COLUMN[table.spec.row_by]]
-    previous = None
-    for col in table.columns:
-        headers.append(_md_header(col, col.group != previous))
-        previous = col.group
-    lines = [
-        f"{table.title}　单位：{table.spec.unit}" if table.spec.unit else table.title,
-        "",
-        "| " + " | ".join(headers) + " |",
-        # pandoc sizes columns by the dashes of this line: a wide label column, equal number columns
-        "| :" + "-" * 15 + " | " + " | ".join("-" * 7 + ":" for _ in table.columns) + " |",
-    ]
-    for row in table.rows:
-        cells = [INDENT * row.depth + markdown_text(row.label)] + [table.cell_text(row, i)
-                                                                   for i in range(len(table.columns))]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    """The table for a pandoc markdown document (raw typst and HTML blocks from the table model)."""
+    return table_model.to_markdown(table)
 
 
 def number_format(decimals: int, *, signed: bool = False) -> str:
@@ -222,20 +214,14 @@ def write_xlsx(tables: list[BuiltTable], path: Path, *, org_name: str) -> None:
         ws.cell(row=2, column=1, value=f"编制单位：{org_name}")
         ws.cell(row=2, column=ncols, value=f"单位：{table.spec.unit}" if table.spec.unit else "").alignment = Alignment(
             horizontal="right")
-        first = ws.cell(row=3, column=1, value=FIRST_COLUMN[table.spec.row_by])
-        first.font, first.alignment = bold, centre
-        ws.merge_cells(start_row=3, start_column=1, end_row=4, end_column=1)
-        col = 2
-        for group in dict.fromkeys(c.group for c in table.columns):
-            span = sum(1 for c in table.columns if c.group == group)
-            cell = ws.cell(row=3, column=col, value=group)
+        nrows, head = table_model.header_rows(table)
+        for h in head:  # the header tree of the printed tables; a one-row header sits in row 4 (row 3 empty)
+            top = 3 + h.row if nrows == 2 or h.col == 0 else 4
+            bottom = top + (h.rowspan if nrows == 2 else (2 if h.col == 0 else 1)) - 1
+            cell = ws.cell(row=top, column=h.col + 1, value=table_model.plain(h.text))
             cell.font, cell.alignment = bold, centre
-            if span > 1:
-                ws.merge_cells(start_row=3, start_column=col, end_row=3, end_column=col + span - 1)
-            col += span
-        for i, c in enumerate(table.columns, start=2):
-            cell = ws.cell(row=4, column=i, value=c.header)
-            cell.font, cell.alignment = bold, centre
+            if bottom > top or h.colspan > 1:
+                ws.merge_cells(start_row=top, start_column=h.col + 1, end_row=bottom, end_column=h.col + h.colspan)
         for r, row in enumerate(table.rows, start=5):
             label = ws.cell(row=r, column=1)
             set_text(label, INDENT * row.depth + row.label)

@@ -287,3 +287,29 @@ def test_every_report_and_the_release_index_pass_the_style_checker(project):
                        .split())
     masthead = re.search(r'<p class="masthead">([^<]*)</p>', html)
     assert masthead and "".join(masthead.group(1).split()) in pdf_text
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="未安装 Chromium（/usr/bin/chromium），跳过报告页面的"
+                                                              "浏览器测量；安装：apt-get install -y chromium")
+def test_report_pages_on_a_phone_and_a_desktop(project):
+    """Headless Chromium at 390 px and 1280 px over one report of each kind (and one county edition): no page wider
+    than the screen, no table wider than the screen without a sticky stub, no header word laid out on two lines,
+    no chart text under 11 px (tests/layout_probe.py)."""
+    from tests.chromium import Browser
+    from tests.layout_probe import WIDTHS, measure, problems
+
+    reports = project / "reports"
+    pages = [reports / f"monthly/{_period(project)}/report.html",
+             sorted((reports / "county").glob("*/*/report.html"))[0],
+             *sorted((reports / "qc").glob("*/bulletin_internal.html")),
+             *sorted((reports / "life_expectancy").glob("*/report.html")),
+             *sorted((reports / "annual").glob("*/report.html"))]
+    found, words = [], 0
+    with Browser() as browser:
+        for page in pages:
+            for width in WIDTHS:
+                m = measure(browser, page, width)
+                words += m["headerWords"]
+                found += [f"{page.relative_to(project)} @ {width}px: {p}" for p in problems(m)]
+    assert words > 300  # the report tables' header words were found and measured
+    assert not found, "\n".join(found[:30])

@@ -20,13 +20,19 @@ def test_count_table_rows_and_dashes(regions):
     t = compute(clean_frame(rows), regions)
     t = t.filter(t["period"] == "2025-03")
     built = tables.build(tables.table_specs()["visits_by_type"], t, Month(2025, 3), "430600", 1)
-    lines = tables.to_markdown(built).splitlines()
-    assert lines[0] == "表1　医疗卫生机构诊疗人次数（2025年1—3月）　单位：人次"
-    assert lines[2].startswith("| 机构类别 | 3月 本期 | 上年同期 | 同比增长(%) | 1—3月累计 本期 |")
-    total = next(line for line in lines if line.startswith("| 总计"))
-    # 本月 1,100 vs 1,000 → +10.0; 累计 2,100 and no complete 2024 1-3月 → '—'
-    assert total == "| 总计 | 1,100 | 1,000 | 10.0 | 2,100 | — | — |"
-    assert any(line.startswith("| \u3000\u3000#政府办") for line in lines)  # 其中 rows indented
+    html = tables.to_markdown(built).split("```{=html}\n", 1)[1]
+    assert ('<caption><span class="cap">表1　医疗卫生机构诊疗人次数（2025年1—3月）<span class="unit">单位：人次</span>'
+            "</span></caption>") in html
+    # the spanners: 3月 and 1—3月累计 over 本期 / 上年同期 / 同比增长(%), the stub over both header rows
+    assert '<th scope="col" rowspan="2" class="stub"><span class="w">机构类别</span></th>' in html
+    assert '<th scope="colgroup" colspan="3"><span class="w">3月</span></th>' in html
+    assert '<th scope="colgroup" colspan="3"><span class="w">1—3月</span><wbr><span class="w">累计</span></th>' in html
+    total = next(line for line in html.splitlines() if ">总计<" in line)
+    # 本月 1,100 vs 1,000 → 10.0; 累计 2,100 and no complete 2024 1-3月 → '—'
+    assert total == ('<tr><th scope="row" class="stub">总计</th><td>1,100</td><td>1,000</td><td>10.0</td>'
+                     "<td>2,100</td><td>—</td><td>—</td></tr>")
+    assert 'class="stub ind2">#政府办' in html  # 其中 rows indented by class, no U+3000
+    assert '<div class="table-note">注：“#”为“其中”项' in html
 
 
 def test_groups_without_institutions_are_left_out_of_the_text(regions):

@@ -58,3 +58,34 @@ def test_pdf_text_is_read_and_a_planted_path_fails(tmp_path):
     assert style_check.check_file(pdf("全市总诊疗人次同比增长4.2%。")) == []
     found = style_check.check_file(pdf("所用文件：data/reference/regions.csv；同比 +3.2%。"))
     assert {f.rule for f in found} >= {"路径", "增长数字前有“+”"}
+
+
+HEADED = ('<html><body><table class="stat"><caption>表1　医疗卫生机构诊疗人次数</caption><thead><tr>'
+          '<th><span class="w">机构类别</span></th><th><span class="w">本期</span></th>'
+          '<th><span class="w">上年</span><wbr><span class="w">同期</span></th></tr></thead>'
+          "<tbody><tr><th>总计</th><td>1,100</td><td>1,000</td></tr></tbody></table></body></html>")
+
+
+def test_a_header_word_broken_across_lines_in_the_pdf_fails(tmp_path):
+    from pipeline.render import documents
+    from pipeline.render.fonts import ensure_fonts
+
+    (tmp_path / "report.html").write_text(HEADED, encoding="utf-8")
+
+    def pdf(first_width: str) -> Path:
+        source = (f'#set text(font: "Noto Sans SC")\n#table(columns: ({first_width}, auto, auto), '
+                  "[机构类别], [本期], [上年 同期], [总计], [1,100], [1,000])\n")
+        path = tmp_path / "report.pdf"
+        path.write_bytes(documents.compile_typst(source, tmp_path, ensure_fonts()))
+        return path
+
+    assert style_check.check_file(pdf("auto")) == []
+    # a first column one character wide: typst breaks 机构类别 after every character (planted mid-word break)
+    found = style_check.check_file(pdf("1.2em"))
+    assert [(f.rule, f.excerpt) for f in found] == [("表头在词中换行", "机构类别")]
+
+
+def test_report_table_header_text_outside_a_word_fails(tmp_path):
+    assert _rules(HEADED, tmp_path) == set()
+    loose = HEADED.replace('<th><span class="w">本期</span></th>', "<th>本期</th>")
+    assert _rules(loose, tmp_path) == {"表头文字不在词内（可在任意处换行）"}
