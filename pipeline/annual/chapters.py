@@ -127,9 +127,9 @@ def absence_note(result: AnnualResult) -> str | None:
     missing = absent_sources(result)
     if not missing:
         return None
-    names = "、".join(f"{_short(result, s)}（{result.catalogue.sources[s].file}）" for s in missing)
-    return (f"{result.year}年未提供{names}，相应章节注明资料暂缺，不列数字；提供该文件（格式见 data/README.md 第 6 节）"
-            "后重新运行即可。")
+    names = "、".join(_short(result, s) for s in missing)
+    return (f"{result.year}年未提供{names}的年度资料，相应章节注明资料暂缺，不列数字；补齐该项资料（格式见数据说明第 6 节）"
+            "后重新生成即可。")
 
 
 # ---------------------------------------------------------------------------- 与全省、全国比较
@@ -180,8 +180,10 @@ def comparison_note(result: AnnualResult) -> str:
                 earlier.setdefault((area, ref.year), []).append(name)
             if ref.sample:
                 samples.append(f"{area}{name}")
-    parts = ["注：全省、全国为公开发布的数值，出处逐项写在 data/reference/comparison_annual.csv（及“优于全省”目标所用的"
-             "province.csv）的 source 列，按公布的小数位印出"]
+    cited = dict.fromkeys(r.source.split("：")[0] for area in cmp.AREAS for ind in COMPARED
+                          if (r := cmp.pick(result.comparison, ind, area, year)) is not None and not r.sample)
+    parts = ["注：全省、全国为公开发布的数值，按公布的小数位印出。资料来源：" + "；".join(cited) if cited
+             else "注：全省、全国尚无可引用的公布值"]
     if earlier:
         parts.append(f"{year}年数尚未公布的取最近一年：" + "，".join(
             f"{area}{'、'.join(names)}为{y}年数" for (area, y), names in earlier.items()))
@@ -189,4 +191,4 @@ def comparison_note(result: AnnualResult) -> str:
         parts.append("、".join(samples) + "为示例数据（虚构，仅供演示），正式使用前请替换为公布值")
     if gaps:
         parts.append("、".join(gaps) + "尚无可引用的公布值（表中“—”）")
-    return "；".join(parts) + "。"
+    return parts[0] + "。" + ("；".join(parts[1:]) + "。" if parts[1:] else "")

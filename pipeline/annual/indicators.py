@@ -484,7 +484,8 @@ def compute(paths: AnnualPaths, settings: AnnualSettings, catalogue: AnnualCatal
                 continue
             assert path is not None
             if not path.is_file():
-                missing.setdefault(year, []).append(f"{path.as_posix()}（{src.label}）")
+                if src.required:  # an optional chapter input says 资料暂缺 in its chapter (chapters.py)
+                    missing.setdefault(year, []).append(f"{path.as_posix()}（{src.label}）")
                 if src.kind == INSTITUTIONS:
                     previous_institutions = None  # the next year has no known opening stock
                 continue

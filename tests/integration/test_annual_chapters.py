@@ -157,6 +157,8 @@ def test_comparison_with_province_and_country(root: Path, markdown: str) -> None
     assert table["每千常住人口床位数(张)"][2] == "7.23"  # 2023: the latest national value found
     note = next(line for line in markdown.splitlines() if line.startswith("注：全省、全国"))
     assert "全国每千常住人口床位数为2023年数" in note
+    # the sources in words, from the reference rows (not a file path)
+    assert "《2024年我国卫生健康事业发展统计公报》（国家卫生健康委，2025年12月发布）" in note and ".csv" not in note
     assert "全省每千常住人口床位数为示例数据" in note  # sample="是" in comparison_annual.csv
     assert "全国" not in note.split("为示例数据")[0].rsplit("；", 1)[-1]  # the cited national values are not sample
 
@@ -170,5 +172,5 @@ def test_missing_input_is_stated_not_zero(root: Path, tmp_path: Path) -> None:
     chapter = md.split("## 九、卫生监督", 1)[1].split("## 十、", 1)[0]
     assert "本市2025年卫生健康监督执法统计资料暂缺" in chapter
     assert "表" not in chapter and "户次" not in chapter  # no table, no made-up 0
-    assert "未提供卫生健康监督执法统计（health_supervision.csv）" in md
+    assert "未提供卫生健康监督执法统计的年度资料" in md and "health_supervision" not in md
     assert "法定传染病" in md.split("## 五、", 1)[1].split("## 六、", 1)[0]  # the other chapters stay
