@@ -28,6 +28,7 @@ import polars as pl
 import yaml
 
 from pipeline import CATALOGUE_DIR, catalogues, scopes
+from pipeline.annual import comparison as comparison_mod
 from pipeline.annual import plans as plans_mod
 from pipeline.annual import targets as targets_mod
 from pipeline.annual.readers import (
@@ -373,6 +374,7 @@ class AnnualResult:
     province: dict[tuple[str, int], float] = field(default_factory=dict)
     life_expectancy_source: str | None = None
     working_days: int = 0  # of the report year, under settings.working_days
+    comparison: tuple[comparison_mod.Reference, ...] = ()  # 全省/全国 reference values (comparison.py)
 
     @property
     def year(self) -> int:
@@ -482,7 +484,8 @@ def compute(paths: AnnualPaths, settings: AnnualSettings, catalogue: AnnualCatal
                 continue
             assert path is not None
             if not path.is_file():
-                missing.setdefault(year, []).append(f"{path.as_posix()}（{src.label}）")
+                if src.required:  # an optional chapter input says 资料暂缺 in its chapter (chapters.py)
+                    missing.setdefault(year, []).append(f"{path.as_posix()}（{src.label}）")
                 if src.kind == INSTITUTIONS:
                     previous_institutions = None  # the next year has no known opening stock
                 continue
@@ -516,7 +519,7 @@ def compute(paths: AnnualPaths, settings: AnnualSettings, catalogue: AnnualCatal
                         missing={y: m for y, m in missing.items() if y != settings.year}, price_levels=levels,
                         population_year=pop_year, plan=plan, targets=plan_targets, province=province,
                         life_expectancy_source=None if life.is_empty() else str(paths.life_expectancy),
-                        working_days=workdays[settings.year])
+                        working_days=workdays[settings.year], comparison=comparison_mod.load_comparison(paths.reference))
 
 
 def _finish(long: pl.DataFrame, cat: AnnualCatalogue, regions: Regions) -> pl.DataFrame:

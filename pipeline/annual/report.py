@@ -23,7 +23,7 @@ import polars as pl
 import yaml
 
 from pipeline import CATALOGUE_DIR, fmt, zones
-from pipeline.annual import front, printed
+from pipeline.annual import chapters, front, printed
 from pipeline.annual import targets as tg
 from pipeline.annual.indicators import (
     AnnualIndicator,
@@ -338,15 +338,19 @@ def write_charts(result: AnnualResult, chart_dir: Path) -> dict[str, str]:
 # ---------------------------------------------------------------------------- document
 
 SECTIONS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
-    # (heading, text key, tables, charts)
-    ("一、卫生资源", "resources", ("resources_by_type", "resources_per_capita", "finance_by_type"), ("resources.svg",)),
-    ("二、医疗服务", "services", ("services_by_type", "efficiency_by_type", "costs_by_type"),
+    # (heading, text key, tables, charts) in the order of the national 卫生健康事业发展统计公报; numbered in order
+    ("卫生资源", "resources", ("resources_by_type", "resources_per_capita", "finance_by_type"), ("resources.svg",)),
+    ("医疗服务", "services", ("services_by_type", "efficiency_by_type", "costs_by_type"),
      ("visits.svg", "discharges.svg", "costs.svg")),
-    ("三、基层卫生", "primary", ("primary_care",), ()),
-    ("四、中医药", "tcm", ("tcm",), ()),
-    ("五、疾病控制与公共卫生", "public", ("public_health",), ("ncd.svg",)),
-    ("六、妇幼卫生与健康水平", "mch", ("maternal_child",), ("child_mortality.svg",)),
+    ("基层卫生", "primary", ("primary_care",), ()),
+    ("中医药", "tcm", ("tcm",), ()),
+    ("疾病控制与公共卫生", "public", ("infectious_diseases", "immunization", "public_health"), ("ncd.svg",)),
+    ("基本公共卫生服务项目", "basic_public_health", ("basic_public_health",), ()),
+    ("妇幼卫生与健康水平", "mch", ("maternal_child", chapters.COMPARISON_TABLE), ("child_mortality.svg",)),
+    ("老龄健康与医养结合", "elderly_care", ("elderly_care",), ()),
+    ("卫生监督", "supervision", ("health_supervision",), ()),
 )
+NUMERALS = "一二三四五六七八九十"
 ANNEX_TABLES = ("annex_resources", "annex_services", "annex_health")
 
 STYLE_HTML = ("```{=html}\n<style>\n"
@@ -386,6 +390,13 @@ def notes(result: AnnualResult) -> list[str]:
     return out
 
 
+def all_notes(result: AnnualResult) -> list[str]:
+    """The numbered notes of the 说明, with the note on chapters whose data were not supplied last."""
+    note_lines = notes(result)
+    absence = chapters.absence_note(result)
+    return [*note_lines, *([f"{len(note_lines) + 1}. {absence}"] if absence else [])]
+
+
 @dataclass(frozen=True)
 class AnnualDocument:
     result: AnnualResult
@@ -413,14 +424,20 @@ def build_document(result: AnnualResult, out_dir: Path, org_name: str) -> Annual
     rows = monitoring(result)
     facts = Facts(result)
     summary = summary_paragraphs(result, rows, facts)
-    texts = section_texts(result, facts)
+    texts = chapters.chapter_texts(result, facts, section_texts(result, facts))
     figures = write_charts(result, source / "charts")
 
     number = 1
-    built: dict[str, AnnualTable] = {}
+    built: dict[str, tables.BuiltTable] = {}
     for _, _, tids, _ in SECTIONS:
         for tid in tids:
-            built[tid] = build_table(specs[tid], result, number)
+            if tid == chapters.COMPARISON_TABLE:
+                built[tid] = chapters.comparison_table(result, number)
+            elif chapters.table_shown(result, specs[tid].row_ids if specs[tid].row_by == "indicator"
+                                      else [c.indicator for c in specs[tid].columns]):
+                built[tid] = build_table(specs[tid], result, number)
+            else:
+                continue  # the chapter says 资料暂缺
             number += 1
     y = result.year
     mt = None if result.plan is None else MonitoringTable(number=number, plan=result.plan, year=y, rows=tuple(rows))
@@ -432,24 +449,26 @@ def build_document(result: AnnualResult, out_dir: Path, org_name: str) -> Annual
     city_name = result.regions.city_name
     md: list[str] = ["---", f'title: "{city_name}{y}年卫生健康统计报告及提要"', f'author: "{org_name}"',
                      f'date: "{y}年度"', "lang: zh-Hans", "cover: true", "---", "", STYLE_HTML, "", STYLE_TYPST, "",
-                     *front.front_sections(result.catalogue, notes(result), city=city_name, year=y,
+                     *front.front_sections(result.catalogue, all_notes(result), city=city_name, year=y,
                                            org=org_name),
                      "## 提要", ""]
     for p in summary:
         md += [p, ""]
     fig_no = 1
-    for heading, key, tids, charts_ in SECTIONS:
-        md += [f"## {heading}", ""]
+    for i, (heading, key, tids, charts_) in enumerate(SECTIONS):
+        md += [f"## {NUMERALS[i]}、{heading}", ""]
         for p in texts[key]:
             md += [p, ""]
-        for tid in tids:
+        for tid in (t for t in tids if t in built):
             md += [tables.to_markdown(built[tid]), ""]
+            if tid == chapters.COMPARISON_TABLE:
+                md += [chapters.comparison_note(result), ""]
         for name in charts_:
             if name in figures:
                 md += [_figure(fig_no, name, figures[name]), ""]
                 fig_no += 1
     if mt is not None:
-        md += [f"## 七、{plan_heading(mt.plan, y)}", "", monitoring_paragraph(result, rows), "", monitoring_markdown(mt), ""]
+        md += [f"## {NUMERALS[len(SECTIONS)]}、{plan_heading(mt.plan, y)}", "", monitoring_paragraph(result, rows), "", monitoring_markdown(mt), ""]
     md += ["## 附录　各县市区主要指标", "",
            "各县级单位（含功能区）主要指标并列如下，位次在县级单位之间排列（全市不参加排位；功能区不参加每千常住人口等人均指标的排位，见说明）。", ""]
     for tid in ANNEX_TABLES:
@@ -459,10 +478,11 @@ def build_document(result: AnnualResult, out_dir: Path, org_name: str) -> Annual
     md_path = source / "report.md"
     write_text(markdown, md_path)
     xlsx = out_dir / "tables.xlsx"
-    ordered = [built[tid] for _, _, tids, _ in SECTIONS for tid in tids] + [built[t] for t in ANNEX_TABLES]
+    ordered = [built[tid] for _, _, tids, _ in SECTIONS for tid in tids if tid in built] + [built[t] for t in ANNEX_TABLES]
     write_xlsx(ordered, mt, xlsx, org_name)
     for tid, table in built.items():
-        printed.record_table(facts.log, table, specs[tid], result)
+        if tid in specs:  # the comparison table repeats the city's values beside reference data
+            printed.record_table(facts.log, table, specs[tid], result)
     facts.log.write(out_dir)
     ind_csv = out_dir / "indicators.csv"
     write_csv(result.for_year().select(CSV_COLUMNS), ind_csv)

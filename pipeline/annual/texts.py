@@ -210,7 +210,7 @@ def _tcm_text(result: AnnualResult, f: Facts) -> list[str]:
 
 
 def _public_text(result: AnnualResult, f: Facts) -> list[str]:
-    """五、疾病控制与公共卫生。"""
+    """疾病控制与公共卫生（章号见 report.SECTIONS）。"""
     y = result.year
     return [
         f"{y}年末，全市专业公共卫生机构{f.num('institutions', 'public_health')}个，各类医疗卫生机构公共卫生人员"
@@ -228,7 +228,7 @@ def _public_text(result: AnnualResult, f: Facts) -> list[str]:
 
 
 def _mch_text(result: AnnualResult, f: Facts) -> list[str]:
-    """六、妇幼卫生与健康水平。"""
+    """妇幼卫生与健康水平（章号见 report.SECTIONS）。"""
     e0 = f.raw("life_expectancy")
     return [
         (f"全市人均预期寿命{f.num('life_expectancy')}岁，比上年{f.change('life_expectancy')}（人均预期寿命测算报告）。"

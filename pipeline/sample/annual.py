@@ -8,6 +8,9 @@
 * ``data/raw/annual/<year>/survey.csv``          居民健康素养水平（全市监测结果）
 * ``data/raw/annual/<year>/childcare.csv``       3岁以下婴幼儿托位数（按县市区）
 * ``data/raw/annual/<year>/health_accounts.csv`` 卫生总费用与个人卫生支出（全市；当年数待省公布时为空）
+* ``data/raw/annual/<year>/infectious_diseases.csv``、``immunization.csv``、``basic_public_health.csv``、
+  ``health_supervision.csv``、``elderly_care.csv``  法定传染病、预防接种、基本公共卫生服务、卫生监督、医养结合
+  （按县市区，:mod:`pipeline.sample.annual_public`）
 * ``data/reference/cpi_medical.csv``             医疗保健类居民消费价格指数（上年=100）
 * ``data/reference/targets_14th.csv``            “十四五”规划主要指标目标表（带类型的目标）
 * ``data/reference/province.csv``                全省对比值（“优于全省平均”的目标用）
@@ -29,7 +32,7 @@ epidemic dips in service volumes). Only ``random.Random`` is used; no clock.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import yaml
@@ -60,6 +63,7 @@ from pipeline.sample.annual_population import (
     deaths_by_cause_rows,
     maternal_child_rows,
 )
+from pipeline.sample.annual_public import PUBLIC_FILES, PUBLIC_NOTE, PUBLIC_ROWS, PUBLIC_TREE, public_health_rows
 from pipeline.sample.annual_rows import (
     AnnualSampleSummary,
     PlantedAnnualDefect,
@@ -103,6 +107,8 @@ def generate_annual(root: Path, seed: int = DEFAULT_SEED) -> AnnualSampleSummary
         files[d / "health_accounts.csv"] = _csv_bytes(
             ("region_code", "total_health_expenditure", "oop_expenditure", "note"),
             [(CITY, acc[0], round(acc[0] * acc[1] / 100), "")] if acc else [(CITY, "", "", "待省公布")])
+        for name, rows in public_health_rows(seed, population, year).items():
+            files[d / name] = _csv_bytes(PUBLIC_FILES[name], rows)
     for year, rows in deaths_by_cause_rows(seed, root, population).items():
         files[RAW_DIR / str(year) / "deaths_by_cause.csv"] = _csv_bytes(
             ("region_code", "sex", "age", "population", *CAUSES), rows)
@@ -174,6 +180,8 @@ def readme_section(defect: PlantedAnnualDefect, rows_per_year: Sequence[tuple[in
     a("├── survey.csv                     居民健康素养监测结果（全市）")
     a("├── childcare.csv                  3岁以下婴幼儿托位数（按县市区）")
     a("├── health_accounts.csv            卫生总费用核算：卫生总费用与个人卫生支出（全市，万元）")
+    for line in PUBLIC_TREE:
+        a(line)
     a("└── life_deaths.csv                人均预期寿命测算用的人口与死亡（2024、2025 年，见 life_sample.py）")
     a("data/reference/cpi_medical.csv     医疗保健类居民消费价格指数（上年=100），用于可比价格")
     a("data/reference/targets_14th.csv    “十四五”规划主要指标目标表")
@@ -210,6 +218,12 @@ def readme_section(defect: PlantedAnnualDefect, rows_per_year: Sequence[tuple[in
     a(f"| {defect.year} | `{defect.org_code}` | {defect.name} | {region_names[defect.region_code]}"
       f"（{defect.region_code}） | {defect.description} |")
     a("")
+    _other_files(a)
+    return "\n".join(L)
+
+
+def _other_files(a: Callable[[str], None]) -> None:
+    """6.3 其他年度文件：列与说明。"""
     a("### 6.3 其他年度文件")
     a("")
     a("| 文件 | 列 | 说明 |")
@@ -224,6 +238,8 @@ def readme_section(defect: PlantedAnnualDefect, rows_per_year: Sequence[tuple[in
     a("| childcare.csv | region_code, childcare_places | 3岁以下婴幼儿托位数（个）；全市 = 各单位之和 |")
     a("| health_accounts.csv | region_code, total_health_expenditure, oop_expenditure, note | 卫生总费用与个人卫生支出"
       "（万元，全市）；尚未公布的年份数值为空、note 为“待省公布”（2025 年） |")
+    for line in PUBLIC_ROWS:
+        a(line)
     a("| reference/cpi_medical.csv | year, cpi_prev_year_100, source | 医疗保健类居民消费价格指数（上年 = 100） |")
     a("| reference/targets_14th.csv | indicator_id, name, unit, kind, baseline_year, baseline, target_year, "
       "target_form, target_value, direction, tolerance, province_indicator, wording, note | 目标形式 target_form："
@@ -232,7 +248,8 @@ def readme_section(defect: PlantedAnnualDefect, rows_per_year: Sequence[tuple[in
       "kind：约束性 / 预期性 |")
     a("| reference/province.csv | indicator_id, year, value, source | 全省对比值；缺少某年即“待省公布” |")
     a("")
-    return "\n".join(L)
+    a(PUBLIC_NOTE)
+    a("")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -572,7 +572,8 @@ def summary_text(summary: AnnualSampleSummary) -> str:
     return "\n".join([
         f"年度示例数据已生成：{summary.root}/data/raw/annual/<年份>/（{summary.years[0]}–{summary.years[-1]} 年）",
         f"  机构年报 annual_report.csv：{rows}",
-        f"  另有 maternal_child、deaths_by_cause、survey、childcare、health_accounts 各年文件，"
+        "  另有 maternal_child、deaths_by_cause、survey、childcare、health_accounts 和公共卫生各章（infectious_diseases、"
+        "immunization、basic_public_health、health_supervision、elderly_care）各年文件，"
         f"参考数据 cpi_medical.csv、targets_14th.csv、province.csv；共 {len(summary.files)} 个文件，"
         f"{summary.bytes_total / 1e6:.2f} MB",
         f"  预置缺陷·年报与月报不符：{d.year} 年 {d.name}（{d.org_code}）总诊疗 {d.annual_visits} ≠ 12 个月之和 "

@@ -31,6 +31,10 @@ LITERACY_STEP = 1.3  # percentage points
 CHILDCARE_FACTOR = 1.08
 POPULATION_FACTOR = 1.001
 CPI = 100.6
+# the public-health chapters' files: every count of a file grows by one factor (shares and rates stay as the year
+# before, parts stay below their wholes); infectious disease notifications fall, 医养结合 grows
+PUBLIC_FACTORS = {"infectious_diseases.csv": 0.96, "immunization.csv": BIRTHS_FACTOR, "basic_public_health.csv": 1.01,
+                  "health_supervision.csv": 1.03, "elderly_care.csv": 1.06}
 
 
 def _read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
@@ -87,6 +91,8 @@ def _annual_files(root: Path, year: int, seed: int) -> list[Path]:
             rows = [{**r, "health_literacy_pct": f"{float(r['health_literacy_pct']) + LITERACY_STEP:.2f}"} for r in rows]
         elif path.name == "childcare.csv":
             rows = _scale_rows(rows, lambda _r: CHILDCARE_FACTOR, ["childcare_places"])
+        elif path.name in PUBLIC_FACTORS:
+            rows = _scale_rows(rows, lambda _r, f=PUBLIC_FACTORS[path.name]: f, numeric)
         _write(dst / path.name, header, rows)
         written.append(dst / path.name)
     return written
@@ -136,8 +142,12 @@ def extend_year(root: Path, year: int, seed: int = DEFAULT_SEED) -> list[Path]:
 
 # ---------------------------------------------------------------------------- the first month of the new year
 
-# The State Council's 2026 schedule (国务院办公厅关于2026年部分节假日安排的通知), for the sample calendar only;
-# a real city appends the year from the published notice (data/reference/README.md).
+# The State Council's 2026 schedule, for the sample calendar only; a real city appends the year from the published
+# notice (data/reference/README.md). Checked day by day against 国务院办公厅关于2026年部分节假日安排的通知（国务院办公厅
+# 2025年11月4日；新华社北京11月4日电，光明网 https://politics.gmw.cn/2025-11/04/content_38391083.htm）：元旦 1月1日至3日
+# 放假、1月4日（周日）上班；春节 2月15日至23日放假、2月14日和28日（周六）上班；清明节 4月4日至6日；劳动节 5月1日至5日
+# 放假、5月9日（周六）上班；端午节 6月19日至21日；中秋节 9月25日至27日；国庆节 10月1日至7日放假、9月20日（周日）和
+# 10月10日（周六）上班。
 HOLIDAYS_2026 = (
     ("2026-01-01", "休", "元旦"), ("2026-01-02", "休", "元旦"), ("2026-01-03", "休", "元旦"),
     ("2026-01-04", "班", "元旦调休上班"),

@@ -67,6 +67,6 @@ def test_annual_and_life_expectancy_of_the_new_year(project: Path) -> None:
         (pl.col("region_code") == "430600") & (pl.col("sex") == "合计"))["e0"][0]
     out = project / "reports" / "annual" / str(YEAR)
     md = (out / "source" / "report.md").read_text(encoding="utf-8")
-    assert "十四五" not in md and "## 七、“十五五”规划主要指标监测" in md
+    assert "十四五" not in md and "## 十、“十五五”规划主要指标监测" in md
     assert f"全市人均预期寿命{e0:.2f}岁" in md
     assert (project / "releases").is_dir()

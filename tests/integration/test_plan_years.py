@@ -107,7 +107,7 @@ def test_final_year_of_the_plan_is_an_end_of_term_evaluation(reports: dict[int, 
     n_met = sum(1 for s, _ in got.values() if s == "已实现")
     n_missed = sum(1 for s, _ in got.values() if s == "未实现")
     assert f"已实现规划目标{n_met}项，未实现{n_missed}项（其中约束性1项）" in md
-    assert "## 七、“十四五”规划主要指标终期评估" in md and "序时进度" not in md.split("## 七、")[1].split("## 附录")[0]
+    assert "## 十、“十四五”规划主要指标终期评估" in md and "序时进度" not in md.split("## 十、")[1].split("## 附录")[0]
     assert "每万常住人口全科医生数（3.87人，规划目标3.93，差0.06）" in md
 
 
@@ -141,9 +141,9 @@ def test_first_year_of_the_next_plan_monitors_it_with_base_year_values(reports: 
     md = (out / "source/report.md").read_text(encoding="utf-8")
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "十四五" not in md and "十四五" not in html
-    assert "## 七、“十五五”规划主要指标监测" in md
+    assert "## 十、“十五五”规划主要指标监测" in md
     assert f"{NEXT}年是“十五五”规划实施的第一年，以2025年为基期。" in md
-    chapter = md.split("## 七、")[1].split("## 附录")[0]
+    chapter = md.split("## 十、")[1].split("## 附录")[0]
     summary = md.split("## 提要")[1].split("\n## ")[0]
     assert f"每万常住人口全科医生数{base['gps_per_10000']:.2f}人" in chapter  # the base-year value, as printed
     assert f"孕产妇死亡率{base['mmr']:.2f}/10万" in chapter

@@ -57,6 +57,25 @@ def test_next_year_is_deterministic_and_keeps_every_relation(root: Path) -> None
     assert float(survey["health_literacy_pct"]) == pytest.approx(30.72 + 1.3)
 
 
+def test_next_year_public_health_files_grow_and_keep_parts_below_wholes(root: Path) -> None:
+    further.extend_year(root, 2026)
+    pairs = {"immunization.csv": [("nip_given", "nip_due")],
+             "basic_public_health.csv": [("elderly_managed", "elderly_residents"), ("htn_standard", "htn_managed"),
+                                         ("dm_standard", "dm_managed")],
+             "elderly_care.csv": [("dual_licensed", "integrated_institutions")]}
+    factors = {"infectious_diseases.csv": 0.96, "immunization.csv": 0.97, "basic_public_health.csv": 1.01,
+               "health_supervision.csv": 1.03, "elderly_care.csv": 1.06}  # the documented factors (data/README.md)
+    for name, factor in factors.items():
+        old = _rows(root / "data/raw/annual/2025" / name)
+        new = _rows(root / "data/raw/annual/2026" / name)
+        assert [r["region_code"] for r in new] == [r["region_code"] for r in old]
+        column = list(old[0])[1]  # the first count of the file
+        total_old = sum(float(r[column]) for r in old)
+        assert sum(float(r[column]) for r in new) == pytest.approx(total_old * factor, abs=len(old))
+        for part, whole in pairs.get(name, []):
+            assert all(float(r[part]) <= float(r[whole]) for r in new), (name, part)
+
+
 def test_next_year_needs_the_year_before(root: Path) -> None:
     with pytest.raises(UserError, match="需要 2026 年的年度文件"):
         further.extend_year(root, 2027)
