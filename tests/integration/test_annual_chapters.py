@@ -68,23 +68,32 @@ def markdown(root: Path) -> str:
     return _build(root)
 
 
+def _typst_text(pieces: str) -> str:
+    """The header text of a stat-table cell: its pieces joined (a " " separator is a space, "" none)."""
+    return "".join(t + sep for t, sep in re.findall(r'\("((?:[^"\\]|\\.)*)", "( ?)"\)', pieces)).strip()
+
+
 def _table(md: str, title: str) -> dict[str, list[str]]:
-    """{row label: cells} of the pipe table whose title line contains ``title``."""
-    lines = md.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("表") and title in line)
-    out = {}
-    for line in lines[start + 4:]:
-        if not line.startswith("|"):
-            break
-        cells = [c.strip() for c in line.strip("|").split("|")]
-        out[cells[0].replace("　", "")] = cells[1:]
-    out["__header__"] = [c.strip() for c in lines[start + 2].strip("|").split("|")][1:]
+    """{row label: cells} of the report table (the typst ``#stat-table`` block) whose title contains ``title``;
+    ``__header__`` holds each number column's header path (spanner and leaf joined by a space)."""
+    start = next(m.start() for m in re.finditer(r"^#stat-table\(", md, flags=re.M)
+                 if title in md[m.start():md.index("\n", m.start())])
+    block = md[start:md.index("\n```", start)]
+    head = block[block.index("header: ("):block.index("\n  rows: (")]
+    cells = [(int(r), int(c), int(rs), int(cs), _typst_text(p)) for r, c, rs, cs, p in re.findall(
+        r"\(row: (\d+), col: (\d+), rowspan: (\d+), colspan: (\d+), pieces: \((.*?), \)\)", head)]
+    columns = max(c + cs for _, c, _, cs, _ in cells)
+    header = [" ".join(t for r, c, rs, cs, t in sorted(cells) if c <= col < c + cs) for col in range(1, columns)]
+    out = {label.replace("　", ""): re.findall(r'"((?:[^"\\]|\\.)*)"', values)
+           for label, _, values in re.findall(r'\(label: "((?:[^"\\]|\\.)*)", depth: (\d+), cells: \((.*?)\)\),', block)}
+    out["__header__"] = header
     return out
 
 
 def test_chapters_follow_the_bulletin_order(markdown: str) -> None:
-    headings = re.findall(r"^## (.+)$", markdown, flags=re.M)
-    assert headings[1:11] == ["一、卫生资源", "二、医疗服务", "三、基层卫生", "四、中医药", "五、疾病控制与公共卫生",
+    headings = [re.sub(r" \{#[^}]*\}$", "", h) for h in re.findall(r"^## (.+)$", markdown, flags=re.M)]
+    assert headings[:3] == ["说明", "主要指标解释", "提要"]  # the front matter, then the chapters
+    assert headings[3:13] == ["一、卫生资源", "二、医疗服务", "三、基层卫生", "四、中医药", "五、疾病控制与公共卫生",
                               "六、基本公共卫生服务项目", "七、妇幼卫生与健康水平", "八、老龄健康与医养结合", "九、卫生监督",
                               "十、“十四五”规划主要指标终期评估"]
 
@@ -136,13 +145,13 @@ def test_elderly_care_and_supervision_from_the_raw_files(root: Path, markdown: s
 
 def test_prior_year_columns_in_resource_and_service_tables(root: Path, markdown: str) -> None:
     table = _table(markdown, "医疗卫生机构、床位和人员数")
-    assert table["__header__"][:3] == [f"机构数(个) {YEAR - 1}年", f"机构数(个) {YEAR}年", "比上年增减(个)"]
+    assert table["__header__"][:3] == [f"机构数(个) {YEAR - 1}年", f"机构数(个) {YEAR}年", "机构数(个) 比上年增减(个)"]
     beds0 = _sum(root, YEAR - 1, "annual_report.csv", "beds")
     beds = _sum(root, YEAR, "annual_report.csv", "beds")
     assert table["总计"][3:6] == [_fmt(beds0, 0), _fmt(beds, 0), _fmt((beds / beds0 - 1) * 100, 1)]
     services = _table(markdown, "医疗卫生机构诊疗人次数和住院服务量")
     visits0 = _sum(root, YEAR - 1, "annual_report.csv", "visits")
-    assert services["__header__"][:3] == [f"总诊疗人次数 {YEAR - 1}年", f"总诊疗人次数 {YEAR}年", "比上年增长(%)"]
+    assert services["__header__"][:3] == [f"总诊疗人次数 {YEAR - 1}年", f"总诊疗人次数 {YEAR}年", "总诊疗人次数 比上年增长(%)"]
     assert services["总计"][0] == _fmt(visits0, 0)
 
 
