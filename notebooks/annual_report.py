@@ -12,7 +12,7 @@
 # # 卫生健康统计报告及提要（年度）
 # 本笔记本只设置参数、调用 `pipeline/annual/report.py` 中的函数并显示结果；由
 # `python -m pipeline annual-report`（dvc 的 annual_report 阶段）用 papermill 执行。
-# 参数只来自 params.yaml 中本阶段声明的项（annual.*、life_expectancy.year、report.*）。
+# 参数只来自 params.yaml 中本阶段声明的项（annual.*、life_expectancy.year、report.*）和 dvc.yaml 中的输入路径。
 
 # %% tags=["parameters"]
 year = 2025
@@ -21,6 +21,7 @@ working_days = 251
 raw_dir = "data/raw/annual"
 reference_dir = "data/reference"
 life_expectancy_dir = "reports/life_expectancy/2025"
+monthly_indicators = "data/indicators/indicators.parquet"
 out_dir = "reports/annual/2025"
 org_name = "岳阳市卫生健康委员会"
 backend = "auto"
@@ -36,7 +37,7 @@ doc = annual_report.build_annual(
     year=year, raw_dir=Path(raw_dir), reference_dir=Path(reference_dir),
     life_expectancy_dir=Path(life_expectancy_dir) if life_expectancy_dir else None,
     out_dir=Path(out_dir), org_name=org_name, price_base_year=price_base_year,
-    working_days=working_days,
+    working_days=working_days, monthly_indicators=Path(monthly_indicators) if monthly_indicators else None,
 )
 display(Markdown(doc.markdown.split("---", 2)[2]))
 

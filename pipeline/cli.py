@@ -432,6 +432,9 @@ def annual_report_cmd(
         help="人均预期寿命测算结果目录（含 summary.csv）；不填则取 reports/life_expectancy/<life_expectancy.year>")] = None,
     out_root: Annotated[Path, typer.Option(help="报告输出根目录（其下按年份建子目录）")] = Path("reports/annual"),
     backend: Annotated[Optional[str], typer.Option(help="排版后端：auto / quarto / pandoc")] = None,
+    monthly_indicators: Annotated[Path, typer.Option(
+        help="月报指标表（indicators 的输出）：说明中列出年报数与12月月报1—12月累计数的差别；没有该文件时只说明口径")] = Path(
+        "data/indicators/indicators.parquet"),
 ) -> None:
     """年度统计报告及提要：提要、卫生资源、医疗服务、基层卫生、中医药、公共卫生、妇幼与健康水平、规划指标监测
     （规划期内为序时进度监测，规划末年为终期评估；规划见 pipeline/catalogues/plans.yaml）和县市区附表，生成 report.html、report.pdf、tables.xlsx、indicators.csv、monitoring.csv。参数见 params.yaml 的 annual 一节；
@@ -445,7 +448,7 @@ def annual_report_cmd(
         settings = AnnualSettings.from_params(params, year=year)
         _export_apparatus(params, "annual", str(settings.year))
         life_dir = life_expectancy or Path("reports/life_expectancy") / str(params["life_expectancy.year"])
-        paths = AnnualPaths(raw=raw, reference=reference, life_expectancy=life_dir)
+        paths = AnnualPaths(raw=raw, reference=reference, life_expectancy=life_dir, monthly_indicators=monthly_indicators)
         out_dir = out_root / str(settings.year)
         annual_report.run_annual_report(paths=paths, settings=settings, out_dir=out_dir,
                                         org_name=params["report.org_name"], backend=backend or params["report.backend"])

@@ -236,6 +236,7 @@ class AnnualPaths:
     reference: Path = REFERENCE_DIR
     life_expectancy: Path | None = None  # the life_expectancy stage's output folder (with summary.csv)
     plans: Path = plans_mod.PLANS_PATH  # the plan catalogue; each plan names its target table in ``reference``
+    monthly_indicators: Path | None = None  # the indicators stage's table: the 月报's 1—12月 figures for the 说明
 
     def year_dir(self, year: int) -> Path:
         return self.raw / str(year)
@@ -375,6 +376,7 @@ class AnnualResult:
     life_expectancy_source: str | None = None
     working_days: int = 0  # of the report year, under settings.working_days
     comparison: tuple[comparison_mod.Reference, ...] = ()  # 全省/全国 reference values (comparison.py)
+    monthly_indicators: Path | None = None  # see AnnualPaths
 
     @property
     def year(self) -> int:
@@ -519,7 +521,8 @@ def compute(paths: AnnualPaths, settings: AnnualSettings, catalogue: AnnualCatal
                         missing={y: m for y, m in missing.items() if y != settings.year}, price_levels=levels,
                         population_year=pop_year, plan=plan, targets=plan_targets, province=province,
                         life_expectancy_source=None if life.is_empty() else str(paths.life_expectancy),
-                        working_days=workdays[settings.year], comparison=comparison_mod.load_comparison(paths.reference))
+                        working_days=workdays[settings.year], comparison=comparison_mod.load_comparison(paths.reference),
+                        monthly_indicators=paths.monthly_indicators)
 
 
 def _finish(long: pl.DataFrame, cat: AnnualCatalogue, regions: Regions) -> pl.DataFrame:

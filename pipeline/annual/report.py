@@ -23,7 +23,7 @@ import polars as pl
 import yaml
 
 from pipeline import CATALOGUE_DIR, fmt, zones
-from pipeline.annual import chapters, front, printed
+from pipeline.annual import chapters, front, printed, reconcile
 from pipeline.annual import targets as tg
 from pipeline.annual.indicators import (
     AnnualIndicator,
@@ -362,7 +362,20 @@ STYLE_TYPST = ("```{=typst}\n"
                + "\n```")
 
 
-def notes(result: AnnualResult) -> list[str]:
+def monthly_note(result: AnnualResult, facts: Facts | None) -> str:
+    """The 说明 sentence on 月报 (快报) vs 年报 figures, with the 月报's 1—12月 values where they differ."""
+    monthly = reconcile.read_monthly(result.monthly_indicators, result.year, result.city)
+    if monthly is None:
+        return reconcile.note([], result.year, result.city)
+    found = reconcile.pairs(monthly, lambda ind, bd: result.value(ind, breakdown=bd), reconcile.load_specs())
+    if facts is not None:  # the annual values printed in the 说明 are recorded like every other printed figure
+        for p in found:
+            facts.wan(p.spec.indicator, p.spec.breakdown) if p.spec.in_wan else facts.num(p.spec.indicator,
+                                                                                          p.spec.breakdown)
+    return reconcile.note(found, result.year, result.city, facts.log if facts is not None else None)
+
+
+def notes(result: AnnualResult, facts: Facts | None = None) -> list[str]:
     s = result.settings
     pop_year = result.population_year.get(result.year)
     missing = "；".join(f"{y}年缺少{'、'.join(m)}" for y, m in sorted(result.missing.items()))
@@ -370,11 +383,11 @@ def notes(result: AnnualResult) -> list[str]:
         "1. 资料来源：医疗卫生机构年报（国家卫生统计网络直报系统，含诊所、医务室和村卫生室；分支机构不单独统计），"
         "妇幼卫生监测、死因监测、居民健康素养监测、托育服务统计和卫生总费用核算结果；常住人口为统计部门公布的年末数"
         + (f"（{pop_year}年）" if pop_year else "") + "。",
-        "2. 指标口径与月报一致：比率均由分子、分母分别汇总后计算；床位、人员为年末数；病床使用率 = 实际占用总床日数 ÷ "
+        "2. 指标计算方法与月报一致：比率均由分子、分母分别汇总后计算；床位、人员为年末数；病床使用率 = 实际占用总床日数 ÷ "
         "实际开放总床日数 × 100%，病床周转次数按全年日历天数计算；医师日均担负诊疗人次 = 总诊疗人次数 ÷ 平均执业(助理)医师数 ÷ "
         f"全年工作日数（{convention_text(result.year, result.working_days, s.working_days)}），医师日均担负住院床日 = "
         "实际占用总床日数 ÷ 平均执业(助理)医师数 ÷ 全年日历天数，平均执业(助理)医师数 = (年初数 + 年末数) ÷ 2"
-        "；次均门诊费用 = 门诊收入 ÷ 总诊疗人次数，人均住院费用 = 住院收入 ÷ 出院人数。",
+        "；次均门诊费用 = 门诊收入 ÷ 总诊疗人次数，人均住院费用 = 住院收入 ÷ 出院人数。" + monthly_note(result, facts),
         f"3. 可比价格以{s.price_base_year}年为基期，按医疗保健类居民消费价格指数（上年=100）逐年链接折算；“按可比价格”"
         "的增长为扣除价格因素后的实际增长。",
         "4. 重大慢性病过早死亡率按世界卫生组织方法计算：5q(x) = 5M(x) ÷ (1 + 2.5M(x))，x = 30、35、…、65，"
@@ -390,9 +403,9 @@ def notes(result: AnnualResult) -> list[str]:
     return out
 
 
-def all_notes(result: AnnualResult) -> list[str]:
+def all_notes(result: AnnualResult, facts: Facts | None = None) -> list[str]:
     """The numbered notes of the 说明, with the note on chapters whose data were not supplied last."""
-    note_lines = notes(result)
+    note_lines = notes(result, facts)
     absence = chapters.absence_note(result)
     return [*note_lines, *([f"{len(note_lines) + 1}. {absence}"] if absence else [])]
 
@@ -449,7 +462,7 @@ def build_document(result: AnnualResult, out_dir: Path, org_name: str) -> Annual
     city_name = result.regions.city_name
     md: list[str] = ["---", f'title: "{city_name}{y}年卫生健康统计报告及提要"', f'author: "{org_name}"',
                      f'date: "{y}年度"', "lang: zh-Hans", "cover: true", "---", "", STYLE_HTML, "", STYLE_TYPST, "",
-                     *front.front_sections(result.catalogue, all_notes(result), city=city_name, year=y,
+                     *front.front_sections(result.catalogue, all_notes(result, facts), city=city_name, year=y,
                                            org=org_name),
                      "## 提要", ""]
     for p in summary:
@@ -498,9 +511,11 @@ def build_document(result: AnnualResult, out_dir: Path, org_name: str) -> Annual
 
 
 def build_annual(*, year: int, raw_dir: Path, reference_dir: Path, life_expectancy_dir: Path | None, out_dir: Path,
-                 org_name: str, price_base_year: int, working_days: int | str = NATIONAL_WORKING_DAYS) -> AnnualDocument:
+                 org_name: str, price_base_year: int, working_days: int | str = NATIONAL_WORKING_DAYS,
+                 monthly_indicators: Path | None = None) -> AnnualDocument:
     paths = AnnualPaths(raw=Path(raw_dir), reference=Path(reference_dir),
-                        life_expectancy=Path(life_expectancy_dir) if life_expectancy_dir else None)
+                        life_expectancy=Path(life_expectancy_dir) if life_expectancy_dir else None,
+                        monthly_indicators=Path(monthly_indicators) if monthly_indicators else None)
     settings = AnnualSettings(year=year, price_base_year=price_base_year, working_days=parse_convention(working_days))
     return build_document(compute(paths, settings), Path(out_dir), org_name)
 
@@ -535,7 +550,7 @@ def run_annual_report(*, paths: AnnualPaths, settings: AnnualSettings, out_dir: 
                 "year": settings.year, "price_base_year": settings.price_base_year,
                 "working_days": settings.working_days, "raw_dir": rel(paths.raw), "reference_dir": rel(paths.reference),
                 "life_expectancy_dir": rel(paths.life_expectancy), "out_dir": rel(work), "org_name": org_name,
-                "backend": backend,
+                "monthly_indicators": rel(paths.monthly_indicators), "backend": backend,
             },
             cwd=cwd, aliases={rel(work): rel(out_dir)},
         )

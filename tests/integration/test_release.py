@@ -363,15 +363,16 @@ def test_changed_data_gives_a_revision_with_a_correct_change_log(project, first_
     assert "总诊疗人次数增减（总计，月报机构口径，岳阳市，" in stale.stdout + stale.stderr
     assert _tree(project / "releases") == first_release  # nothing was published
     _run(["dvc", "repro", "county_reports"], project)
-    # the rebuilt reports (editions; the qc stage reruns upstream, so the bulletin too) still print 第1版:
+    # the rebuilt reports (editions; the qc stage reruns upstream, so the bulletin too; the annual report's 说明
+    # prints the December 月报's 1—12月 total beside the annual one, so it too) still print 第1版:
     # the release refuses to publish them as v2
     refused = _run([sys.executable, "-m", "pipeline", "release"], project, ok=False)
     assert refused.returncode != 0 and "刊头印的是第1版，这次发布为第2版" in refused.stderr, refused.stderr
     assert _tree(project / "releases") == first_release
     params_path = project / "params.yaml"
     params_path.write_text(params_path.read_text(encoding="utf-8").replace(
-        "revisions: {}", "revisions: {monthly: 2, county: 2, qc_internal: 2}"), encoding="utf-8")
-    _run(["dvc", "repro", "monthly_report", "county_reports"], project)
+        "revisions: {}", "revisions: {monthly: 2, county: 2, qc_internal: 2, annual: 2}"), encoding="utf-8")
+    _run(["dvc", "repro", "monthly_report", "county_reports", "annual_report"], project)
     proc = _run([sys.executable, "-m", "pipeline", "release"], project)
     assert "修订发布 v2（R）" in proc.stdout, proc.stdout
     html = (project / f"reports/monthly/{period}/report.html").read_text(encoding="utf-8")
@@ -389,6 +390,9 @@ def test_changed_data_gives_a_revision_with_a_correct_change_log(project, first_
                                              "CHANGES.csv"}
     # every county edition prints the city's figures beside its own, so every one is revised too
     assert (releases / f"county/430621/{period}/v2").exists()
+    # the annual 说明 reconciles with the December 月报: its 总诊疗人次数 sentence now carries the new 月报 total
+    annual_year = str(_params(project)["annual"]["year"])
+    assert (releases / f"annual/{annual_year}/v2").exists()
     import json
 
     manifest = json.loads((v2 / "manifest.json").read_text(encoding="utf-8"))
