@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+
 import polars as pl
 import pytest
 
@@ -17,9 +20,13 @@ def regions() -> Regions:
 
 
 @pytest.fixture(autouse=True)
-def _no_masthead_from_an_earlier_test(monkeypatch: pytest.MonkeyPatch) -> None:
+def _no_masthead_from_an_earlier_test() -> Iterator[None]:
     """An in-process CLI call publishes the masthead in the environment (pipeline.render.apparatus.ENV); each test
-    starts without it, so a renderer's identity does not depend on which test ran before."""
+    starts without it, and it is removed again afterwards (not restored, as monkeypatch would: a module-scoped
+    fixture set up before the next module's first test would then render with the previous test's masthead), so a
+    renderer's identity does not depend on which test ran before."""
     from pipeline.render import apparatus
 
-    monkeypatch.delenv(apparatus.ENV, raising=False)
+    os.environ.pop(apparatus.ENV, None)
+    yield
+    os.environ.pop(apparatus.ENV, None)
