@@ -14,6 +14,7 @@ import pytest
 from pipeline.annual import report as annual_report
 from pipeline.io_utils import write_csv
 from pipeline.life import expectancy as le
+from tests import table_text
 from tests.helpers import REPO
 
 CITY = "430600"
@@ -69,16 +70,12 @@ def markdown(root: Path) -> str:
 
 
 def _table(md: str, title: str) -> dict[str, list[str]]:
-    """{row label: cells} of the pipe table whose title line contains ``title``."""
-    lines = md.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("表") and title in line)
-    out = {}
-    for line in lines[start + 4:]:
-        if not line.startswith("|"):
-            break
-        cells = [c.strip() for c in line.strip("|").split("|")]
-        out[cells[0].replace("　", "")] = cells[1:]
-    out["__header__"] = [c.strip() for c in lines[start + 2].strip("|").split("|")][1:]
+    """{row label: cells} of the report table whose title contains ``title``; "__header__": the column headers
+    after the stub (under a spanner: "spanner column"), "__notes__": the 注 lines under it."""
+    t = table_text.table(md, title)
+    out = {row[0]: row[1:] for row in t.rows}
+    out["__header__"] = t.columns
+    out["__notes__"] = t.notes
     return out
 
 
