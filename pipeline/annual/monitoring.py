@@ -12,7 +12,7 @@ Every word naming the plan comes from the catalogue; nothing here knows a plan's
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -151,7 +151,8 @@ def monitoring_markdown(mt: MonitoringTable) -> str:
     n = len(header)
     table = table_model.text_table(mt.title, header, rows, align="c" + "r" * (n - 5) + "lrl", wrap=[n - 3, n - 2],
                                    fit="landscape")  # eleven columns and long indicator names
-    return table_model.to_markdown(table)
+    colours = tuple((status_text(s), STATUS_CLASS[s]) for s in tg.STATUSES)  # report.STYLE_HTML colours them
+    return table_model.to_markdown(replace(table, text_classes=colours))
 
 
 def _sheet_values(r: tg.MonitoringRow, mt: MonitoringTable) -> list[Any]:

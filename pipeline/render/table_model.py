@@ -194,11 +194,16 @@ def to_html(table: BuiltTable) -> str:
             row_cells.append(f'<th scope="{scope}"{span}{cls}>{_html_head(c.text)}</th>')
         lines.append("<tr>" + "".join(row_cells) + "</tr>")
     lines += ["</thead>", "<tbody>"]
-    classes = [(f' class="{" ".join(c)}"' if c else "") for c in (
-        [a] * (a != "r") + ["wrap"] * w for a, w in zip(aligns(table), wraps(table)))]
+    per_column = [[a] * (a != "r") + ["wrap"] * w for a, w in zip(aligns(table), wraps(table))]
+    marked = dict(getattr(table, "text_classes", ()))  # e.g. a status word → its colour class
+
+    def td(i: int, text: str) -> str:
+        c = per_column[i] + ([marked[text]] if text in marked else [])
+        return (f'<td class="{" ".join(c)}">' if c else "<td>") + f"{esc(_flat(text))}</td>"
+
     for row in table.rows:
         depth = f" ind{row.depth}" if row.depth else ""
-        tds = "".join(f"<td{classes[i]}>{esc(_flat(table.cell_text(row, i)))}</td>" for i in range(len(table.columns)))
+        tds = "".join(td(i, table.cell_text(row, i)) for i in range(len(table.columns)))
         lines.append(f'<tr><th scope="row" class="stub{depth}">{esc(_flat(row.label))}</th>{tds}</tr>')
     lines += ["</tbody>", "</table>", "</div>"]
     lines += [f'<div class="table-note">{esc(document_controls(n))}</div>' for n in notes(table)]
@@ -250,6 +255,7 @@ class TextTable:
     stub_header: str = ""
     notes: tuple[str, ...] = ()
     fit: str = "shrink"
+    text_classes: tuple[tuple[str, str], ...] = ()  # (cell text, HTML class) pairs: a status word's colour
 
     @property
     def spec(self) -> TextSpec:

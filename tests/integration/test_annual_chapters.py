@@ -80,7 +80,8 @@ def _table(md: str, title: str) -> dict[str, list[str]]:
 
 
 def test_chapters_follow_the_bulletin_order(markdown: str) -> None:
-    headings = re.findall(r"^## (.+)$", markdown, flags=re.M)
+    headings = re.findall(r"^## (.+?)(?: \{#part-\d+\})?$", markdown, flags=re.M)  # front matter: 说明, 指标解释, 提要
+    headings = headings[headings.index("提要"):]
     assert headings[1:11] == ["一、卫生资源", "二、医疗服务", "三、基层卫生", "四、中医药", "五、疾病控制与公共卫生",
                               "六、基本公共卫生服务项目", "七、妇幼卫生与健康水平", "八、老龄健康与医养结合", "九、卫生监督",
                               "十、“十四五”规划主要指标终期评估"]
@@ -133,13 +134,13 @@ def test_elderly_care_and_supervision_from_the_raw_files(root: Path, markdown: s
 
 def test_prior_year_columns_in_resource_and_service_tables(root: Path, markdown: str) -> None:
     table = _table(markdown, "医疗卫生机构、床位和人员数")
-    assert table["__header__"][:3] == [f"机构数(个) {YEAR - 1}年", f"机构数(个) {YEAR}年", "比上年增减(个)"]
+    assert table["__header__"][:3] == [f"机构数(个) {YEAR - 1}年", f"机构数(个) {YEAR}年", "机构数(个) 比上年增减(个)"]
     beds0 = _sum(root, YEAR - 1, "annual_report.csv", "beds")
     beds = _sum(root, YEAR, "annual_report.csv", "beds")
     assert table["总计"][3:6] == [_fmt(beds0, 0), _fmt(beds, 0), _fmt((beds / beds0 - 1) * 100, 1)]
     services = _table(markdown, "医疗卫生机构诊疗人次数和住院服务量")
     visits0 = _sum(root, YEAR - 1, "annual_report.csv", "visits")
-    assert services["__header__"][:3] == [f"总诊疗人次数 {YEAR - 1}年", f"总诊疗人次数 {YEAR}年", "比上年增长(%)"]
+    assert services["__header__"][:3] == [f"总诊疗人次数 {YEAR - 1}年", f"总诊疗人次数 {YEAR}年", "总诊疗人次数 比上年增长(%)"]
     assert services["总计"][0] == _fmt(visits0, 0)
 
 
@@ -160,6 +161,30 @@ def test_comparison_with_province_and_country(root: Path, markdown: str) -> None
     assert "全国" not in note.split("为示例数据")[0].rsplit("；", 1)[-1]  # the cited national values are not sample
 
 
+def _summary(md: str) -> str:
+    return md.split("## 提要", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_summary_has_one_sentence_per_chapter_from_the_raw_files(root: Path, markdown: str) -> None:
+    pop = _population(root, YEAR)
+    cases = _sum(root, YEAR, "infectious_diseases.csv", "ab_cases", "c_cases")
+    cases0 = _sum(root, YEAR - 1, "infectious_diseases.csv", "ab_cases", "c_cases")
+    rate, rate0 = cases / pop * 1e5, cases0 / _population(root, YEAR - 1) * 1e5
+    f = "basic_public_health.csv"
+    item = next(p for p in _summary(markdown).split("\n\n") if p.startswith("（五）"))
+    assert item.startswith("（五）公共卫生与卫生监督。全年全市报告法定传染病"
+                           f"{_fmt(cases, 0)}例，报告发病率{_fmt(rate, 2)}/10万，比上年{_pct_phrase(rate, rate0, '上升', '下降')}。")
+    nip = _sum(root, YEAR, "immunization.csv", "nip_given") / _sum(root, YEAR, "immunization.csv", "nip_due") * 100
+    assert f"国家免疫规划疫苗接种率{_fmt(nip, 2)}%" in item
+    htn = _sum(root, YEAR, f, "htn_standard") / _sum(root, YEAR, f, "htn_managed") * 100
+    dm = _sum(root, YEAR, f, "dm_standard") / _sum(root, YEAR, f, "dm_managed") * 100
+    assert f"规范管理率分别为{_fmt(htn, 2)}%、{_fmt(dm, 2)}%。" in item
+    assert (f"医养结合机构{_fmt(_sum(root, YEAR, 'elderly_care.csv', 'integrated_institutions'), 0)}个，床位"
+            f"{_fmt(_sum(root, YEAR, 'elderly_care.csv', 'integrated_beds'), 0)}张。") in item
+    assert f"监督检查{_fmt(_sum(root, YEAR, 'health_supervision.csv', 'inspections'), 0)}户次" in item
+    assert any(p.startswith("（六）“十四五”规划指标终期评估") for p in _summary(markdown).split("\n\n"))
+
+
 def test_missing_input_is_stated_not_zero(root: Path, tmp_path: Path) -> None:
     copy = tmp_path / "root"
     shutil.copytree(root / "data", copy / "data")
@@ -171,3 +196,4 @@ def test_missing_input_is_stated_not_zero(root: Path, tmp_path: Path) -> None:
     assert "表" not in chapter and "户次" not in chapter  # no table, no made-up 0
     assert "未提供卫生健康监督执法统计的年度资料" in md and "health_supervision" not in md
     assert "法定传染病" in md.split("## 五、", 1)[1].split("## 六、", 1)[0]  # the other chapters stay
+    assert "监督检查" not in _summary(md) and "法定传染病" in _summary(md)  # the 提要 says nothing of it either

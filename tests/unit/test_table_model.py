@@ -123,3 +123,11 @@ def test_county_editions_leave_out_rows_that_are_all_zero_or_absent():
     # not flagged in the catalogue: unchanged
     plain = tables.BuiltTable(spec=_table().spec, number=2, title="t", columns=cols, rows=rows)
     assert tables.omit_empty_rows(plain, "岳阳县") is plain
+
+
+def test_marked_cell_texts_get_their_html_class():
+    from dataclasses import replace
+
+    t = tm.text_table("表17\u3000监测", ["指标", "状态"], [["床位", "● 已实现"], ["医师", "▲ 未实现"]], align="l")
+    html = tm.to_html(replace(t, text_classes=(("● 已实现", "st-met"),)))
+    assert '<td class="l st-met">● 已实现</td>' in html and '<td class="l">▲ 未实现</td>' in html
