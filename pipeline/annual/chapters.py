@@ -115,6 +115,35 @@ def chapter_texts(result: AnnualResult, f: Facts, texts: dict[str, list[str]]) -
     return out
 
 
+# 提要 (summary): one sentence per chapter whose data were supplied, from the same Facts (values, decimals and the
+# printed-figures log) as the chapter; a chapter whose data are 资料暂缺 adds nothing.
+SUMMARY_SENTENCES: tuple[tuple[str, Callable[[AnnualResult, Facts], str]], ...] = (
+    ("infectious_diseases", lambda r, f: (
+        f"全年全市报告法定传染病{f.num('notifiable_cases', key='法定传染病报告发病数')}例，报告发病率"
+        f"{f.num('notifiable_incidence', key='法定传染病报告发病率')}/10万，比上年{f.change('notifiable_incidence')}。")),
+    ("immunization", lambda r, f: (
+        f"国家免疫规划疫苗接种率{f.num('nip_coverage', key='国家免疫规划疫苗接种率')}%，"
+        f"比上年{f.change('nip_coverage')}。")),
+    ("basic_public_health", lambda r, f: (
+        f"65岁及以上老年人健康管理率{f.num('elderly_mgmt_rate', key='老年人健康管理率')}%，高血压、2型糖尿病患者"
+        f"规范管理率分别为{f.num('htn_standard_rate', key='高血压患者规范管理率')}%、"
+        f"{f.num('dm_standard_rate', key='糖尿病患者规范管理率')}%。")),
+    ("elderly_care", lambda r, f: (
+        f"{r.year}年末全市医养结合机构{f.num('integrated_institutions', key='医养结合机构数')}个，床位"
+        f"{f.num('integrated_beds', key='医养结合机构床位数')}张。")),
+    ("health_supervision", lambda r, f: (
+        f"全年卫生健康监督检查{f.num('inspections', key='卫生监督检查户次')}户次，查处行政处罚案件"
+        f"{f.num('penalty_cases', key='行政处罚案件数')}件。")),
+)
+SUMMARY_HEADING = "公共卫生与卫生监督。"
+
+
+def summary_items(result: AnnualResult, f: Facts) -> list[str]:
+    """The 提要 item of the public-health chapters (without its numeral); none when no chapter has data."""
+    sentences = [make(result, f) for source_id, make in SUMMARY_SENTENCES if present(result, source_id)]
+    return [SUMMARY_HEADING + "".join(sentences)] if sentences else []
+
+
 def table_shown(result: AnnualResult, indicator_ids: Sequence[str]) -> bool:
     """A table is printed unless every one of its indicators comes from a source absent this year."""
     cat = result.catalogue

@@ -12,7 +12,7 @@ Every word naming the plan comes from the catalogue; nothing here knows a plan's
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from pipeline.annual import plans as pl_mod
 from pipeline.annual import targets as tg
 from pipeline.annual.indicators import AnnualResult
 from pipeline.errors import UserError
-from pipeline.render import tables
+from pipeline.render import table_model, tables
 from pipeline.render.xlsx import save_workbook, set_text
 
 # Status marks: a shape and a word read in colour, in grey print and in plain text alike.
@@ -138,18 +138,21 @@ def status_text(status: str) -> str:
 
 
 def monitoring_markdown(mt: MonitoringTable) -> str:
-    header = ["指标", "属性", "基期值", *(f"{y}年" for y in mt.years), "规划目标", mt.line_heading, "状态"]
-    # pandoc sizes the columns by these dashes: a wide name, room for 约束性, the target words and the status
-    lines = [f"{mt.title}", "", "| " + " | ".join(header) + " |",
-             "| :" + "-" * 11 + " | :" + "-" * 4 + ": | " + " | ".join("-" * 4 + ":" for _ in header[2:-3])
-             + " | " + "-" * 6 + ": | " + "-" * 5 + ": | :" + "-" * 11 + " |"]
+    """The monitoring / 终期评估 table through the report table model (header words never split, 续表N); the
+    target, the line and the status are text: left-aligned, and the target and the line may wrap."""
+    header = ["指标", "属性", "基期值", *(f"{y}年" for y in mt.years), "规划目标",
+              "与目标|差距" if mt.final else mt.line_heading, "状态"]
+    rows = []
     for r in mt.rows:
         t, a = r.target, r.assessment
         name = f"{t.name}({t.unit})" if t.unit else t.name
-        cells = [name, t.kind, _num(t.baseline, r.decimals), *(_num(r.values.get(y), r.decimals) for y in mt.years),
-                 t.target_text(), _line_text(r, mt.final), f"[{status_text(a.status)}]{{.{STATUS_CLASS[a.status]}}}"]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+        rows.append([name, t.kind, _num(t.baseline, r.decimals), *(_num(r.values.get(y), r.decimals) for y in mt.years),
+                     t.target_text(), _line_text(r, mt.final), status_text(a.status)])
+    n = len(header)
+    table = table_model.text_table(mt.title, header, rows, align="c" + "r" * (n - 5) + "lrl", wrap=[n - 3, n - 2],
+                                   fit="landscape")  # eleven columns and long indicator names
+    colours = tuple((status_text(s), STATUS_CLASS[s]) for s in tg.STATUSES)  # report.STYLE_HTML colours them
+    return table_model.to_markdown(replace(table, text_classes=colours))
 
 
 def _sheet_values(r: tg.MonitoringRow, mt: MonitoringTable) -> list[Any]:

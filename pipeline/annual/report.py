@@ -436,7 +436,7 @@ def build_document(result: AnnualResult, out_dir: Path, org_name: str) -> Annual
     specs = table_specs()
     rows = monitoring(result)
     facts = Facts(result)
-    summary = summary_paragraphs(result, rows, facts)
+    summary = summary_paragraphs(result, rows, facts, chapters.summary_items(result, facts))
     texts = chapters.chapter_texts(result, facts, section_texts(result, facts))
     figures = write_charts(result, source / "charts")
 

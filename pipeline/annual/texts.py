@@ -28,6 +28,7 @@ def change_decimals(ai: AnnualIndicator) -> int:
 
 
 
+SUMMARY_NUMERALS = "一二三四五六七八九十"
 CHANGE_SUFFIX = {"%": "%", "百分点": "个百分点", "1/10万": "/10万"}
 
 
@@ -84,8 +85,10 @@ class Facts:
                                  "value": value, "text": text})
 
 
-def summary_paragraphs(result: AnnualResult, rows: Sequence[tg.MonitoringRow], f: Facts) -> list[str]:
-    """The 提要: headline numbers and their changes, in the bulletin's style."""
+def summary_paragraphs(result: AnnualResult, rows: Sequence[tg.MonitoringRow], f: Facts,
+                       more: Sequence[str] = ()) -> list[str]:
+    """The 提要: headline numbers and their changes, in the bulletin's style; `more`: further items (without
+    their numeral, e.g. chapters.summary_items) before the plan item."""
     y = result.year
     p1 = (f"（一）卫生资源。{y}年末，全市医疗卫生机构总数{f.num('institutions', 'total', key='机构总数')}个，"
           f"比上年{f.change('institutions', 'total')}。其中：医院{f.num('institutions', 'hosp', key='医院数')}个，"
@@ -121,9 +124,11 @@ def summary_paragraphs(result: AnnualResult, rows: Sequence[tg.MonitoringRow], f
           f"（上年{f.num('u5mr', field='base_value')}‰）。重大慢性病过早死亡率"
           f"{f.num('premature_ncd_mortality', key='重大慢性病过早死亡率')}%，比上年{f.change('premature_ncd_mortality')}；"
           f"居民健康素养水平{f.num('health_literacy', key='居民健康素养水平')}%，比上年{f.change('health_literacy')}。")
+    items = [p1, p2, p3, p4, *(f"（{SUMMARY_NUMERALS[4 + i]}）{m}" for i, m in enumerate(more))]
     if result.plan is None:
-        return [p1, p2, p3, p4]
-    return [p1, p2, p3, p4, monitoring_paragraph(result, rows, "（五）" + summary_lead(result.plan, result.year))]
+        return items
+    lead = f"（{SUMMARY_NUMERALS[len(items)]}）" + summary_lead(result.plan, result.year)
+    return [*items, monitoring_paragraph(result, rows, lead)]
 
 
 def _resources_text(result: AnnualResult, f: Facts) -> list[str]:

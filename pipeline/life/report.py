@@ -11,7 +11,6 @@ from typing import Any
 
 import polars as pl
 
-from pipeline import fmt
 from pipeline.errors import UserError
 from pipeline.io_utils import atomic_dir, write_csv, write_text
 from pipeline.life import printed
@@ -19,7 +18,6 @@ from pipeline.life.compute import SUMMARY_COLUMNS, LifeExpectancyResult, compute
 from pipeline.life.inputs import COUNTY_LEVEL, LifeExpectancyParams, check_inputs
 from pipeline.life.report_text import (
     _e0,
-    _flagged_names,
     _shown,
     city_table,
     county_sentence,
@@ -122,9 +120,6 @@ def build_markdown(result: LifeExpectancyResult, org_name: str, chart_rel: str |
     if sentence:
         body += [sentence, ""]
     body += [county_table(result), ""]
-    if _flagged_names(result):
-        body += [f"注：标“*”的地区总人年数不足{fmt.number(p.min_person_years, 0, thousands=True)}，"
-                 "结果不稳定，以“—”表示，不给出点估计，也不参加排位。", ""]
     if chart_rel:
         body += [f"![图1　各县市区人均预期寿命及{p.confidence_label}置信区间（{p.year}年，虚线为全市）]({chart_rel})",
                  ""]

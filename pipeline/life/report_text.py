@@ -13,6 +13,7 @@ from pipeline import fmt
 from pipeline.life.compute import LifeExpectancyResult
 from pipeline.life.inputs import COUNTY_LEVEL, SEXES, Target
 from pipeline.life.reference import SAMPLE_MARK, Comparison
+from pipeline.render import table_model
 from pipeline.render.tables import change_text
 
 
@@ -140,20 +141,12 @@ def _flagged_names(result: LifeExpectancyResult) -> list[str]:
     return rows.get_column("region_name").to_list()
 
 
-def _markdown_table(header: Sequence[str], align: Sequence[str], rows: Sequence[Sequence[str]],
-                    caption: str | None = None, widths: Sequence[int] | None = None) -> str:
-    """A pandoc pipe table; `widths` are relative column widths (dash counts of the separator line)."""
-    sizes = list(widths) if widths is not None else [4] * len(align)
-
-    def mark(a: str, w: int) -> str:
-        dashes = "-" * max(3, w - (2 if a == "c" else 1))
-        return {"l": ":" + dashes, "r": dashes + ":", "c": ":" + dashes + ":"}[a]
-
-    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(mark(a, w) for a, w in zip(align, sizes)) + " |"]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    if caption:
-        lines += ["", f": {caption}"]
-    return "\n".join(lines)
+def _markdown_table(header: Sequence[str], align: Sequence[str], rows: Sequence[Sequence[str]], caption: str,
+                    notes: Sequence[str] = (), wrap: Sequence[int] = ()) -> str:
+    """A report table (table model: header words never split, 续表N, notes under it); the first column is the
+    stub, `align` one letter (l/r/c) per column including the stub, "|" in a header marks where it may break."""
+    table = table_model.text_table(caption, header, rows, align="".join(align[1:]), notes=notes, wrap=wrap)
+    return table_model.to_markdown(table)
 
 
 def _cell_e0(row: Mapping[str, Any] | None) -> str:
@@ -162,7 +155,7 @@ def _cell_e0(row: Mapping[str, Any] | None) -> str:
 
 def city_table(result: LifeExpectancyResult) -> str:
     p = result.params
-    header = ["性别", "预期寿命(岁)", f"{p.confidence_label}置信区间(岁)", f"{p.year - 1}年(岁)", "增减(岁)"]
+    header = ["性别", "预期寿命(岁)", f"{p.confidence_label}|置信区间(岁)", f"{p.year - 1}年(岁)", "增减(岁)"]
     rows = []
     for sex in SEXES:
         row = result.row(result.regions.city_code, sex)
@@ -178,7 +171,7 @@ def city_table(result: LifeExpectancyResult) -> str:
 
 def county_table(result: LifeExpectancyResult) -> str:
     p = result.params
-    header = ["地区", "合计(岁)", f"{p.confidence_label}置信区间(岁)", "男(岁)", "女(岁)",
+    header = ["地区", "合计(岁)", f"{p.confidence_label}|置信区间(岁)", "男(岁)", "女(岁)",
               f"{p.year - 1}年(岁)", "增减(岁)", "位次"]
     rows = []
     for code in result.regions.unit_codes:
@@ -192,8 +185,10 @@ def county_table(result: LifeExpectancyResult) -> str:
             _e0(total.get("e0_previous")), change_text(total.get("e0_change"), 2),
             fmt.number(total.get("rank"), 0),
         ])
+    notes = [f"注：标“*”的地区总人年数不足{fmt.number(p.min_person_years, 0, thousands=True)}，结果不稳定，以“—”表示，"
+             "不给出点估计，也不参加排位。"] if _flagged_names(result) else []
     return _markdown_table(header, ["l", "r", "c", "r", "r", "r", "r", "r"], rows,
-                           f"表2　各县市区{p.year}年人均预期寿命", widths=[20, 9, 15, 8, 8, 11, 9, 6])
+                           f"表2　各县市区{p.year}年人均预期寿命", notes)
 
 
 def life_table_markdown(result: LifeExpectancyResult, caption: str) -> str:
@@ -201,7 +196,7 @@ def life_table_markdown(result: LifeExpectancyResult, caption: str) -> str:
         (pl.col("region_code") == result.regions.city_code) & (pl.col("sex") == "合计")
     ).sort("age")
     header = ["年龄组", "人口数", "死亡数", "死亡率 mx", "死亡概率 qx", "尚存人数 lx", "死亡人数 dx",
-              "生存人年数 Lx", "累计生存人年数 Tx", "预期寿命 ex"]
+              "生存|人年数 Lx", "累计生存|人年数 Tx", "预期寿命 ex"]
     rows = []
     for r in t.iter_rows(named=True):
         rows.append([
@@ -210,7 +205,7 @@ def life_table_markdown(result: LifeExpectancyResult, caption: str) -> str:
             fmt.number(r["dx"], 0, thousands=True), fmt.number(r["Lx"], 0, thousands=True),
             fmt.number(r["Tx"], 0, thousands=True), fmt.number(r["ex"], 2),
         ])
-    return _markdown_table(header, ["l"] + ["r"] * 9, rows, caption, widths=[14, 9, 8, 10, 10, 9, 9, 10, 11, 8])
+    return _markdown_table(header, ["l"] + ["r"] * 9, rows, caption)
 
 
 def adjustment_table(result: LifeExpectancyResult) -> str:
@@ -242,8 +237,8 @@ def adjustment_table(result: LifeExpectancyResult) -> str:
     rows.append(["合计", fmt.DASH, fmt.number(reg_all, 0, thousands=True), fmt.number(used_all, 0, thousands=True),
                  fmt.number(used_all - reg_all, 0, thousands=True), ""])
     return _markdown_table(
-        ["年龄段", "漏报率(%)", "登记死亡数", "调整后死亡数", "增加", "说明"], ["l", "r", "r", "r", "r", "l"], rows,
-        f"表3　{result.regions.city_name}{result.params.year}年死亡数调整前后对比（合计）",
+        ["年龄段", "漏报率(%)", "登记|死亡数", "调整后|死亡数", "增加", "说明"], ["l", "r", "r", "r", "r", "l"], rows,
+        f"表3　{result.regions.city_name}{result.params.year}年死亡数调整前后对比（合计）", wrap=[5],
     )
 
 
@@ -255,7 +250,7 @@ def effect_table(result: LifeExpectancyResult) -> str:
             continue
         diff = None if not _shown(row) or row["e0_unadjusted"] is None else row["e0"] - row["e0_unadjusted"]
         rows.append([sex, _e0(row["e0_unadjusted"]), _cell_e0(row), change_text(diff, 2)])
-    return _markdown_table(["性别", "按登记数据(岁)", "调整后(岁)", "差值(岁)"], ["l", "r", "r", "r"], rows,
+    return _markdown_table(["性别", "按登记|数据(岁)", "调整后(岁)", "差值(岁)"], ["l", "r", "r", "r"], rows,
                            f"表4　调整对全市人均预期寿命的影响（{result.params.year}年）")
 
 

@@ -145,7 +145,7 @@ def comparison_table(t: pl.DataFrame, month: Month, region_code: str, place: str
     c = Cells(t, region_code)
     decimals = {i.id: i.decimals for i in catalogues.indicators()}
     spec = tables.TableSpec(id="comparison", title=f"{place}主要指标与全市比较", unit="", row_by="indicator",
-                            row_ids=None, breakdown="total", columns=())
+                            row_ids=None, breakdown="total", columns=(), notes=(COMPARISON_NOTE,))
     columns = (
         tables.Column(group="本地", header="本期", indicator="", period_type="", field="value", decimals=1),
         tables.Column(group="本地", header="同比增减", indicator="", period_type="", field="change", decimals=1),
@@ -278,7 +278,7 @@ def _markdown(month: Month, place: str, title_place: str, org_name: str, texts: 
         lines += [texts["visits_month"], ""]
     lines += [texts["discharges"], ""]
     if county:
-        lines += [md(built["comparison"]), "", COMPARISON_NOTE, ""]
+        lines += [md(built["comparison"]), ""]
     lines += [md(built["visits_by_type"]), "", md(built["discharges_by_type"]), ""]
     if not county:
         lines += [md(built["visits_by_region"]), "", md(built["discharges_by_region"]), ""]
@@ -329,6 +329,8 @@ def build_edition(table: pl.DataFrame, month: Month, region_code: str, out_dir: 
         number += 1
     for tid in names:
         built[tid] = tables.build(specs[tid], t, month, region_code, number)
+        if county:
+            built[tid] = tables.omit_empty_rows(built[tid], region_name)
         number += 1
     rates_table = filing_rates(filing, month) if filing is not None else None
     if rates_table is not None and not county:

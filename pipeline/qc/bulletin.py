@@ -11,9 +11,10 @@ which holds only that county's institutions.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from pipeline.period import Month, Quarter
 from pipeline.qc import findings_text, notice
 from pipeline.qc.pairing import DATA_LINK, data_link, pair_problem  # noqa: F401 (re-exported)
 from pipeline.qc.listing import (  # noqa: F401 (re-exported)
-    CODE_COL, NAME_COL, NONE_TEXT, PERIOD_COL, REGION_COL, Column, _listing, md_table,
+    CODE_COL, NAME_COL, NONE_TEXT, PERIOD_COL, REGION_COL, Column, _listing, text_table,
 )
 from pipeline.render.tables import change_text
 from pipeline.qc.checks import (
@@ -207,27 +208,26 @@ def overview(data: QcData) -> list[str]:
 
 def county_rows(table: pl.DataFrame) -> list[list[str]]:
     return [
-        [str(r["rank"]), r["region_name"], count(r["expected"]), count(r["filed"]), pct(r["report_rate"]),
-         pct(r["timely_rate"]), *(count(r[k]) for k in ("漏报", "迟报", "重报", "FAIL", "WARN"))]
+        [r["region_name"], count(r["expected"]), count(r["filed"]), pct(r["report_rate"]),
+         pct(r["timely_rate"]), *(count(r[k]) for k in ("漏报", "迟报", "重报", "FAIL", "WARN")), str(r["rank"])]
         for r in table.iter_rows(named=True)
     ]
 
 
-def county_section(data: QcData) -> str:
+def county_section(data: QcData, numbers: Iterator[int]) -> str:
     table = county_table(data)
     s = data.summary
-    total = ["", "全市", count(s.expected), count(s.filed), pct(s.report_rate), pct(s.timely_rate),
-             *(count(s.counts[k]) for k in ("漏报", "迟报", "重报", "FAIL", "WARN"))]
-    header = ["排名", "县市区", "应报", "已报", "上报率(%)", "及时率(%)", "漏报", "迟报", "重报", "错误", "警告"]
-    return "\n\n".join([
-        f"表1　各县市区月报上报率、及时率和问题数（{s.quarter.label}）　单位：份、条",
-        md_table(header, "cl" + "r" * 9, [total, *county_rows(table)], [7, 20, 8, 8, 9, 9, 7, 7, 7, 7, 7]),
-        "错误、警告为审核规则发现的问题条数。排名依次比较上报率（高者在前）、及时率（高者在前）、"
-        "审核错误条数（少者在前）和重报份数（少者在前），完全相同者并列。",
-    ])
+    total = ["全市", count(s.expected), count(s.filed), pct(s.report_rate), pct(s.timely_rate),
+             *(count(s.counts[k]) for k in ("漏报", "迟报", "重报", "FAIL", "WARN")), ""]
+    header = ["县市区", "应报", "已报", "上报率(%)", "及时率(%)", "漏报", "迟报", "重报", "错误", "警告", "排名"]
+    return text_table(
+        f"表{next(numbers)}　各县市区月报上报率、及时率和问题数（{s.quarter.label}）", header, "r" * 9 + "c",
+        [total, *county_rows(table)], unit="份、条",
+        notes=["注：错误、警告为审核规则发现的问题条数。排名依次比较上报率（高者在前）、及时率（高者在前）、"
+               "审核错误条数（少者在前）和重报份数（少者在前），完全相同者并列。"])
 
 
-def type_section(data: QcData) -> str:
+def type_section(data: QcData, numbers: Iterator[int]) -> str:
     status = data.in_quarter(data.filing)
     by_type = rates(status, ["type_group"])
     order = {g: i for i, g in enumerate(TYPE_GROUP_ORDER)}
@@ -236,49 +236,48 @@ def type_section(data: QcData) -> str:
              pct(r["timely_rate"])] for r in rows]
     if not body:
         return "本季度没有应报数据。"
-    return "\n\n".join([
-        f"表2　分机构类别月报上报率和及时率（{data.quarter.label}）　单位：份",
-        md_table(["机构类别", "应报", "已报", "上报率(%)", "按时", "及时率(%)"], "lrrrrr", body, [24, 10, 10, 10, 10, 10]),
-    ])
+    return text_table(f"表{next(numbers)}　分机构类别月报上报率和及时率（{data.quarter.label}）",
+                      ["机构类别", "应报", "已报", "上报率(%)", "按时", "及时率(%)"], "rrrrr", body, unit="份")
 
 
 def _region_name(data: QcData, code: str) -> str:
     return data.regions.name(code)
 
 
-def late_missing_section(data: QcData) -> str:
+def late_missing_section(data: QcData, numbers: Iterator[int]) -> str:
     status = data.in_quarter(data.filing).sort(["region_code", "period", "org_code"])
     missing = status.filter(~pl.col("filed"))
     late = status.filter(pl.col("filed") & ~pl.col("on_time"))
     return "\n\n".join([
-        _listing(missing, f"表3　漏报机构名单（{data.quarter.label}）",
-                 [REGION_COL, PERIOD_COL, NAME_COL, CODE_COL, ("机构类别", "l", 14), ("截止日期", "l", 12)],
+        _listing(missing, f"表{next(numbers)}　漏报机构名单（{data.quarter.label}）",
+                 [REGION_COL, PERIOD_COL, NAME_COL, CODE_COL, ("机构类别", "l", True), ("截止日期", "l", False)],
                  lambda r: [_region_name(data, r["region_code"]), r["period"], r["name"], r["org_code"], r["type_sub"],
                             r["due_date"].isoformat()]),
-        _listing(late, f"表4　迟报机构名单（{data.quarter.label}）",
-                 [REGION_COL, PERIOD_COL, NAME_COL, CODE_COL, ("首次上报时间", "l", 17), ("截止日期", "l", 12),
-                  ("逾期天数", "r", 9)],
+        _listing(late, f"表{next(numbers)}　迟报机构名单（{data.quarter.label}）",
+                 [REGION_COL, PERIOD_COL, NAME_COL, CODE_COL, ("首次|上报时间", "l", False), ("截止日期", "l", False),
+                  ("逾期|天数", "r", False)],
                  lambda r: [_region_name(data, r["region_code"]), r["period"], r["name"], r["org_code"],
                             _time(r["submitted_at"]), r["due_date"].isoformat(),
                             fmt.DASH if r["days_late"] is None else str(r["days_late"])]),
     ])
 
 
-def duplicate_section(data: QcData) -> str:
+def duplicate_section(data: QcData, numbers: Iterator[int]) -> str:
     results = data.in_quarter(data.results).sort(["region_code", "period", "org_code", "message"])
     resub = results.filter(pl.col("check") == "重报")
     other = results.filter(pl.col("check").is_in(findings_text.CODE_PROBLEM_CHECKS))
-    columns = [REGION_COL, PERIOD_COL, NAME_COL, CODE_COL, ("情况", "l", 45)]
+    columns = [REGION_COL, PERIOD_COL, NAME_COL, CODE_COL, ("情况", "l", True)]
 
     def cells(r: dict[str, Any]) -> list[str]:
         return [_region_name(data, r["region_code"]), r["period"], r["name"], r["org_code"], r["message"]]
 
     parts = [
-        _listing(resub, f"表5　重报名单（{data.quarter.label}）", columns, cells),
-        _listing(other, f"表6　机构代码问题（一码多机构、校验码错误、非应报机构报送）（{data.quarter.label}）", columns, cells),
+        _listing(resub, f"表{next(numbers)}　重报名单（{data.quarter.label}）", columns, cells),
+        _listing(other, f"表{next(numbers)}　机构代码问题（一码多机构、校验码错误、非应报机构报送）（{data.quarter.label}）",
+                 columns, cells),
     ]
     held = findings_text.conflicts_listing(results, lambda c: _region_name(data, c),
-                                           f"表7　重复报送待核实名单（上报时间相同而数值不同）（{data.quarter.label}）")
+                                           f"（{data.quarter.label}）", numbers)
     return "\n\n".join(parts if held is None else [*parts, held])
 
 
@@ -290,25 +289,25 @@ def top_rules(results: pl.DataFrame, limit: int = TOP_RULES) -> pl.DataFrame:
     ).sort(["n", "rule_id"], descending=[True, False]).head(limit)
 
 
-def rules_section(data: QcData) -> str:
+def rules_section(data: QcData, numbers: Iterator[int]) -> str:
     results = data.in_quarter(data.results)
     parts = [_listing(
-        top_rules(results), f"表7　出现最多的审核问题（{data.quarter.label}，前 {TOP_RULES} 条规则）",
-        [("规则编号", "l", 9), ("规则", "l", 46), ("严重程度", "l", 9), ("条数", "r", 7), ("涉及机构", "r", 9),
-         ("涉及县市区", "r", 11)],
+        top_rules(results), f"表{next(numbers)}　出现最多的审核问题（{data.quarter.label}，前 {TOP_RULES} 条规则）",
+        [("规则编号", "l", False), ("规则", "l", True), ("严重|程度", "l", False), ("条数", "r", False),
+         ("涉及|机构", "r", False), ("涉及|县市区", "r", False)],
         lambda r: [r["rule_id"], r["title"], SEVERITY_LABELS[r["severity"]], count(r["n"]), count(r["institutions"]),
                    count(r["regions"])])]
     errors = results.filter((pl.col("check") == RULE_CHECK) & (pl.col("severity") == "FAIL")).sort(
         ["region_code", "period", "org_code", "rule_id", "message"])
     parts.append(_listing(
-        errors, f"表8　审核错误明细（{data.quarter.label}）",
-        [REGION_COL, PERIOD_COL, NAME_COL, ("规则编号", "l", 9), ("问题说明", "l", 50)],
+        errors, f"表{next(numbers)}　审核错误明细（{data.quarter.label}）",
+        [REGION_COL, PERIOD_COL, NAME_COL, ("规则编号", "l", False), ("问题说明", "l", True)],
         lambda r: [_region_name(data, r["region_code"]), r["period"], r["name"], r["rule_id"], r["message"]]))
     parts.append("审核警告的明细列在已分送各县市区的问题清单中，由县市区逐条核实。")
     return "\n\n".join(parts)
 
 
-def comparison_section(data: QcData) -> str:
+def comparison_section(data: QcData, numbers: Iterator[int]) -> str:
     s, p = data.summary, data.previous
     has_prev = bool(p.months_with_data)
 
@@ -325,11 +324,8 @@ def comparison_section(data: QcData) -> str:
         now, before = s.counts[key], prev(p.counts[key])
         rows.append([f"{COUNT_LABELS[key]}（{'条' if key in ('FAIL', 'WARN') else '份'}）", count(now), count(before),
                      fmt.DASH if before is None else change_text(float(now - before), 0)])
-    city = "\n\n".join([
-        f"表9　全市质控指标与上季度比较（{s.quarter.label}与{p.quarter.label}）",
-        md_table(["指标", "本季度", "上季度", "增减"], "lrrr", rows),
-        "上报率、及时率的增减单位为百分点。",
-    ])
+    city = text_table(f"表{next(numbers)}　全市质控指标与上季度比较（{s.quarter.label}与{p.quarter.label}）",
+                      ["指标", "本季度", "上季度", "增减"], "rrr", rows, notes=["注：上报率、及时率的增减单位为百分点。"])
     now_t = county_table(data).sort("region_code")
     before_t = county_table(data, previous=True).select(
         "region_code", prev_report="report_rate", prev_timely="timely_rate", prev_fail="FAIL", prev_warn="WARN")
@@ -341,12 +337,10 @@ def comparison_section(data: QcData) -> str:
          count(r["FAIL"] + r["WARN"]), count(prev(r["prev_fail"] + r["prev_warn"]))]
         for r in joined.iter_rows(named=True)
     ]
-    header = ["县市区", "本季上报率(%)", "上季上报率(%)", "增减", "本季及时率(%)", "上季及时率(%)", "增减",
-              "本季审核问题", "上季审核问题"]
-    counties = "\n\n".join([
-        "表10　各县市区上报率、及时率和审核问题条数与上季度比较",
-        md_table(header, "l" + "r" * 8, body, [22, 11, 11, 8, 11, 11, 8, 11, 11]),
-    ])
+    header = ["县市区", "本季|上报率(%)", "上季|上报率(%)", "增减", "本季|及时率(%)", "上季|及时率(%)", "增减",
+              "本季|审核问题", "上季|审核问题"]
+    counties = text_table(f"表{next(numbers)}　各县市区上报率、及时率和审核问题条数与上季度比较", header, "r" * 8, body,
+                          notes=["注：增减为百分点。"])
     return "\n\n".join([city, counties])
 
 
@@ -393,11 +387,12 @@ def bulletin_markdown(data: QcData, *, org_name: str, due_day: int) -> str:
     ]
     c = data.summary.counts
     has_problems = any(c[k] for k in ("漏报", "迟报", "重报", "一码多机构", "非应报机构报送", "重复报送待核实", "FAIL"))
+    n = itertools.count(1)  # tables are numbered in the order the sections are built: the order they are printed
     sections = [
-        ("一、基本情况", [("总体情况", "\n\n".join(overview(data))), ("各县市区上报情况和排名", county_section(data)),
-                      ("分机构类别上报情况", type_section(data)), ("与上季度比较", comparison_section(data))]),
-        ("二、存在问题", [("漏报和迟报", late_missing_section(data)), ("重报和机构代码问题", duplicate_section(data)),
-                      ("审核规则问题", rules_section(data))]),
+        ("一、基本情况", [("总体情况", "\n\n".join(overview(data))), ("各县市区上报情况和排名", county_section(data, n)),
+                      ("分机构类别上报情况", type_section(data, n)), ("与上季度比较", comparison_section(data, n))]),
+        ("二、存在问题", [("漏报和迟报", late_missing_section(data, n)), ("重报和机构代码问题", duplicate_section(data, n)),
+                      ("审核规则问题", rules_section(data, n))]),
         ("三、工作要求", notice.requirements(data.period, due_day, has_problems)),
     ]
     body = notice.document(sections)

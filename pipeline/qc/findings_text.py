@@ -5,7 +5,7 @@ workbook sheet of corrections."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import polars as pl
@@ -46,12 +46,15 @@ def conflict_count(results: pl.DataFrame) -> int:
     return results.filter(pl.col("check") == CONFLICT_CHECK).height
 
 
-def conflicts_listing(results: pl.DataFrame, region_name: Callable[[str], str], title: str) -> str | None:
-    """The table of conflicting duplicates (None: none this quarter, the 通报 then has no such table)."""
+def conflicts_listing(results: pl.DataFrame, region_name: Callable[[str], str], when: str,
+                      numbers: Iterator[int]) -> str | None:
+    """The table of conflicting duplicates (None: none this quarter, the 通报 then has no such table and takes no
+    table number)."""
     rows = results.filter(pl.col("check") == CONFLICT_CHECK).sort(["region_code", "period", "org_code"])
     if rows.height == 0:
         return None
-    return _listing(rows, title, [REGION_COL, PERIOD_COL, NAME_COL, CODE_COL, ("情况", "l", 45)],
+    title = f"表{next(numbers)}　重复报送待核实名单（上报时间相同而数值不同）{when}"
+    return _listing(rows, title, [REGION_COL, PERIOD_COL, NAME_COL, CODE_COL, ("情况", "l", True)],
                     lambda r: [region_name(r["region_code"]), r["period"], r["name"], r["org_code"], r["message"]])
 
 

@@ -1,4 +1,5 @@
-"""Markdown tables of the QC 通报: a pipe table with relative column widths, and a titled listing of rows."""
+"""Tables of the QC 通报 (the report table model: header words never split, 续表N, notes under the table), and a
+titled listing of rows."""
 
 from __future__ import annotations
 
@@ -7,28 +8,20 @@ from typing import Any
 
 import polars as pl
 
-from pipeline.escaping import markdown_text
+from pipeline.render import table_model
 
 NONE_TEXT = "本季度无此类问题。"
 
 
-def md_table(header: Sequence[str], align: str, rows: Sequence[Sequence[str]],
-             widths: Sequence[int] | None = None) -> str:
-    """A pipe table; `align` has one letter per column (l/r/c); `widths` are relative column widths.
-
-    pandoc sizes the columns of a wide pipe table by the dashes of the separator line, so the
-    widths keep 18-character institution codes and long names from overlapping.
-    """
-    widths = widths or [3] * len(header)
-    def mark(a: str, w: int) -> str:
-        dashes = "-" * max(3, w)
-        return {"l": ":" + dashes, "r": dashes + ":", "c": ":" + dashes + ":"}[a]
-    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(mark(a, w) for a, w in zip(align, widths)) + " |"]
-    lines += ["| " + " | ".join(markdown_text(c) for c in row) + " |" for row in rows]  # cells are data: literal
-    return "\n".join(lines)
+def text_table(title: str, header: Sequence[str], align: str, rows: Sequence[Sequence[str]], *,
+               wrap: Sequence[int] = (), unit: str = "", notes: Sequence[str] = ()) -> str:
+    """A 通报 table as markdown (typst and HTML raw blocks): `title` "表N　…", the first column is the stub,
+    `align` one letter (l/r/c) per further column, `wrap` the columns of running text (names, messages)."""
+    table = table_model.text_table(title, header, rows, align=align, wrap=wrap, unit=unit, notes=notes)
+    return table_model.to_markdown(table)
 
 
-Column = tuple[str, str, int]  # header, alignment (l/r/c), relative width
+Column = tuple[str, str, bool]  # header (with "|" break marks), alignment (l/r/c), running text that may wrap
 
 
 def _listing(frame: pl.DataFrame, title: str, columns: Sequence[Column],
@@ -37,13 +30,11 @@ def _listing(frame: pl.DataFrame, title: str, columns: Sequence[Column],
     if frame.height == 0:
         return f"{title}：{NONE_TEXT}"
     rows = [cells(r) for r in frame.iter_rows(named=True)]
-    header, align, widths = zip(*columns)
-    return "\n\n".join([title, md_table(header, "".join(align), rows, widths)])
+    header, align, wrap = zip(*columns)
+    return text_table(title, header, "".join(align[1:]), rows, wrap=[i for i, w in enumerate(wrap) if w])
 
 
-REGION_COL: Column = ("县市区", "l", 13)
-PERIOD_COL: Column = ("报告期", "l", 9)
-NAME_COL: Column = ("机构名称", "l", 26)
-CODE_COL: Column = ("机构代码", "l", 25)
-
-
+REGION_COL: Column = ("县市区", "l", False)
+PERIOD_COL: Column = ("报告期", "l", False)
+NAME_COL: Column = ("机构名称", "l", True)
+CODE_COL: Column = ("机构代码", "l", False)

@@ -1,4 +1,4 @@
-"""质控通报的公文结构：一、基本情况 二、存在问题 三、工作要求，落款和日期，表号按出现顺序连续编排。
+"""质控通报的公文结构：一、基本情况 二、存在问题 三、工作要求，落款和日期（表号由 bulletin 按各节的排列顺序连续编排）。
 
 整改和反馈的期限由报告期和 ``qc.due_day`` 推出：本季度末月月报的报送截止日（次月 due_day 日）前在直报系统中
 完成更正；再下一个月的 due_day 日前把核实情况书面反馈（数据无误的警告说明原因）。落款日期是刊头的编印日期
@@ -8,13 +8,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 
 from pipeline.period import Month
 from pipeline.render import apparatus
-
-_TITLE = re.compile(r"^表(\d+)\u3000", re.MULTILINE)
 
 
 def _day(month: Month, due_day: int) -> dt.date:
@@ -57,12 +54,6 @@ def signature(org_name: str) -> str:
     return "\n\n".join([f"```{{=html}}\n{html_lines}\n```", f"```{{=typst}}\n#align(right)[{typst_lines}]\n```"])
 
 
-def renumber_tables(markdown: str) -> str:
-    """表题“表N　”按出现顺序重新编号为 1、2、3……（各节重排后表号保持连续）。"""
-    counter = iter(range(1, 1000))
-    return _TITLE.sub(lambda _m: f"表{next(counter)}\u3000", markdown)
-
-
 def document(sections: Sequence[tuple[str, Sequence[tuple[str, str]] | str]]) -> str:
     """各节：（标题, 正文）或（标题, [(小标题, 正文), …]）→ markdown；小标题写作“（一）……”。"""
     numerals = "一二三四五六七八九十"
@@ -75,4 +66,4 @@ def document(sections: Sequence[tuple[str, Sequence[tuple[str, str]] | str]]) ->
         for n, (sub, text) in enumerate(body):
             out.append(f"### （{numerals[n]}）{sub}")
             out.append(text)
-    return renumber_tables("\n\n".join(out))
+    return "\n\n".join(out)

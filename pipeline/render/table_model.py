@@ -108,6 +108,16 @@ def fit(table: BuiltTable) -> str:
     return str(getattr(table.spec, "fit", "shrink") or "shrink")
 
 
+def aligns(table: BuiltTable) -> tuple[str, ...]:
+    """Each column's alignment: "r" (numbers, the default), "l" (names, codes, dates) or "c"."""
+    return tuple(getattr(c, "align", "r") for c in table.columns)
+
+
+def wraps(table: BuiltTable) -> tuple[bool, ...]:
+    """Columns of running text (names, messages) that may wrap inside the column when the table is too wide."""
+    return tuple(bool(getattr(c, "wrap", False)) for c in table.columns)
+
+
 # ---------------------------------------------------------------------------- typst
 
 
@@ -139,13 +149,22 @@ def to_typst(table: BuiltTable) -> str:
             f"columns: {len(table.columns) + 1}, header-rows: {nrows},\n"
             f"  header: {_typ_array(head)},\n"
             "  rows: (\n" + "".join(f"    {r},\n" for r in rows) + "  ),\n"
-            f"  notes: {_typ_array([_typ(n) for n in notes(table)])},\n)")
+            f"  notes: {_typ_array([_typ(n) for n in notes(table)])},\n"
+            + (f"  aligns: {_typ_array([_typ(a) for a in aligns(table)])},\n" if set(aligns(table)) - {"r"} else "")
+            + (f"  wrap: {_typ_array(['true' if w else 'false' for w in wraps(table)])},\n" if any(wraps(table)) else "")
+            + ")")
     if fit(table) == "landscape":
         return f"#page(flipped: true)[\n{call}\n]"
     return call
 
 
 # ---------------------------------------------------------------------------- HTML
+
+
+def _flat(text: str) -> str:
+    """Cell text for the HTML raw block: controls made visible, line breaks as spaces (a data value must not end
+    the raw block or a line of it)."""
+    return re.sub(r"[\r\n\u2028\u2029]+", " ", document_controls(str(text)))
 
 
 def _html_head(text: str) -> str:
@@ -175,10 +194,17 @@ def to_html(table: BuiltTable) -> str:
             row_cells.append(f'<th scope="{scope}"{span}{cls}>{_html_head(c.text)}</th>')
         lines.append("<tr>" + "".join(row_cells) + "</tr>")
     lines += ["</thead>", "<tbody>"]
+    per_column = [[a] * (a != "r") + ["wrap"] * w for a, w in zip(aligns(table), wraps(table))]
+    marked = dict(getattr(table, "text_classes", ()))  # e.g. a status word → its colour class
+
+    def td(i: int, text: str) -> str:
+        c = per_column[i] + ([marked[text]] if text in marked else [])
+        return (f'<td class="{" ".join(c)}">' if c else "<td>") + f"{esc(_flat(text))}</td>"
+
     for row in table.rows:
         depth = f" ind{row.depth}" if row.depth else ""
-        tds = "".join(f"<td>{esc(table.cell_text(row, i))}</td>" for i in range(len(table.columns)))
-        lines.append(f'<tr><th scope="row" class="stub{depth}">{esc(document_controls(row.label))}</th>{tds}</tr>')
+        tds = "".join(td(i, table.cell_text(row, i)) for i in range(len(table.columns)))
+        lines.append(f'<tr><th scope="row" class="stub{depth}">{esc(_flat(row.label))}</th>{tds}</tr>')
     lines += ["</tbody>", "</table>", "</div>"]
     lines += [f'<div class="table-note">{esc(document_controls(n))}</div>' for n in notes(table)]
     return "\n".join(lines)
@@ -204,6 +230,8 @@ class TextSpec:
 class TextColumn:
     header: str  # with break marks
     group: str = ""
+    align: str = "r"  # r | l | c
+    wrap: bool = False  # running text that may wrap inside the column
 
 
 @dataclass(frozen=True)
@@ -227,6 +255,7 @@ class TextTable:
     stub_header: str = ""
     notes: tuple[str, ...] = ()
     fit: str = "shrink"
+    text_classes: tuple[tuple[str, str], ...] = ()  # (cell text, HTML class) pairs: a status word's colour
 
     @property
     def spec(self) -> TextSpec:
@@ -234,3 +263,25 @@ class TextTable:
 
     def cell_text(self, row: TextRow, i: int) -> str:
         return row.cells[i]
+
+
+_NUMBER = re.compile(r"^表(\d+)\u3000")
+
+
+def text_table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]], *, align: str = "",
+               wrap: Sequence[int] = (), unit: str = "", notes: Sequence[str] = (), fit: str = "shrink",
+               depths: Sequence[int] = ()) -> TextTable:
+    """A TextTable from a header line and rows of printed text, the first column being the stub. `title` starts
+    "表N\u3000" (N is the 续表 number); `align` has one letter (l/r/c) per column after the stub (default r);
+    `wrap` lists the indexes (into `header`) of running-text columns; `depths` indents stub labels."""
+    match = _NUMBER.match(title)
+    if match is None:
+        raise ValueError(f"table title without its number: {title!r}")
+    align = align or "r" * (len(header) - 1)
+    if len(align) != len(header) - 1 or any(len(r) != len(header) for r in rows):
+        raise ValueError(f"{title}: {len(header)} headers, {len(align)} alignments, rows of {[len(r) for r in rows]}")
+    columns = tuple(TextColumn(h, align=a, wrap=i + 1 in wrap) for i, (h, a) in enumerate(zip(header[1:], align)))
+    body = tuple(TextRow(str(r[0]), tuple(str(c) for c in r[1:]), depths[k] if k < len(depths) else 0)
+                 for k, r in enumerate(rows))
+    return TextTable(number=int(match[1]), title=title, columns=columns, rows=body, unit=unit,
+                     stub_header=header[0], notes=tuple(notes), fit=fit)

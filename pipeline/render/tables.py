@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -41,6 +41,7 @@ class TableSpec:
     month_end: bool = False
     notes: tuple[str, ...] = ()  # 注 lines printed under the table
     fit: str = "shrink"  # shrink: a smaller size until it fits the page width | landscape: a landscape page
+    county_omit_empty: bool = False  # county editions leave out rows whose every value is zero or absent
 
 
 @dataclass(frozen=True)
@@ -122,14 +123,17 @@ def table_specs(path: Path = CATALOGUE_DIR / "report_tables.yaml") -> dict[str, 
 
 
 def layout_options(file: str, tid: str, entry: dict) -> dict:
-    """A catalogue entry's `notes` (注 lines) and `fit` (shrink | landscape), checked."""
+    """A catalogue entry's `notes` (注 lines), `fit` (shrink | landscape) and `county_omit_empty`, checked."""
     fit = entry.get("fit", "shrink")
     if fit not in table_model.FITS:
         raise UserError(f"{file}：表 {tid} 的 fit 只能是 {'、'.join(table_model.FITS)}，现为“{fit}”")
     notes = entry.get("notes") or []
     if not isinstance(notes, list) or not all(isinstance(n, str) and n.strip() for n in notes):
         raise UserError(f"{file}：表 {tid} 的 notes 应是一列文字（每条一行“注：……”）")
-    return {"fit": fit, "notes": tuple(notes)}
+    omit = entry.get("county_omit_empty", False)
+    if not isinstance(omit, bool):
+        raise UserError(f"{file}：表 {tid} 的 county_omit_empty 只能是 true 或 false，现为“{omit}”")
+    return {"fit": fit, "notes": tuple(notes), "county_omit_empty": omit}
 
 
 def _field_header(field: str, change_unit: str) -> str:
@@ -177,6 +181,20 @@ def build(spec: TableSpec, t: pl.DataFrame, month: Month, region_code: str, numb
     when = f"{month.label}末" if spec.month_end else month.cumulative_label
     return BuiltTable(spec=spec, number=number, title=f"表{number}　{spec.title}（{when}）",
                       columns=columns, rows=tuple(rows))
+
+
+def omit_empty_rows(table: BuiltTable, place: str) -> BuiltTable:
+    """A county edition's table without the rows whose every value is zero or absent (institution types the
+    county does not have), when its catalogue entry says county_omit_empty; a 注 line names what was left out."""
+    if not table.spec.county_omit_empty:
+        return table
+    empty = [r for r in table.rows if all(v is None or v == 0 for v in r.cells)]
+    if not empty or len(empty) == len(table.rows):
+        return table
+    names = "、".join(r.label.lstrip("#\u3000 ") for r in empty)  # "#" marks a 其中 row
+    note = f"注：{place}无{names}，表中不列出。"
+    spec = replace(table.spec, notes=(*table.spec.notes, note))
+    return replace(table, spec=spec, rows=tuple(r for r in table.rows if r not in empty))
 
 
 def to_markdown(table: BuiltTable) -> str:

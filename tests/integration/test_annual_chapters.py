@@ -14,6 +14,7 @@ import pytest
 from pipeline.annual import report as annual_report
 from pipeline.io_utils import write_csv
 from pipeline.life import expectancy as le
+from tests import table_text
 from tests.helpers import REPO
 
 CITY = "430600"
@@ -68,32 +69,20 @@ def markdown(root: Path) -> str:
     return _build(root)
 
 
-def _typst_text(pieces: str) -> str:
-    """The header text of a stat-table cell: its pieces joined (a " " separator is a space, "" none)."""
-    return "".join(t + sep for t, sep in re.findall(r'\("((?:[^"\\]|\\.)*)", "( ?)"\)', pieces)).strip()
-
-
 def _table(md: str, title: str) -> dict[str, list[str]]:
-    """{row label: cells} of the report table (the typst ``#stat-table`` block) whose title contains ``title``;
-    ``__header__`` holds each number column's header path (spanner and leaf joined by a space)."""
-    start = next(m.start() for m in re.finditer(r"^#stat-table\(", md, flags=re.M)
-                 if title in md[m.start():md.index("\n", m.start())])
-    block = md[start:md.index("\n```", start)]
-    head = block[block.index("header: ("):block.index("\n  rows: (")]
-    cells = [(int(r), int(c), int(rs), int(cs), _typst_text(p)) for r, c, rs, cs, p in re.findall(
-        r"\(row: (\d+), col: (\d+), rowspan: (\d+), colspan: (\d+), pieces: \((.*?), \)\)", head)]
-    columns = max(c + cs for _, c, _, cs, _ in cells)
-    header = [" ".join(t for r, c, rs, cs, t in sorted(cells) if c <= col < c + cs) for col in range(1, columns)]
-    out = {label.replace("　", ""): re.findall(r'"((?:[^"\\]|\\.)*)"', values)
-           for label, _, values in re.findall(r'\(label: "((?:[^"\\]|\\.)*)", depth: (\d+), cells: \((.*?)\)\),', block)}
-    out["__header__"] = header
+    """{row label: cells} of the report table whose title contains ``title``; "__header__": the column headers
+    after the stub (under a spanner: "spanner column"), "__notes__": the 注 lines under it."""
+    t = table_text.table(md, title)
+    out = {row[0]: row[1:] for row in t.rows}
+    out["__header__"] = t.columns
+    out["__notes__"] = t.notes
     return out
 
 
 def test_chapters_follow_the_bulletin_order(markdown: str) -> None:
-    headings = [re.sub(r" \{#[^}]*\}$", "", h) for h in re.findall(r"^## (.+)$", markdown, flags=re.M)]
-    assert headings[:3] == ["说明", "主要指标解释", "提要"]  # the front matter, then the chapters
-    assert headings[3:13] == ["一、卫生资源", "二、医疗服务", "三、基层卫生", "四、中医药", "五、疾病控制与公共卫生",
+    headings = re.findall(r"^## (.+?)(?: \{#part-\d+\})?$", markdown, flags=re.M)  # front matter: 说明, 指标解释, 提要
+    headings = headings[headings.index("提要"):]
+    assert headings[1:11] == ["一、卫生资源", "二、医疗服务", "三、基层卫生", "四、中医药", "五、疾病控制与公共卫生",
                               "六、基本公共卫生服务项目", "七、妇幼卫生与健康水平", "八、老龄健康与医养结合", "九、卫生监督",
                               "十、“十四五”规划主要指标终期评估"]
 
@@ -172,6 +161,30 @@ def test_comparison_with_province_and_country(root: Path, markdown: str) -> None
     assert "全国" not in note.split("为示例数据")[0].rsplit("；", 1)[-1]  # the cited national values are not sample
 
 
+def _summary(md: str) -> str:
+    return md.split("## 提要", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_summary_has_one_sentence_per_chapter_from_the_raw_files(root: Path, markdown: str) -> None:
+    pop = _population(root, YEAR)
+    cases = _sum(root, YEAR, "infectious_diseases.csv", "ab_cases", "c_cases")
+    cases0 = _sum(root, YEAR - 1, "infectious_diseases.csv", "ab_cases", "c_cases")
+    rate, rate0 = cases / pop * 1e5, cases0 / _population(root, YEAR - 1) * 1e5
+    f = "basic_public_health.csv"
+    item = next(p for p in _summary(markdown).split("\n\n") if p.startswith("（五）"))
+    assert item.startswith("（五）公共卫生与卫生监督。全年全市报告法定传染病"
+                           f"{_fmt(cases, 0)}例，报告发病率{_fmt(rate, 2)}/10万，比上年{_pct_phrase(rate, rate0, '上升', '下降')}。")
+    nip = _sum(root, YEAR, "immunization.csv", "nip_given") / _sum(root, YEAR, "immunization.csv", "nip_due") * 100
+    assert f"国家免疫规划疫苗接种率{_fmt(nip, 2)}%" in item
+    htn = _sum(root, YEAR, f, "htn_standard") / _sum(root, YEAR, f, "htn_managed") * 100
+    dm = _sum(root, YEAR, f, "dm_standard") / _sum(root, YEAR, f, "dm_managed") * 100
+    assert f"规范管理率分别为{_fmt(htn, 2)}%、{_fmt(dm, 2)}%。" in item
+    assert (f"医养结合机构{_fmt(_sum(root, YEAR, 'elderly_care.csv', 'integrated_institutions'), 0)}个，床位"
+            f"{_fmt(_sum(root, YEAR, 'elderly_care.csv', 'integrated_beds'), 0)}张。") in item
+    assert f"监督检查{_fmt(_sum(root, YEAR, 'health_supervision.csv', 'inspections'), 0)}户次" in item
+    assert any(p.startswith("（六）“十四五”规划指标终期评估") for p in _summary(markdown).split("\n\n"))
+
+
 def test_missing_input_is_stated_not_zero(root: Path, tmp_path: Path) -> None:
     copy = tmp_path / "root"
     shutil.copytree(root / "data", copy / "data")
@@ -183,3 +196,4 @@ def test_missing_input_is_stated_not_zero(root: Path, tmp_path: Path) -> None:
     assert "表" not in chapter and "户次" not in chapter  # no table, no made-up 0
     assert "未提供卫生健康监督执法统计的年度资料" in md and "health_supervision" not in md
     assert "法定传染病" in md.split("## 五、", 1)[1].split("## 六、", 1)[0]  # the other chapters stay
+    assert "监督检查" not in _summary(md) and "法定传染病" in _summary(md)  # the 提要 says nothing of it either

@@ -236,8 +236,10 @@ def test_atomic_dir_recovers_the_old_set_after_a_kill_between_renames(tmp_path):
 
 
 def test_markdown_table_cells_stay_in_their_cells():
-    table = qc_report.md_table(["机构名称", "代码"], "ll", [["甲|乙\n- 丙", "A1"]])
-    lines = table.splitlines()
-    assert len(lines) == 3  # the line break in the name did not end the row
-    cells = [c.strip() for c in re.split(r"(?<!\\)\|", lines[2])][1:-1]
-    assert cells == ["甲\\|乙 - 丙", "A1"]
+    md = qc_report.text_table("表1\u3000名单", ["机构名称", "代码"], "l", [["甲|乙\n```\n- 丙<b>", "A1"]])
+    html_block = md.split("```{=html}\n", 1)[1]
+    row = next(ln for ln in html_block.splitlines() if ln.startswith("<tr><th scope=\"row\""))
+    # the line break and the fence in the name did not end the row or the raw block; markup stays text
+    assert row == '<tr><th scope="row" class="stub">甲|乙 ``` - 丙&lt;b&gt;</th><td class="l">A1</td></tr>'
+    typst_block = md.split("```{=typst}\n", 1)[1].split("\n```", 1)[0]
+    assert '(label: "甲|乙 ``` - 丙<b>", depth: 0, cells: ("A1", ))' in typst_block

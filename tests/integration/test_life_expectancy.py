@@ -18,6 +18,7 @@ from pipeline import fmt
 from pipeline.errors import UserError
 from pipeline.life import expectancy as le
 from pipeline.sample import life as life_sample
+from tests import table_text
 from tests.helpers import REPO
 
 ORG = "岳阳市卫生健康委员会"
@@ -239,8 +240,7 @@ def test_unstable_county_is_shown_as_dash(sample_root: Path, tmp_path: Path) -> 
     assert row["total_person_years"] < 5000
     doc = le.build_report(result, tmp_path / "out", ORG)
     name = result.regions.name(tiny)
-    line = next(ln for ln in doc.markdown.splitlines() if ln.startswith(f"| {name}"))
-    cells = [c.strip() for c in line.strip("|").split("|")]
+    cells = next(r for r in table_text.table(doc.markdown, "各县市区").rows if r[0].startswith(name))
     assert cells[0] == f"{name}*"
     assert cells[1:5] == ["—", "—", "—", "—"]
     assert "结果不稳定" in doc.markdown and "注：标“*”的地区" in doc.markdown
@@ -365,9 +365,7 @@ def test_adjustment_table_matches_what_is_applied_row_by_row(produced: tuple[le.
     (q0 = IMR, deaths = m0 × population with m0 = q0 / (1 − 0.9·q0)), the other bands registered / (1 − r)."""
     result, out = produced
     md = (out / "source" / "report.md").read_text(encoding="utf-8")
-    caption = md.index(": 表3")
-    rows = [ln for ln in md[:caption].splitlines() if ln.startswith("| ")][-8:]  # 6 bands + 合计 (+ header)
-    cells = {c[0]: c for c in ([x.strip() for x in ln.strip("|").split("|")] for ln in rows)}
+    cells = {c[0]: c for c in table_text.table(md, "表3\u3000").rows}  # 6 bands + 合计
     t = result.current.tables.filter((pl.col("region_code") == CITY) & (pl.col("sex") == "合计"))
     imr = result.current.imr_per_1000
     assert imr is not None

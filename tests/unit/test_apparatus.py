@@ -49,11 +49,6 @@ def test_qc_deadlines_from_the_period_and_due_day():
     assert notice.deadlines(Month(2025, 12), 31) == ("2026年1月31日", "2026年2月28日")
 
 
-def test_tables_are_renumbered_in_order():
-    md = "表9\u3000甲\n\n正文\n\n表3\u3000乙\n\n表7\u3000丙：本季度无此类问题。"
-    assert notice.renumber_tables(md) == "表1\u3000甲\n\n正文\n\n表2\u3000乙\n\n表3\u3000丙：本季度无此类问题。"
-
-
 def test_html_captions_indents_and_chart_labels():
     html = ('<p>表1\u3000诊疗人次　单位：人次</p>\n<table>\n<tr><td style="text-align: left;">\u3000\u3000社区</td>'
             '<td>1</td></tr></table><svg role="img" aria-label="图1\u3000趋势"><g aria-label="Y-axis titled x" '

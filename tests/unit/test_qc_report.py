@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import openpyxl
 import polars as pl
 import pytest
@@ -10,6 +12,7 @@ from pipeline.monthly.indicators import Regions
 from pipeline.period import Month, Quarter
 from pipeline.qc import bulletin as qc_report
 from pipeline.qc import checks as qc
+from tests import table_text
 from tests.unit.test_qc import CLEAN, REGISTRY, REPLACED
 
 REGIONS = Regions(
@@ -57,7 +60,15 @@ def test_bulletin_reports_months_without_data_and_missing_previous_quarter(tmp_p
     assert "本季度 11月、12月 没有任何数据" in md
     assert "上季度（2025年第三季度）没有数据，无法比较" in md
     assert "应报医疗卫生机构月报 8 份，实报 6 份，上报率 75.0%；按时上报 4 份，及时率 50.0%" in md
-    assert "| A4卫生院 | A4 |" in md  # the missing institution is listed
+    missing = table_text.table(md, "漏报机构名单")  # the two missing institutions (8 应报 − 6 已报) are listed
+    assert missing.rows == [["岳阳楼区", "2025-10", "A7医院", "A7", "综合医院", "2025-11-20"],
+                            ["岳阳县", "2025-10", "A4卫生院", "A4", "乡镇卫生院", "2025-11-20"]]
+    # tables numbered in print order (an empty listing keeps its number; no 待核实 table, no number)
+    titles = re.findall(r"^表(\d+)\u3000|<span class=\"cap\">表(\d+)\u3000", md, re.M)
+    assert [int(a or b) for a, b in titles] == list(range(1, len(titles) + 1)) and len(titles) >= 9
+    first = table_text.table(md, "表1\u3000各县市区月报上报率")
+    assert first.header[0][0] == "县市区" and first.header[0][-1] == "排名"
+    assert first.rows[0][:5] == ["全市", "8", "6", "75.0", "50.0"] and first.rows[0][-1] == ""
     assert (tmp_path / "source" / "bulletin_internal.md").read_text(encoding="utf-8") == md
 
 
@@ -84,9 +95,9 @@ def test_county_workbook_sheets(tmp_path):
 
 def test_values_text_and_table_escaping():
     assert qc_report.values_text('{"门急诊人次数":120.0,"总诊疗人次数":100.0}') == "门急诊人次数=120；总诊疗人次数=100"
-    table = qc_report.md_table(["a", "b"], "lr", [["x|y", "<1>"]], [10, 5])
-    assert table.splitlines()[1] == "| :---------- | -----: |"
-    assert "x\\|y" in table and "\\<1\\>" in table
+    md = qc_report.text_table("表3\u3000甲", ["a", "b"], "l", [["x|y", "<1>"]])
+    assert '<td class="l">&lt;1&gt;</td>' in md and "x|y</th>" in md  # data text is escaped, never markup
+    assert 'aligns: ("l", )' in md and "#stat-table(number: 3," in md
 
 
 def _printed(doc: str, log) -> list:

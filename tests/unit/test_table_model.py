@@ -71,7 +71,9 @@ def test_xlsx_header_from_the_same_tree(tmp_path):
 
 
 def test_catalogue_layout_options_are_checked():
-    assert tables.layout_options("t.yaml", "a", {}) == {"fit": "shrink", "notes": ()}
+    assert tables.layout_options("t.yaml", "a", {}) == {"fit": "shrink", "notes": (), "county_omit_empty": False}
+    with pytest.raises(UserError, match="county_omit_empty 只能是 true 或 false"):
+        tables.layout_options("t.yaml", "a", {"county_omit_empty": "yes"})
     with pytest.raises(UserError, match="fit 只能是 shrink、landscape"):
         tables.layout_options("t.yaml", "a", {"fit": "sideways"})
     with pytest.raises(UserError, match="notes 应是一列文字"):
@@ -87,3 +89,45 @@ def test_a_text_table_goes_through_the_same_model():
     html = tm.to_html(t)
     assert '<span class="w">尚存</span><wbr><span class="w">人数</span> <span class="w">lx</span>' in html
     assert "<td>100,000</td><td>78.22</td>" in html and "表5　简略寿命表" in tm.to_typst(t)
+
+
+def test_text_table_columns_align_and_wrap():
+    t = tm.text_table("表4\u3000迟报机构名单", ["县市区", "机构名称", "机构代码", "逾期|天数"],
+                      [["岳阳县", "甲卫生院", "A4", "3"]], align="llr", wrap=[1])
+    assert t.number == 4 and t.stub_header == "县市区" and t.rows[0].label == "岳阳县"
+    src = tm.to_typst(t)
+    assert 'aligns: ("l", "l", "r", ),' in src and "wrap: (true, false, false, )," in src
+    html = tm.to_html(t)
+    assert '<td class="l wrap">甲卫生院</td><td class="l">A4</td><td>3</td>' in html
+    # a plain numeric table passes neither (the template's defaults: right-aligned, no wrapping)
+    plain = tm.to_typst(tm.text_table("表1\u3000甲", ["性别", "预期寿命(岁)"], [["男", "76.10"]]))
+    assert "aligns" not in plain and "wrap" not in plain
+    with pytest.raises(ValueError, match="without its number"):
+        tm.text_table("简略寿命表", ["a", "b"], [])
+    with pytest.raises(ValueError, match="2 headers"):
+        tm.text_table("表1\u3000甲", ["a", "b"], [["x", "1", "2"]])
+
+
+def test_county_editions_leave_out_rows_that_are_all_zero_or_absent():
+    spec = tables.TableSpec(id="x", title="t", unit="人次", row_by="breakdown", row_ids=None, breakdown="total",
+                            columns=(), notes=("注：“#”为“其中”项。",), county_omit_empty=True)
+    cols = _table().columns[:3]
+    rows = (tables.Row(label="医院", depth=0, cells=(5.0, 4.0, 25.0)),
+            tables.Row(label="#三级医院", depth=1, cells=(0.0, 0.0, None)),
+            tables.Row(label="社区卫生服务中心(站)", depth=1, cells=(None, None, None)),
+            tables.Row(label="乡镇卫生院", depth=1, cells=(0.0, 3.0, -100.0)))  # had some last year: kept
+    built = tables.BuiltTable(spec=spec, number=2, title="表2　诊疗人次数", columns=cols, rows=rows)
+    out = tables.omit_empty_rows(built, "岳阳县")
+    assert [r.label for r in out.rows] == ["医院", "乡镇卫生院"]
+    assert out.spec.notes == ("注：“#”为“其中”项。", "注：岳阳县无三级医院、社区卫生服务中心(站)，表中不列出。")
+    # not flagged in the catalogue: unchanged
+    plain = tables.BuiltTable(spec=_table().spec, number=2, title="t", columns=cols, rows=rows)
+    assert tables.omit_empty_rows(plain, "岳阳县") is plain
+
+
+def test_marked_cell_texts_get_their_html_class():
+    from dataclasses import replace
+
+    t = tm.text_table("表17\u3000监测", ["指标", "状态"], [["床位", "● 已实现"], ["医师", "▲ 未实现"]], align="l")
+    html = tm.to_html(replace(t, text_classes=(("● 已实现", "st-met"),)))
+    assert '<td class="l st-met">● 已实现</td>' in html and '<td class="l">▲ 未实现</td>' in html
