@@ -437,9 +437,23 @@ class _EditionJob:
     annual_root: Path | None = None
 
 
+def _file_state(path: Path | None) -> tuple[int, int] | None:
+    if path is None or not path.is_file():
+        return None
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns
+
+
 @functools.lru_cache(maxsize=2)
-def _read_inputs(indicators_path: Path, filing_path: Path | None) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+def _read_inputs_of(indicators_path: Path, filing_path: Path | None,
+                    _states: tuple[Any, ...]) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     return pl.read_parquet(indicators_path), read_filing(filing_path)
+
+
+def _read_inputs(indicators_path: Path, filing_path: Path | None) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """The stage's inputs, read once per worker process; a rewritten file (size or mtime) is read again, so that a
+    long-lived process (a Jupyter kernel, the serial path in the caller's own process) never renders stale data."""
+    return _read_inputs_of(indicators_path, filing_path, (_file_state(indicators_path), _file_state(filing_path)))
 
 
 def _render_edition(job: _EditionJob, indicators_path: Path, filing_path: Path | None) -> str:

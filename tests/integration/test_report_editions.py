@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import polars as pl
 
 from pipeline.monthly import indicators, report
@@ -113,3 +115,15 @@ def test_edition_workers_follow_the_cores_and_the_override(monkeypatch):
     assert report.edition_workers(1) == 1
     monkeypatch.setenv("HEALTHSTATS_WORKERS", "3")
     assert report.edition_workers(12) == 3 and report.edition_workers(2) == 2
+
+
+def test_edition_inputs_are_read_again_when_the_file_changes(tmp_path):
+    """The serial path renders in the caller's process (a Jupyter kernel may call it twice): a rewritten
+    indicators file must not be served from the cache of the first call."""
+    path = tmp_path / "indicators.parquet"
+    pl.DataFrame({"value": [1.0]}).write_parquet(path)
+    first, _ = report._read_inputs(path, None)
+    pl.DataFrame({"value": [2.0, 3.0]}).write_parquet(path)
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000_000))
+    second, _ = report._read_inputs(path, None)
+    assert first["value"].to_list() == [1.0] and second["value"].to_list() == [2.0, 3.0]
