@@ -397,6 +397,19 @@ def edition_rows(t: pl.DataFrame, region_code: str) -> pl.DataFrame:
                           pl.col("region_code") != region_code).select(t.columns)], how="vertical")
 
 
+def edition_code_files() -> list[str]:
+    """The files (relative to pipeline/) whose bytes go into an edition's fingerprint: the edition's own modules and
+    catalogues, and the whole renderer (font embedding, apparatus, table model, templates): any of it can change
+    the output bytes, so a change to it must re-render kept editions."""
+    package = Path(__file__).resolve().parents[1]
+    own = ["monthly/report.py", "monthly/wording.py", "monthly/resources.py", "monthly/printed.py", "figures.py",
+           "scopes.py", "catalogues/scopes.yaml", "zones.py", "catalogues/region_kinds.yaml", "fmt.py",
+           "catalogues/report_tables.yaml", "catalogues/indicators.yaml", "catalogues/breakdowns.yaml"]
+    renderer = sorted(p.relative_to(package).as_posix() for p in (package / "render").rglob("*")
+                      if p.is_file() and "__pycache__" not in p.parts and p.name != "README.md")
+    return [rel for rel in own if (package / rel).exists()] + renderer
+
+
 def edition_fingerprint(t: pl.DataFrame, region_code: str, extra: dict[str, Any]) -> str:
     """What a county edition depends on: its rows of the period (`edition_rows`), the code that builds it,
     and the parameters. Same fingerprint → same output bytes, so the edition can be skipped."""
@@ -404,13 +417,8 @@ def edition_fingerprint(t: pl.DataFrame, region_code: str, extra: dict[str, Any]
     h.update(json.dumps({"region": region_code, **extra}, sort_keys=True, ensure_ascii=False).encode())
     h.update(t.sort(["indicator_id", "period_type", "breakdown_id", "region_code"]).write_csv().encode())
     package = Path(__file__).resolve().parents[1]
-    for rel in ("monthly/report.py", "monthly/wording.py", "monthly/resources.py", "monthly/printed.py", "figures.py",
-                "scopes.py", "catalogues/scopes.yaml", "zones.py", "catalogues/region_kinds.yaml", "render/tables.py", "render/charts.py", "render/documents.py", "fmt.py",
-                "catalogues/report_tables.yaml", "catalogues/indicators.yaml", "catalogues/breakdowns.yaml",
-                "render/templates/report.css", "render/templates/report.html", "render/templates/report.typst"):
-        path = package / rel
-        if path.exists():
-            h.update(rel.encode() + b"\0" + path.read_bytes())
+    for rel in edition_code_files():
+        h.update(rel.encode() + b"\0" + (package / rel).read_bytes())
     return h.hexdigest()
 
 

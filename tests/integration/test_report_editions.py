@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import polars as pl
 
@@ -127,3 +128,15 @@ def test_edition_inputs_are_read_again_when_the_file_changes(tmp_path):
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000_000))
     second, _ = report._read_inputs(path, None)
     assert first["value"].to_list() == [1.0] and second["value"].to_list() == [2.0, 3.0]
+
+
+def test_an_edition_fingerprint_covers_the_whole_renderer():
+    """Font embedding, the apparatus and the templates change an edition's bytes as much as its own modules: a
+    change to any of them must re-render kept editions (every file under pipeline/render/ except its README)."""
+    files = report.edition_code_files()
+    render_dir = Path(report.__file__).resolve().parents[1] / "render"
+    expected = {p.relative_to(render_dir.parent).as_posix() for p in render_dir.rglob("*")
+                if p.is_file() and "__pycache__" not in p.parts and p.name != "README.md"}
+    assert {"render/html_fonts.py", "render/fonts.py", "render/apparatus.py",
+            "render/templates/report.typst"} <= expected
+    assert expected <= set(files) and "monthly/report.py" in files and len(files) == len(set(files))
