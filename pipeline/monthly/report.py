@@ -399,6 +399,19 @@ def edition_rows(t: pl.DataFrame, region_code: str) -> pl.DataFrame:
                           pl.col("region_code") != region_code).select(t.columns)], how="vertical")
 
 
+def edition_code_files() -> list[str]:
+    """The files (relative to pipeline/) whose bytes go into an edition's fingerprint: the edition's own modules and
+    catalogues, and the whole renderer (font embedding, apparatus, table model, templates): any of it can change
+    the output bytes, so a change to it must re-render kept editions."""
+    package = Path(__file__).resolve().parents[1]
+    own = ["monthly/report.py", "monthly/wording.py", "monthly/resources.py", "monthly/printed.py", "figures.py",
+           "scopes.py", "catalogues/scopes.yaml", "zones.py", "catalogues/region_kinds.yaml", "fmt.py",
+           "catalogues/report_tables.yaml", "catalogues/indicators.yaml", "catalogues/breakdowns.yaml"]
+    renderer = sorted(p.relative_to(package).as_posix() for p in (package / "render").rglob("*")
+                      if p.is_file() and "__pycache__" not in p.parts and p.name != "README.md")
+    return [rel for rel in own if (package / rel).exists()] + renderer
+
+
 def edition_fingerprint(t: pl.DataFrame, region_code: str, extra: dict[str, Any]) -> str:
     """What a county edition depends on: its rows of the period (`edition_rows`), the code that builds it,
     and the parameters. Same fingerprint → same output bytes, so the edition can be skipped."""
@@ -406,13 +419,8 @@ def edition_fingerprint(t: pl.DataFrame, region_code: str, extra: dict[str, Any]
     h.update(json.dumps({"region": region_code, **extra}, sort_keys=True, ensure_ascii=False).encode())
     h.update(t.sort(["indicator_id", "period_type", "breakdown_id", "region_code"]).write_csv().encode())
     package = Path(__file__).resolve().parents[1]
-    for rel in ("monthly/report.py", "monthly/wording.py", "monthly/resources.py", "monthly/printed.py", "figures.py",
-                "scopes.py", "catalogues/scopes.yaml", "zones.py", "catalogues/region_kinds.yaml", "render/tables.py", "render/charts.py", "render/documents.py", "fmt.py",
-                "catalogues/report_tables.yaml", "catalogues/indicators.yaml", "catalogues/breakdowns.yaml",
-                "render/templates/report.css", "render/templates/report.html", "render/templates/report.typst"):
-        path = package / rel
-        if path.exists():
-            h.update(rel.encode() + b"\0" + path.read_bytes())
+    for rel in edition_code_files():
+        h.update(rel.encode() + b"\0" + (package / rel).read_bytes())
     return h.hexdigest()
 
 
@@ -439,9 +447,23 @@ class _EditionJob:
     annual_root: Path | None = None
 
 
+def _file_state(path: Path | None) -> tuple[int, int] | None:
+    if path is None or not path.is_file():
+        return None
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns
+
+
 @functools.lru_cache(maxsize=2)
-def _read_inputs(indicators_path: Path, filing_path: Path | None) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+def _read_inputs_of(indicators_path: Path, filing_path: Path | None,
+                    _states: tuple[Any, ...]) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     return pl.read_parquet(indicators_path), read_filing(filing_path)
+
+
+def _read_inputs(indicators_path: Path, filing_path: Path | None) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """The stage's inputs, read once per worker process; a rewritten file (size or mtime) is read again, so that a
+    long-lived process (a Jupyter kernel, the serial path in the caller's own process) never renders stale data."""
+    return _read_inputs_of(indicators_path, filing_path, (_file_state(indicators_path), _file_state(filing_path)))
 
 
 def _render_edition(job: _EditionJob, indicators_path: Path, filing_path: Path | None) -> str:

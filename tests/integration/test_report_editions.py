@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import polars as pl
 
 from pipeline.monthly import indicators, report
@@ -113,3 +116,27 @@ def test_edition_workers_follow_the_cores_and_the_override(monkeypatch):
     assert report.edition_workers(1) == 1
     monkeypatch.setenv("HEALTHSTATS_WORKERS", "3")
     assert report.edition_workers(12) == 3 and report.edition_workers(2) == 2
+
+
+def test_edition_inputs_are_read_again_when_the_file_changes(tmp_path):
+    """The serial path renders in the caller's process (a Jupyter kernel may call it twice): a rewritten
+    indicators file must not be served from the cache of the first call."""
+    path = tmp_path / "indicators.parquet"
+    pl.DataFrame({"value": [1.0]}).write_parquet(path)
+    first, _ = report._read_inputs(path, None)
+    pl.DataFrame({"value": [2.0, 3.0]}).write_parquet(path)
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000_000))
+    second, _ = report._read_inputs(path, None)
+    assert first["value"].to_list() == [1.0] and second["value"].to_list() == [2.0, 3.0]
+
+
+def test_an_edition_fingerprint_covers_the_whole_renderer():
+    """Font embedding, the apparatus and the templates change an edition's bytes as much as its own modules: a
+    change to any of them must re-render kept editions (every file under pipeline/render/ except its README)."""
+    files = report.edition_code_files()
+    render_dir = Path(report.__file__).resolve().parents[1] / "render"
+    expected = {p.relative_to(render_dir.parent).as_posix() for p in render_dir.rglob("*")
+                if p.is_file() and "__pycache__" not in p.parts and p.name != "README.md"}
+    assert {"render/html_fonts.py", "render/fonts.py", "render/apparatus.py",
+            "render/templates/report.typst"} <= expected
+    assert expected <= set(files) and "monthly/report.py" in files and len(files) == len(set(files))

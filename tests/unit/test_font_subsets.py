@@ -1,0 +1,97 @@
+"""pipeline.render.html_fonts.subset_woff2: the subset cache (in this process and in <font folder>/subsets/).
+
+The cache may only save time: every test compares the cached bytes with a subset made afresh by the uncached
+`_subset_woff2`, and reads the woff2 back with fontTools to check which characters it carries. The cache key is
+worked out here independently: SHA-256 of "<options>|<SHA-256 of the font file>|<sorted characters>".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+from fontTools.ttLib import TTFont
+
+from pipeline.render import html_fonts
+from pipeline.render.fonts import REGULAR_FILENAME, SERIF_FILENAME, ensure_fonts
+
+CHARS = {"岳", "阳", "市", "1", "\u3000"}
+
+
+@pytest.fixture()
+def fonts_copy(tmp_path: Path) -> Path:
+    """A font folder of our own (so its subsets/ starts empty) holding the serif and sans regular fonts."""
+    source = ensure_fonts()
+    target = tmp_path / "fonts"
+    target.mkdir()
+    for name in (SERIF_FILENAME, REGULAR_FILENAME):
+        shutil.copy2(source / name, target / name)
+    return target
+
+
+@pytest.fixture()
+def counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the subsets actually made (not taken from a cache); start with an empty in-process cache."""
+    calls: list[int] = []
+    real = html_fonts._subset_woff2
+
+    def counting(font_file, chars):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(font_file, chars)
+
+    monkeypatch.setattr(html_fonts, "_subset_woff2", counting)
+    monkeypatch.setattr(html_fonts, "_SUBSETS", {})
+    return calls
+
+
+def _expected_key(font: Path, chars: set[str]) -> str:
+    digest = hashlib.sha256(font.read_bytes()).hexdigest()
+    return hashlib.sha256(f"{html_fonts._SUBSET_OPTIONS}|{digest}|{''.join(sorted(chars))}".encode()).hexdigest()
+
+
+def test_subset_is_a_woff2_with_exactly_the_requested_characters(fonts_copy: Path, counted: list[int]) -> None:
+    data = html_fonts.subset_woff2(fonts_copy / SERIF_FILENAME, CHARS)
+    assert data[:4] == b"wOF2"
+    with TTFont(io.BytesIO(data)) as font:
+        assert set(font.getBestCmap()) == {ord(c) for c in CHARS}
+    assert data == html_fonts._subset_woff2(fonts_copy / SERIF_FILENAME, CHARS)  # the uncached path, same bytes
+
+
+def test_one_subset_per_font_content_and_characters(fonts_copy: Path, counted: list[int]) -> None:
+    serif = fonts_copy / SERIF_FILENAME
+    first = html_fonts.subset_woff2(serif, CHARS)
+    assert (fonts_copy / "subsets" / f"{_expected_key(serif, CHARS)}.woff2").read_bytes() == first
+    assert html_fonts.subset_woff2(serif, set(sorted(CHARS, reverse=True))) == first  # same set, other order
+    renamed = fonts_copy / "elsewhere" / "renamed.otf"  # same content under another name and folder
+    renamed.parent.mkdir()
+    shutil.copy2(serif, renamed)
+    assert html_fonts.subset_woff2(renamed, CHARS) == first
+    assert len(counted) == 1
+    other = html_fonts.subset_woff2(fonts_copy / REGULAR_FILENAME, CHARS)  # another font: its own subset
+    assert other != first and len(counted) == 2
+    assert html_fonts.subset_woff2(serif, CHARS | {"县"}) != first and len(counted) == 3
+
+
+def test_the_disk_cache_serves_a_new_process_and_a_broken_file_is_remade(fonts_copy: Path, counted: list[int],
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    serif = fonts_copy / SERIF_FILENAME
+    first = html_fonts.subset_woff2(serif, CHARS)
+    monkeypatch.setattr(html_fonts, "_SUBSETS", {})  # as in a new process: only the file remains
+    assert html_fonts.subset_woff2(serif, CHARS) == first and len(counted) == 1
+    cache = fonts_copy / "subsets" / f"{_expected_key(serif, CHARS)}.woff2"
+    cache.write_bytes(first[: len(first) // 2])  # a truncated file (a full disk, a copy cut short)
+    monkeypatch.setattr(html_fonts, "_SUBSETS", {})
+    assert html_fonts.subset_woff2(serif, CHARS) == first and len(counted) == 2
+    assert cache.read_bytes() == first
+
+
+def test_a_replaced_font_file_is_subset_again(fonts_copy: Path, counted: list[int]) -> None:
+    target = fonts_copy / "face.otf"
+    shutil.copy2(fonts_copy / SERIF_FILENAME, target)
+    serif_subset = html_fonts.subset_woff2(target, CHARS)
+    shutil.copyfile(fonts_copy / REGULAR_FILENAME, target)  # same path, other content
+    assert html_fonts.subset_woff2(target, CHARS) == html_fonts._subset_woff2(fonts_copy / REGULAR_FILENAME, CHARS)
+    assert html_fonts.subset_woff2(target, CHARS) != serif_subset
