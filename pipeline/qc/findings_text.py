@@ -38,7 +38,7 @@ def corrections_paragraph(results: pl.DataFrame) -> str | None:
         v = _values(r)
         items.append(f"{r['name']}（{r['org_code']}）{Month.parse(r['period']).label}“{v['项目']}”"
                      f"由 {v['原填报值']} 更正为 {v['更正值']}，更正原因为{v['更正原因']}")
-    return (f"本期根据核实结果更正数据{rows.height}处：{'；'.join(items)}。更正依据记入更正表（data/corrections），"
+    return (f"本期根据核实结果更正数据{rows.height}处：{'；'.join(items)}。更正依据（核实记录）存档备查，"
             "直报系统导出的原始数据未作改动。")
 
 

@@ -14,9 +14,10 @@ have the standard result schema, so the bulletin and the county workbooks list t
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import polars as pl
@@ -77,15 +78,31 @@ def _issues(rows: list[dict[str, Any]], registry: pl.DataFrame, check: RegistryC
     return _issue_rows(frame, check, lambda r: fields(rows[r["_i"]]))
 
 
+_PLACE = re.compile(r"^(?P<file>.+?)(?: 工作表“(?P<sheet>[^”]*)”)?第 ?(?P<row>\d+) ?行$")
+
+
+def reader_place(place: str) -> str:
+    """An ingest location ("<dir>/月报.csv 工作表“CSV”第 4 行") as the 通报 says it: the export's name without folder
+    or extension, the sheet when a workbook has one, and the row ("“月报”第4行"); the full location stays in the
+    finding's details and the quarantine table."""
+    m = _PLACE.match(place.strip())
+    if m is None:
+        return place
+    stem = PurePath(m["file"].replace("\\", "/")).stem
+    sheet = m["sheet"] if m["sheet"] and m["sheet"] != "CSV" else ""
+    return f"导出文件“{stem}”" + (f"工作表“{sheet}”" if sheet else "") + f"第{m['row']}行"
+
+
 def _conflict_fields(g: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any], float | None]:
     when = g.get("submitted_at") or "（未填上报时间）"
-    fields = {"count": str(len(g["places"])), "submitted_at": when, "places": "、".join(g["places"]),
+    fields = {"count": str(len(g["places"])), "submitted_at": when,
+              "places": "、".join(reader_place(p) for p in g["places"]),
               "items": "、".join(g["items"])}
-    return fields, {"上报时间": when, "所在行": fields["places"], "不同的项目": fields["items"]}, None
+    return fields, {"上报时间": when, "所在行": "、".join(g["places"]), "不同的项目": fields["items"]}, None
 
 
 def _code_fields(c: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any], float | None]:
-    return {"warning": c["warning"], "where": c["where"]}, {"位置": c["where"]}, None
+    return {"warning": c["warning"], "where": reader_place(c["where"])}, {"位置": c["where"]}, None
 
 
 def _correction_fields(c: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any], float | None]:

@@ -99,8 +99,11 @@ def test_conflict_is_a_fail_and_not_missing(project):
         ("R006", A, "FAIL"), ("R007", B, "WARN"), ("R008", C, "INFO")]
     conflict = results.filter(pl.col("rule_id") == "R006").row(0, named=True)
     assert conflict["name"] == "甲医院" and conflict["region_code"] == "430602"
-    for part in ("月报.csv 工作表“CSV”第 2 行", "第 3 行", "总诊疗人次数", "请向机构核实", "不计漏报"):
+    for part in ("导出文件“月报”第2行、导出文件“月报”第3行", "总诊疗人次数", "请向机构核实", "不计漏报"):
         assert part in conflict["message"]
+    # the message is printed in the 通报: it names the export as a reader would; the details keep the full location
+    assert "/" not in conflict["message"] and ".csv" not in conflict["message"]
+    assert "月报.csv 工作表“CSV”第 2 行" in conflict["values"]
     filing = pl.read_parquet(root / "data" / "qc" / "filing.parquet").filter(pl.col("org_code") == A).row(0, named=True)
     assert filing["filed"] and filing["on_time"] and filing["submissions"] == 2
     assert "应报 3 份，已报 3 份，上报率 100%" in output and "漏报 0，" in output
@@ -120,6 +123,13 @@ def test_bulletin_html_lists_corrections_conflicts_and_check_characters(project)
     assert len(code) == 1 and "校验码应为“0”" in code[0][-1]
     missing = [r for r in parser.rows if r and r[0].startswith("漏报")]
     assert not any("甲医院" in " ".join(r) for r in missing)
+    # the sample city has no corrections, so only this bulletin shows the corrections paragraph to the style checker
+    # (it once named the corrections folder to readers)
+    from pipeline.render import style_check
+
+    folder = root / "reports" / "qc" / "2025-12"
+    assert [f for name in ("bulletin_internal.html", "bulletin_internal.pdf")
+            for f in style_check.check_file(folder / name)] == []
 
 
 def _sheet_rows(path: Path, sheet: str) -> list[tuple]:
