@@ -21,6 +21,7 @@ underreporting = True
 use_surveillance_imr = True
 confidence = 0.95
 min_person_years = 5000.0
+a0 = 0.1  # or "cd_m0" / "cd_imr"
 root = "."
 out_dir = "reports/life_expectancy/2025"
 org_name = "岳阳市卫生健康委员会"
@@ -35,7 +36,7 @@ from pipeline.life import expectancy as le
 
 params = le.LifeExpectancyParams(
     year=year, open_age=open_age, underreporting=underreporting, use_surveillance_imr=use_surveillance_imr,
-    confidence=confidence, min_person_years=min_person_years,
+    confidence=confidence, min_person_years=min_person_years, a0=a0,
 )
 result = le.compute(params, Path(root))
 le.summary_frame(result).select("region_name", "sex", "e0", "e0_lower", "e0_upper", "unstable", "e0_change")

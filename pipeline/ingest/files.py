@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import UserError, location
+from pipeline.ingest import biff
 from pipeline.period import Month, PeriodError
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et", ".ett")  # .et/.ett: WPS, BIFF or OOXML inside
@@ -115,11 +116,14 @@ def _clean_rows(raw: list[list[Any]] | list[tuple[Any, ...]], display: str, shee
 
 
 def _check_size(path: Path, display: str, head: bytes, limits: Limits) -> None:
-    """Refuse a file whose size on disk, or (zip) whose unpacked size, is beyond the limits — before parsing."""
+    """Refuse a file whose size on disk, (zip) whose unpacked size or (BIFF) whose sheet area is beyond the limits,
+    or (BIFF) that is cut short — before parsing."""
     size_mb = path.stat().st_size / 2**20
     if size_mb > limits.max_file_mb:
         raise UserError(f"文件 {display} 有 {size_mb:.0f} MB，超过上限 {limits.max_file_mb:g} MB，未读取",
                         hint="请确认导出的是月报数据；确需读取时修改 params.yaml 的 ingest.max_file_mb")
+    if head == OLE_MAGIC:
+        _check_biff(path, display, limits)
     if head[:4] != ZIP_MAGIC:
         return
     try:
@@ -135,6 +139,22 @@ def _check_size(path: Path, display: str, head: bytes, limits: Limits) -> None:
     for sheet, cells in _zip_sheet_cells(path):
         if cells > limits.max_cells:
             raise UserError(f"文件 {display} 的工作表（{sheet}）的数据区域有 {cells} 个单元格，超过上限 {limits.max_cells}，"
+                            "未读取（表中可能有远离数据的零星单元格）",
+                            hint="请删去多余的行列后另存；确需读取时修改 params.yaml 的 ingest.max_cells")
+
+
+def _check_biff(path: Path, display: str, limits: Limits) -> None:
+    """Old Excel (BIFF): refuse a file cut short, or a sheet whose used area is beyond the cell bound, before
+    the reader loads it (the area from A1 to the last used cell, from the sheet's DIMENSIONS record)."""
+    try:
+        areas = biff.sheet_areas(path)
+    except biff.Truncated as exc:
+        raise UserError(f"文件 {display} 不完整（只有 {exc.size} 字节，工作簿的数据在文件末尾之前中断），"
+                        "可能下载未完成或已损坏，未读取",
+                        hint="请重新从直报系统导出；或在 Excel/WPS 中打开确认内容完整后另存为 .xlsx") from exc
+    for sheet, cells in areas or ():
+        if cells > limits.max_cells:
+            raise UserError(f"文件 {display} 的工作表“{sheet}”的数据区域有 {cells} 个单元格，超过上限 {limits.max_cells}，"
                             "未读取（表中可能有远离数据的零星单元格）",
                             hint="请删去多余的行列后另存；确需读取时修改 params.yaml 的 ingest.max_cells")
 

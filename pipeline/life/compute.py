@@ -5,7 +5,7 @@ the comparison with the previous year."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,13 +37,19 @@ from pipeline.life.inputs import (
     regroup,
     underreporting_by_age,
 )
-from pipeline.life.lifetable import LifeTableInputError, LifeTableOptions, life_expectancy_summary, life_table
+from pipeline.life.lifetable import (
+    LifeTableInputError,
+    LifeTableOptions,
+    coale_demeny_a0,
+    life_expectancy_summary,
+    life_table,
+)
 from pipeline.monthly.indicators import Regions
 
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "year", "level", "region_code", "region_name", "sex", "e0", "e0_lower", "e0_upper", "e0_var",
     "confidence", "total_person_years", "deaths_registered", "deaths_used", "unstable", "status",
-    "e0_unadjusted", "a0", "underreporting_applied", "imr_per_1000", "rank", "e0_previous", "e0_change",
+    "e0_unadjusted", "a0", "a0_rule", "underreporting_applied", "imr_per_1000", "rank", "e0_previous", "e0_change",
 )
 
 
@@ -77,9 +83,42 @@ def groups(data: pl.DataFrame, regions: Regions) -> list[Group]:
     return out
 
 
+def _m0(frame: pl.DataFrame, rates: Mapping[float, float] | None = None) -> float:
+    """Registered death rate of the first (0岁) group, its deaths adjusted by the age-0 under-reporting rate."""
+    deaths, population = frame.get_column("deaths")[0], frame.get_column("population")[0]
+    deaths = deaths / (1.0 - rates[0.0]) if rates and 0.0 in rates else deaths
+    return deaths / population if population > 0 else 0.0
+
+
+def group_a0(choice: float | str, sex: str, m0: float, imr_per_1000: float | None) -> tuple[float, str]:
+    """a0 of a group and its rule in words: the fixed number of params.yaml, or Coale–Demeny from the registered
+    m0 (cd_m0) or from the infant mortality q0 the group applies (cd_imr). 合计 takes the mean of the male and
+    female values (Coale–Demeny give none for both sexes)."""
+    if not isinstance(choice, str):
+        return float(choice), "固定值"
+    if choice == "cd_imr":
+        if imr_per_1000 is None:
+            raise UserError("按婴儿死亡率推算 a0（life_expectancy.a0: cd_imr）需要监测婴儿死亡率",
+                            hint="把 life_expectancy.use_surveillance_imr 设为 true，或把 a0 改为 cd_m0 或一个数")
+        return coale_demeny_a0(imr_per_1000 / 1000.0, basis="q0", sex=sex), "Coale–Demeny（婴儿死亡率 q0）"
+    return coale_demeny_a0(m0, basis="m0", sex=sex), "Coale–Demeny（登记0岁组死亡率 m0）"
+
+
+def _registration_q0_rule(choice: float | str) -> Callable[[pl.DataFrame], float]:
+    """q0 from the registered deaths (the surveillance calibration compares the IMR with it), with a0 fixed or,
+    for the Coale–Demeny choices, from the registered m0 (both sexes)."""
+
+    def q0(frame: pl.DataFrame) -> float:
+        m0 = _m0(frame)
+        a0 = group_a0(choice if not isinstance(choice, str) else "cd_m0", "合计", m0, None)[0]
+        return m0 / (1.0 + (1.0 - a0) * m0)
+
+    return q0
+
+
 def _registration_q0(frame: pl.DataFrame) -> float:
-    m0 = frame.get_column("deaths")[0] / frame.get_column("population")[0]
-    return m0 / (1.0 + (1.0 - A0) * m0)
+    """Registered q0 with the default a0 (0.1)."""
+    return _registration_q0_rule(A0)(frame)
 
 
 @dataclass(frozen=True)
@@ -107,29 +146,32 @@ def compute_year(
     group_list = groups(data, regions)
     ages = group_list[0].data.get_column("age").to_list()
     rates = underreporting_by_age(ages, bands) if bands is not None else None
-    base = LifeTableOptions(a0=A0, confidence=params.confidence, min_person_years=params.min_person_years)
-    group_imr, factor = _infant_q0(group_list, ages, regions, imr)
+    registration_q0 = _registration_q0_rule(params.a0)
+    group_imr, factor = _infant_q0(group_list, ages, regions, imr, registration_q0)
 
     records: list[dict[str, Any]] = []
     tables: list[pl.DataFrame] = []
     for g, imr_g in zip(group_list, group_imr):
+        a0, a0_rule = group_a0(params.a0, g.sex, _m0(g.data, rates), imr_g)
         options = LifeTableOptions(
-            a0=A0, confidence=params.confidence, min_person_years=params.min_person_years,
+            a0=a0, confidence=params.confidence, min_person_years=params.min_person_years,
             underreporting=rates, imr_per_1000=imr_g,
         )
-        record = _group_record(g, year, regions, params, rates is not None, imr_g)
+        base = LifeTableOptions(a0=a0, confidence=params.confidence, min_person_years=params.min_person_years)
+        record = _group_record(g, year, regions, params, rates is not None, imr_g) | {"a0": a0, "a0_rule": a0_rule}
         table = _group_table(g, year, regions, options, base, record)
         records.append(record)
         if table is not None:
             tables.append(_labelled(table, g, ages))
     return YearResult(year, _summary_records(records), _tables_frame(tables),
                       None if imr is None else imr.city, factor,
-                      None if imr is None else _registration_q0(group_list[0].data) * 1000.0,
+                      None if imr is None else registration_q0(group_list[0].data) * 1000.0,
                       None if imr is None else imr.source)
 
 
 def _infant_q0(group_list: Sequence[Group], ages: Sequence[float], regions: Regions,
-               imr: surveillance.InfantMortality | None) -> tuple[list[float | None], float | None]:
+               imr: surveillance.InfantMortality | None,
+               registration_q0: Callable[[pl.DataFrame], float]) -> tuple[list[float | None], float | None]:
     """The surveillance IMR (‰) each group applies (None without surveillance) and the city factor k."""
     group_imr: list[float | None] = [None] * len(group_list)
     if imr is None:
@@ -137,7 +179,7 @@ def _infant_q0(group_list: Sequence[Group], ages: Sequence[float], regions: Regi
     infant_first = len(ages) >= 2 and ages[0] == 0 and ages[1] == 1
     if not infant_first:
         raise UserError("使用监测婴儿死亡率要求第一个年龄组为 0 岁（下一个年龄组从 1 岁开始）")
-    group_imr[:], factor = surveillance.group_q0(imr, group_list, regions.city_code, _registration_q0)
+    group_imr[:], factor = surveillance.group_q0(imr, group_list, regions.city_code, registration_q0)
     return group_imr, factor
 
 
@@ -153,7 +195,7 @@ def _group_record(g: Group, year: int, regions: Regions, params: LifeExpectancyP
         "confidence": float(params.confidence), "total_person_years": person_years,
         "deaths_registered": registered, "deaths_used": None,
         "unstable": person_years < params.min_person_years, "status": "",
-        "e0_unadjusted": None, "a0": A0, "underreporting_applied": underreporting,
+        "e0_unadjusted": None, "a0": None, "a0_rule": None, "underreporting_applied": underreporting,
         "imr_per_1000": imr_g,
     }
 
@@ -210,7 +252,7 @@ def _tables_frame(tables: list[pl.DataFrame]) -> pl.DataFrame:
 def _summary_schema() -> dict[str, Any]:
     types: dict[str, Any] = {c: pl.Float64 for c in SUMMARY_COLUMNS}
     types.update(year=pl.Int64, level=pl.String, region_code=pl.String, region_name=pl.String, sex=pl.String,
-                 unstable=pl.Boolean, status=pl.String, underreporting_applied=pl.Boolean, rank=pl.Int64)
+                 unstable=pl.Boolean, status=pl.String, a0_rule=pl.String, underreporting_applied=pl.Boolean, rank=pl.Int64)
     return types
 
 

@@ -28,7 +28,9 @@ ADJUSTMENTS_PATH = REFERENCE_DIR / "life_adjustments.csv"
 MATERNAL_CHILD_PATH = REFERENCE_DIR / "maternal_child.csv"
 TARGETS_PATH = REFERENCE_DIR / "life_targets.csv"
 
-A0 = 0.1  # domain.md §8: nax = 0.1 for age 0
+A0 = 0.1  # domain.md §8: nax = 0.1 for age 0 (the default of params.yaml life_expectancy.a0)
+# life_expectancy.a0 besides a number: a0 by the Coale–Demeny rule (pipeline.life.table_compute.coale_demeny_a0)
+A0_RULES = {"cd_m0": "由登记的0岁组死亡率 m0", "cd_imr": "由婴儿死亡率"}
 SEXES: tuple[str, ...] = ("合计", "男", "女")
 SEX_ORDER = {s: i for i, s in enumerate(SEXES)}
 _SEX_CODES = {"男": "男", "男性": "男", "1": "男", "m": "男", "male": "男",
@@ -48,6 +50,7 @@ class LifeExpectancyParams:
     use_surveillance_imr: bool = True
     confidence: float = 0.95
     min_person_years: float = 5000.0
+    a0: float | str = A0  # a number in [0, 1], or "cd_m0" / "cd_imr" (Coale–Demeny from m0 / from the IMR)
 
     def __post_init__(self) -> None:
         if isinstance(self.year, bool) or not isinstance(self.year, int) or not 1900 <= self.year <= 2100:
@@ -66,6 +69,20 @@ class LifeExpectancyParams:
         mpy = self.min_person_years
         if isinstance(mpy, bool) or not isinstance(mpy, (int, float)) or mpy < 0:
             raise UserError(f"参数 life_expectancy.min_person_years（人年数阈值）应为非负数，当前为 {mpy!r}")
+        self._check_a0()
+
+    def _check_a0(self) -> None:
+        a0 = self.a0
+        if isinstance(a0, str):
+            if a0 not in A0_RULES:
+                raise UserError(f"参数 life_expectancy.a0（0岁组 a0）应为 0 到 1 之间的数，或 cd_m0、cd_imr，当前为 {a0!r}",
+                                hint="cd_m0：按 Coale–Demeny 公式由登记的0岁组死亡率推算；cd_imr：由婴儿死亡率推算")
+            if a0 == "cd_imr" and not self.use_surveillance_imr:
+                raise UserError("参数 life_expectancy.a0 为 cd_imr（由监测婴儿死亡率推算）时，"
+                                "life_expectancy.use_surveillance_imr 须为 true",
+                                hint="把 use_surveillance_imr 设为 true，或把 a0 改为 cd_m0 或一个数")
+        elif isinstance(a0, bool) or not isinstance(a0, (int, float)) or not 0.0 <= a0 <= 1.0:
+            raise UserError(f"参数 life_expectancy.a0（0岁组 a0）应为 0 到 1 之间的数，或 cd_m0、cd_imr，当前为 {a0!r}")
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any], year: int | None = None) -> LifeExpectancyParams:
@@ -88,12 +105,23 @@ class LifeExpectancyParams:
             use_surveillance_imr=get("use_surveillance_imr"),
             confidence=float(get("confidence")),
             min_person_years=float(get("min_person_years")),
+            a0=_a0_value(get("a0")),
         )
 
     @property
     def confidence_label(self) -> str:
         return f"{fmt.number(self.confidence * 100, 1).removesuffix('.0')}%"
 
+
+
+def _a0_value(raw: Any) -> Any:
+    """params.yaml life_expectancy.a0: a rule name, or a number (also when written as text, a0: "0.1")."""
+    if isinstance(raw, str) and raw.strip() not in A0_RULES:
+        try:
+            return float(raw.strip())
+        except ValueError:
+            return raw
+    return raw.strip() if isinstance(raw, str) else raw
 
 
 def deaths_path(year: int) -> Path:

@@ -206,6 +206,7 @@ def run_life_expectancy(*, params: LifeExpectancyParams, out_dir: Path, org_name
                 "use_surveillance_imr": params.use_surveillance_imr,
                 "confidence": params.confidence,
                 "min_person_years": params.min_person_years,
+                "a0": params.a0,
                 "root": os.path.relpath(Path(root).resolve(), cwd),
                 "out_dir": folder,
                 "org_name": org_name,

@@ -11,7 +11,7 @@ import polars as pl
 
 from pipeline import fmt
 from pipeline.life.compute import LifeExpectancyResult
-from pipeline.life.inputs import COUNTY_LEVEL, SEXES, Target
+from pipeline.life.inputs import A0_RULES, COUNTY_LEVEL, SEXES, Target
 from pipeline.life.reference import SAMPLE_MARK, Comparison
 from pipeline.render import table_model
 from pipeline.render.tables import change_text
@@ -291,6 +291,19 @@ def placeholder_mark(result: LifeExpectancyResult) -> list[str]:
     return [f"**{text}**", ""] if text else []
 
 
+def a0_text(result: LifeExpectancyResult) -> str:
+    """How a0 (the 0岁组 ax) was taken, in words: '0岁组 a0 = 0.1', or by Coale–Demeny with the city's values."""
+    choice = result.params.a0
+    if not isinstance(choice, str):
+        return f"0岁组 a0 = {choice:g}"
+    city = {s: result.row(result.regions.city_code, s) for s in SEXES}
+    value = {s: fmt.number(r["a0"], 3) if r and not fmt.is_missing(r.get("a0")) else fmt.DASH for s, r in city.items()}
+    basis = A0_RULES[choice]
+    local = "本地区的婴儿死亡率" if choice == "cd_imr" else "本地区登记的0岁组死亡率"
+    return (f"0岁组 a0 按 Coale–Demeny 公式{basis}推算，为{value['合计']}（全市合计，取男、女公式的平均；"
+            f"男{value['男']}，女{value['女']}；各县市区按{local}推算，见 summary.csv 的 a0 列）")
+
+
 def methods_text(result: LifeExpectancyResult) -> list[str]:
     p = result.params
     cur = result.current
@@ -307,7 +320,7 @@ def methods_text(result: LifeExpectancyResult) -> list[str]:
         f"粗死亡率{fmt.number(reg / pop * 1000, 2)}‰。全市结果由各县市区数据相加后计算。资料来源：{sources}。",
         "### （二）测算方法",
         "采用 Chiang II 法编制简略寿命表：年龄组死亡率 mx = 死亡数 / 平均人口数；"
-        "死亡概率 qx = n·mx / [1 + n·(1 − ax)·mx]，n 为组距；0岁组 a0 = 0.1，其余闭区间 ax = 0.5；"
+        f"死亡概率 qx = n·mx / [1 + n·(1 − ax)·mx]，n 为组距；{a0_text(result)}，其余闭区间 ax = 0.5；"
         "最高年龄组为开放组，qx = 1，生存人年数 Lx = lx / mx；Tx 为 Lx 自该年龄组起的累计，预期寿命 ex = Tx / lx。"
         "出生时预期寿命 e0 即人均预期寿命。",
         f"预期寿命的{p.confidence_label}置信区间按 Chiang 方差法计算：闭区间 var(qx) = qx²·(1 − qx) / Dx，"

@@ -12,8 +12,8 @@ import polars as pl
 
 from pipeline import fmt
 from pipeline.life.compute import LifeExpectancyResult
-from pipeline.life.inputs import A0, SEX_ORDER
-from pipeline.life.report_text import placeholder_text
+from pipeline.life.inputs import SEX_ORDER
+from pipeline.life.report_text import a0_text, placeholder_text
 from pipeline.render.xlsx import save_workbook
 
 XLSX_TABLE_COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -100,7 +100,7 @@ def write_xlsx(result: LifeExpectancyResult, target: Path) -> None:
         *([placeholder_text(result)] if placeholder_text(result) else []),
         f"{result.regions.city_name}{p.year}年简略寿命表（Chiang II 法）",
         "各地区工作表按性别（合计、男、女）依次列出寿命表；“死亡数”为调整后死亡数，死亡率 mx = 死亡数 / 人口数。",
-        f"0岁组 a0 = {A0}，其余闭区间 ax = 0.5；最高年龄组 {p.open_age}岁及以上为开放组，Lx = lx / mx；l0 = 100000。",
+        f"{a0_text(result)}，其余闭区间 ax = 0.5；最高年龄组 {p.open_age}岁及以上为开放组，Lx = lx / mx；l0 = 100000。",
         f"{pct}置信区间按 Chiang 方差法（开放组按 Silcocks 等 2001）计算。",
         f"死亡漏报调整：{'是' if result.bands is not None else '否'}；"
         f"监测婴儿死亡率：{'是（' + fmt.number(result.current.imr_per_1000, 2) + '‰）' if result.current.imr_per_1000 else '否'}。",

@@ -2,7 +2,7 @@
 
 Each fixture under tests/fixtures/ingest/read/ has its expected outcome typed in read_expected.csv; accepted
 values are compared with read_truth.csv (typed by hand); every raw row is re-read by an independent reader
-(csv module, openpyxl) and must be in exactly one of canonical / quarantine / replaced / summary rows.
+(csv module, openpyxl, xlrd for BIFF) and must be in exactly one of canonical / quarantine / replaced / summary rows.
 """
 
 from __future__ import annotations
@@ -17,11 +17,13 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
+import xlrd
 
 from pipeline import catalogues
 from pipeline.errors import UserError
 from pipeline.ingest import exports as ingest
 
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound file of BIFF (.xls) workbooks
 HERE = Path(__file__).resolve().parents[1] / "fixtures" / "ingest"
 FILES = HERE / "read"
 EXPECTED = list(csv.DictReader((HERE / "read_expected.csv").open(encoding="utf-8")))
@@ -80,6 +82,10 @@ def _independent_rows(case: dict[str, str]) -> tuple[set[tuple[str, int]], int]:
     if case["encoding"]:
         delim = "\t" if case["delimiter"] == "tab" else case["delimiter"]
         sheets = {"CSV": list(csv.reader(io.StringIO(path.read_bytes().decode(case["encoding"])), delimiter=delim))}
+    elif path.read_bytes()[:8] == OLE_MAGIC:  # old Excel (BIFF), also under WPS's .et: read with xlrd
+        book = xlrd.open_workbook(file_contents=path.read_bytes())
+        sheets = {ws.name: [[None if c.ctype == xlrd.XL_CELL_EMPTY else c.value for c in ws.row(i)]
+                            for i in range(ws.nrows)] for ws in book.sheets()}
     else:
         wb = openpyxl.load_workbook(io.BytesIO(path.read_bytes()), read_only=True)
         sheets = {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
@@ -160,3 +166,19 @@ def test_conflict_is_named_in_the_reconciliation(tmp_path: Path) -> None:
     assert "需要核实（不能自动处理）：12430603MB1A00022P（云溪区人民医院）2025-10" in text
     held = res.quarantine.filter(pl.col("org_code") == "12430603MB1A00022P")["row"].to_list()
     assert held == [3, 5]
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="VmHWM is read from /proc (Linux)")
+def test_far_cell_in_old_excel_refused_without_memory(tmp_path: Path) -> None:
+    """A 5.5 KB .xls whose one stray cell at row 60000, column IV makes a 60000 × 256 area: refused from the sheet's
+    DIMENSIONS record before calamine loads the sheet (loading it first took about 1 GB, measured 2026-12-03)."""
+    code = ("import shutil; from pathlib import Path; from pipeline.errors import UserError;"
+            "from pipeline.ingest import exports as ingest\n"
+            f"m = Path({str(tmp_path)!r}) / 'raw' / '2025-10'; m.mkdir(parents=True)\n"
+            f"shutil.copy({str(FILES / 'err_biff_far_cell.xls')!r}, m)\n"
+            "try:\n    ingest.ingest(m.parent, progress=False)\nexcept UserError as e:\n    print('refused', e)\n"
+            "print([ln.split()[1] for ln in open('/proc/self/status') if ln.startswith('VmHWM')][0])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2]).stdout.splitlines()
+    assert out[0].startswith("refused") and "15360000 个单元格" in out[0]
+    assert int(out[-1]) < 200 * 1024  # KB
