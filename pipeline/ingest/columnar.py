@@ -65,31 +65,46 @@ def _python_number(value: Any) -> float | None:
         return None
 
 
-def numbers(values: Sequence[Any], cache: Cache) -> tuple[pl.Series, pl.Series]:
-    """(the numbers as Float64, null where the cell is not a number; the cells as text for messages)."""
-    series = strings(values)
-    if series is None:
-        got = per_value(values, lambda v: (_python_number(v), str(v)), {"v": pl.Float64, "t": pl.String}, cache)
-        return got["v"], got["t"]
-    frame = pl.DataFrame({"s": series}).with_columns(
-        plain=pl.col("s").str.contains(_PLAIN), cleaned=pl.col("s").str.replace_all("[, ]", ""))
-    frame = frame.with_columns(form=pl.col("plain") & pl.col("cleaned").str.contains(_FLOAT))
-    frame = frame.with_columns(
-        fast=pl.when(pl.col("s").is_null() | (pl.col("plain") & pl.col("s").str.strip_chars(" ").is_in(_ZERO)))
-        .then(pl.lit(0.0))
-        .when(pl.col("form"))
-        .then(pl.col("cleaned").cast(pl.Float64, strict=False)))
-    frame = frame.with_columns(fast=pl.when(pl.col("fast").is_finite()).then(pl.col("fast")))  # inf: not a figure
-    # not plain ASCII (full-width digits, odd spellings), or a plain number polars did not take ('1e400'):
-    # exactly as the row-by-row reader; a plain cell that is no number ('1-2', 'e5') stays null
-    rest = frame.filter(pl.col("fast").is_null() & pl.col("s").is_not_null()
-                        & (pl.col("plain").not_() | pl.col("form")))["s"].unique()
-    if rest.len():
-        slow = pl.DataFrame({"s": rest, "slow": [_python_number(v) for v in rest.to_list()]},
-                            schema={"s": pl.String, "slow": pl.Float64})
-        frame = frame.join(slow, on="s", how="left", maintain_order="left").with_columns(
-            fast=pl.coalesce("fast", "slow"))
-    return frame["fast"], series
+def _fast_number(name: str) -> tuple[pl.Expr, pl.Expr]:
+    """(the number of a text cell, null when it is none or needs Python; whether Python must read it)."""
+    cell = pl.col(name)
+    plain = cell.str.contains(_PLAIN)
+    cleaned = cell.str.replace_all("[, ]", "")
+    form = plain & cleaned.str.contains(_FLOAT)
+    fast = (pl.when(cell.is_null() | (plain & cell.str.strip_chars(" ").is_in(_ZERO))).then(pl.lit(0.0))
+            .when(form).then(cleaned.cast(pl.Float64, strict=False)))
+    fast = pl.when(fast.is_finite()).then(fast)  # 'inf', '1e400': never a figure to add up
+    # not plain ASCII (full-width digits, odd spellings), or a plain number polars did not take: Python reads it;
+    # a plain cell that is no number ('1-2', 'e5') stays null
+    return fast.alias(name), (fast.is_null() & cell.is_not_null() & (plain.not_() | form)).alias(f"?{name}")
+
+
+def numbers(columns: dict[str, Sequence[Any]], cache: Cache) -> dict[str, tuple[pl.Series, pl.Series]]:
+    """item id → (its cells as Float64 numbers, null where a cell is not a number; the cells as text for messages)."""
+    out: dict[str, tuple[pl.Series, pl.Series]] = {}
+    texts: dict[str, pl.Series] = {}
+    for item_id, values in columns.items():
+        series = strings(values)
+        if series is None:  # typed cells (Excel): values.parse_number itself, once per distinct value
+            got = per_value(values, lambda v: (_python_number(v), str(v)), {"v": pl.Float64, "t": pl.String}, cache)
+            out[item_id] = got["v"], got["t"]
+        else:
+            texts[item_id] = series.alias(item_id)
+    if not texts:
+        return out
+    frame = pl.DataFrame(list(texts.values()))
+    fast = frame.select([e for name in texts for e in _fast_number(name)])
+    for name, series in texts.items():
+        value = fast[name]
+        retry = fast[f"?{name}"]
+        if retry.any():
+            redo = series.filter(retry).unique()
+            slow = pl.DataFrame({"s": redo, "slow": [_python_number(v) for v in redo.to_list()]},
+                                schema={"s": pl.String, "slow": pl.Float64})
+            value = (pl.DataFrame({"s": series, "fast": value}).join(slow, on="s", how="left", maintain_order="left")
+                     .select(pl.coalesce("fast", "slow"))).to_series()
+        out[name] = value, series
+    return out
 
 
 def summary_candidates(code: pl.Series, name: pl.Series) -> pl.Series:
@@ -169,18 +184,22 @@ def item_frame(column: Callable[[str], Sequence[Any]], by_id: dict[str, int], ca
                factors: dict[str, float], where: Callable[[str], str], n: int, cache: Cache) -> pl.DataFrame:
     """The item columns (千元 after the money factor; null for an item the sheet has no column for: 不详) and a
     reason column r_<item> for each cell that is not a number."""
-    out: dict[str, pl.Series] = {}
+    parsed = numbers({item_id: column(item_id) for item_id in cat.item_ids if item_id in by_id}, cache)
+    out: list[pl.Series] = []
+    reasons: list[pl.Expr] = []
     for item_id in cat.item_ids:
         if item_id not in by_id:
-            out[item_id] = pl.Series(item_id, [None] * n, dtype=pl.Float64)
-            out[f"r_{item_id}"] = pl.Series(f"r_{item_id}", [None] * n, dtype=pl.String)
+            out.append(pl.Series(item_id, [None] * n, dtype=pl.Float64))
+            reasons.append(pl.lit(None, pl.String).alias(f"r_{item_id}"))
             continue
-        value, text = numbers(column(item_id), cache)
-        out[item_id] = (value * factors.get(item_id, 1.0)).alias(item_id)
-        out[f"r_{item_id}"] = pl.select(
-            pl.when(value.is_null()).then(pl.format(f"{where(item_id)}的值“{{}}”不是数字", text)))
-        out[f"r_{item_id}"] = out[f"r_{item_id}"].to_series().alias(f"r_{item_id}")
-    return pl.DataFrame(out)
+        value, text = parsed[item_id]
+        out.append((value * factors.get(item_id, 1.0)).alias(item_id))
+        out.append(text.alias(f"t_{item_id}"))
+        reasons.append(pl.when(pl.col(item_id).is_null())
+                       .then(pl.format(f"{where(item_id)}的值“{{}}”不是数字", pl.col(f"t_{item_id}")))
+                       .alias(f"r_{item_id}"))
+    frame = pl.DataFrame(out)
+    return frame.with_columns(reasons).select(*cat.item_ids, *(f"r_{i}" for i in cat.item_ids))
 
 
 def code_and_name(column: Callable[[str], Sequence[Any]], caches: dict[Any, Cache]) -> pl.DataFrame:
