@@ -92,18 +92,19 @@ def numbers(columns: dict[str, Sequence[Any]], cache: Cache) -> dict[str, tuple[
             texts[item_id] = series.alias(item_id)
     if not texts:
         return out
-    frame = pl.DataFrame(list(texts.values()))
-    fast = frame.select([e for name in texts for e in _fast_number(name)])
-    for name, series in texts.items():
-        value = fast[name]
-        retry = fast[f"?{name}"]
-        if retry.any():
-            redo = series.filter(retry).unique()
-            slow = pl.DataFrame({"s": redo, "slow": [_python_number(v) for v in redo.to_list()]},
-                                schema={"s": pl.String, "slow": pl.Float64})
-            value = (pl.DataFrame({"s": series, "fast": value}).join(slow, on="s", how="left", maintain_order="left")
-                     .select(pl.coalesce("fast", "slow"))).to_series()
-        out[name] = value, series
+    # all text cells of the sheet in one column: each expression (and its regex) runs once per sheet
+    stacked = pl.DataFrame({"s": pl.concat(list(texts.values()))})
+    fast = stacked.select(_fast_number("s"))
+    value, retry = fast["s"], fast["?s"]
+    if retry.any():
+        redo = stacked["s"].filter(retry).unique()
+        slow = pl.DataFrame({"s": redo, "slow": [_python_number(v) for v in redo.to_list()]},
+                            schema={"s": pl.String, "slow": pl.Float64})
+        value = (stacked.with_columns(fast=value).join(slow, on="s", how="left", maintain_order="left")
+                 .select(pl.coalesce("fast", "slow"))).to_series()
+    n = len(next(iter(texts.values())))
+    for k, (name, series) in enumerate(texts.items()):
+        out[name] = value.slice(k * n, n), series
     return out
 
 
