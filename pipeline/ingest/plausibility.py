@@ -80,7 +80,7 @@ def _peer_reasons(df: pl.DataFrame, r: Rules) -> list[tuple[int, int, str]]:
             stats = keyed.group_by("period", "_key").agg(_n=pl.len(), _mid=_median("ratio"))
             got = keyed.join(stats, on=["period", "_key"], how="left").filter(pl.col("_n") >= r.min_peers)
             got = got.with_columns(_level=pl.lit(level), _shown=pl.col(level))
-            chosen = got if chosen is None else pl.concat([chosen, got.filter(~pl.col("_i").is_in(chosen["_i"]))],
+            chosen = got if chosen is None else pl.concat([chosen, got.filter(~pl.col("_i").is_in(chosen["_i"].implode()))],
                                                           how="diagonal_relaxed")
         assert chosen is not None
         held = chosen.filter((pl.col("_mid") > 0) & (pl.col("ratio") >= r.hold_ratio * pl.col("_mid")))

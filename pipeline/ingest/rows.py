@@ -221,7 +221,7 @@ def _ingest_sheet(sheet: SheetData, month: Month, cat: ItemCatalogue, acc: _Accu
     acc.notes.extend(sheet.notes)
     if sheet.hidden:
         acc.hidden_sheets.append(f"{sheet.file}：工作表“{sheet.sheet}”是隐藏的，已照常读取，请确认其中的数据应当上报")
-    if _is_blank(tuple(v for _, vals in sheet.rows for v in vals)):
+    if all(_is_blank(vals) for _, vals in sheet.rows):
         acc.skipped_sheets.append(f"{sheet.file}：工作表“{sheet.sheet}”为空，已跳过")
         return False
     header = locate_header(sheet, cat)
