@@ -65,18 +65,20 @@ def _python_number(value: Any) -> float | None:
         return None
 
 
-def _fast_number(name: str) -> tuple[pl.Expr, pl.Expr]:
-    """(the number of a text cell, null when it is none or needs Python; whether Python must read it)."""
-    cell = pl.col(name)
-    plain = cell.str.contains(_PLAIN)
-    cleaned = cell.str.replace_all("[, ]", "")
-    form = plain & cleaned.str.contains(_FLOAT)
-    fast = (pl.when(cell.is_null() | (plain & cell.str.strip_chars(" ").is_in(_ZERO))).then(pl.lit(0.0))
-            .when(form).then(cleaned.cast(pl.Float64, strict=False)))
-    fast = pl.when(fast.is_finite()).then(fast)  # 'inf', '1e400': never a figure to add up
+def _fast_numbers(stacked: pl.DataFrame) -> pl.DataFrame:
+    """Column s (text cells) → fast: the number, null when it is none or Python must read it; retry: whether
+    Python must read it. Step by step, so that each regex runs once per cell."""
+    cell = pl.col("s")
+    frame = stacked.with_columns(plain=cell.str.contains(_PLAIN), cleaned=cell.str.replace_all("[, ]", ""))
+    frame = frame.with_columns(form=pl.col("plain") & pl.col("cleaned").str.contains(_FLOAT),
+                               zero=cell.is_null() | (pl.col("plain") & cell.str.strip_chars(" ").is_in(_ZERO)))
+    frame = frame.with_columns(fast=pl.when(pl.col("zero")).then(pl.lit(0.0))
+                               .when(pl.col("form")).then(pl.col("cleaned").cast(pl.Float64, strict=False)))
+    fast = pl.col("fast")
+    frame = frame.with_columns(fast=pl.when(fast.is_finite()).then(fast))  # 'inf', '1e400': never a figure to add up
     # not plain ASCII (full-width digits, odd spellings), or a plain number polars did not take: Python reads it;
     # a plain cell that is no number ('1-2', 'e5') stays null
-    return fast.alias(name), (fast.is_null() & cell.is_not_null() & (plain.not_() | form)).alias(f"?{name}")
+    return frame.select("fast", retry=fast.is_null() & cell.is_not_null() & (pl.col("plain").not_() | pl.col("form")))
 
 
 def numbers(columns: dict[str, Sequence[Any]], cache: Cache) -> dict[str, tuple[pl.Series, pl.Series]]:
@@ -94,8 +96,8 @@ def numbers(columns: dict[str, Sequence[Any]], cache: Cache) -> dict[str, tuple[
         return out
     # all text cells of the sheet in one column: each expression (and its regex) runs once per sheet
     stacked = pl.DataFrame({"s": pl.concat(list(texts.values()))})
-    fast = stacked.select(_fast_number("s"))
-    value, retry = fast["s"], fast["?s"]
+    fast = _fast_numbers(stacked)
+    value, retry = fast["fast"], fast["retry"]
     if retry.any():
         redo = stacked["s"].filter(retry).unique()
         slow = pl.DataFrame({"s": redo, "slow": [_python_number(v) for v in redo.to_list()]},
