@@ -121,7 +121,8 @@ def _clean_text_rows(raw: list[list[str]], text: str, display: str,
     character in the file, no cell over the length limit): '' → None only."""
     if _CONTROL.search(text) or max(map(len, itertools.chain.from_iterable(raw)), default=0) > limits.max_string_chars:
         return _clean_rows(raw, display, "CSV", limits)
-    return [(i, tuple(v or None for v in values)) for i, values in enumerate(raw, start=1)], ()
+    return [(i, tuple([v or None for v in values]) if "" in values else tuple(values))
+            for i, values in enumerate(raw, start=1)], ()
 
 
 def _check_size(path: Path, display: str, head: bytes, limits: Limits) -> None:
