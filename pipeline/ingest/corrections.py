@@ -144,16 +144,22 @@ def apply(clean: pl.DataFrame, corrections: list[Correction], cat: ItemCatalogue
     """(corrected table, one report entry per applied correction). A correction that finds no row stops the run."""
     if not corrections:
         return clean, []
-    rows = clean.to_dicts()
-    index = {(r["org_code"], r["period"]): i for i, r in enumerate(rows)}
+    # only the rows that are corrected are taken out of the table, changed and put back in their place
+    keys = pl.DataFrame({"org_code": [c.org_code for c in corrections], "period": [c.period for c in corrections]},
+                        schema={"org_code": clean.schema["org_code"], "period": clean.schema["period"]})
+    numbered = clean.with_row_index("_i")
+    hit = numbered.join(keys.unique(), on=["org_code", "period"], how="semi", maintain_order="left")
+    index = {(r["org_code"], r["period"]): r for r in hit.to_dicts()}
     applied = []
     for c in corrections:
-        i = index.get((c.org_code, c.period))
-        if i is None:
+        row = index.get((c.org_code, c.period))
+        if row is None:
             raise UserError(f"{_where(c.file, c.row)}：机构 {c.org_code} 在 {c.period} 没有导入的数据，无法更正",
                             hint="核对机构代码和报告期；该行若在隔离表中，请先处理隔离的原因")
-        change = _apply_one(c, rows[i], cat)
-        applied.append({"correction": f"{c.file} 第 {c.row} 行", "org_code": c.org_code, "name": rows[i]["name"],
+        change = _apply_one(c, row, cat)
+        applied.append({"correction": f"{c.file} 第 {c.row} 行", "org_code": c.org_code, "name": row["name"],
                         "period": c.period, **change, "reason": c.reason, "confirmed_by": c.confirmed_by,
                         "confirmed_on": c.confirmed_on})
-    return pl.DataFrame(rows, schema=clean.schema, orient="row"), applied
+    changed = pl.DataFrame(list(index.values()), schema=numbered.schema, orient="row")
+    rest = numbered.filter(~pl.col("_i").is_in(changed["_i"].implode()))
+    return pl.concat([rest, changed]).sort("_i").drop("_i"), applied

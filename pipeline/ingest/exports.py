@@ -45,13 +45,13 @@ class IngestResult:
 
 
 
-def _records_frame(records: list[dict[str, Any]], cat: ItemCatalogue) -> pl.DataFrame:
+def _records_frame(frames: list[pl.DataFrame], cat: ItemCatalogue) -> pl.DataFrame:
     schema: dict[str, Any] = {"file": pl.Utf8, "sheet": pl.Utf8, "row": pl.Int64}
     for it in cat.identity:
         schema[it.id] = pl.Datetime("us") if it.id == "submitted_at" else pl.Utf8
     for item_id in cat.item_ids:
         schema[item_id] = pl.Float64
-    return pl.DataFrame(records, schema=schema, orient="row") if records else pl.DataFrame(schema=schema)
+    return pl.concat([pl.DataFrame(schema=schema), *frames], how="vertical").cast(schema)
 
 
 def deduplicate(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -97,7 +97,7 @@ def _frame(rows: list[dict[str, Any]], schema: dict[str, Any]) -> pl.DataFrame:
 
 def _tables(acc: _Accumulator, cat: ItemCatalogue) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(clean, replaced, quarantine, summaries) from the parsed rows."""
-    classified, unknown_type = _classify(_records_frame(acc.records, cat))
+    classified, unknown_type = _classify(_records_frame(acc.frames, cat))
     for row in unknown_type.iter_rows(named=True):
         acc.quarantine.append(
             {"file": row["file"], "sheet": row["sheet"], "row": row["row"], "org_code": row["org_code"],

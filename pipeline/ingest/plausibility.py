@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from statistics import median
 from typing import Any
 
 import polars as pl
@@ -62,53 +61,57 @@ def _fmt(value: float) -> str:
     return f"{value:.4g}"
 
 
-def _peer_reasons(rows: list[dict[str, Any]], r: Rules) -> dict[int, list[str]]:
-    """Row index → reasons from the comparison with institutions of the same type in the same month."""
-    out: dict[int, list[str]] = {}
-    for check in r.peer_checks:
-        ratios: dict[int, float] = {}
-        for i, row in enumerate(rows):
-            num, den = row.get(check.numerator), row.get(check.denominator)
-            if num is not None and den is not None and den > 0 and num > 0:
-                ratios[i] = num / den
-        groups: dict[tuple[str, str, str], list[float]] = {}
-        for i, ratio in ratios.items():
-            for level in ("type_sub", "type_group"):
-                groups.setdefault((rows[i]["period"], level, rows[i][level] or ""), []).append(ratio)
-        for i, ratio in ratios.items():
-            for level in ("type_sub", "type_group"):
-                peers = groups[(rows[i]["period"], level, rows[i][level] or "")]
-                if len(peers) >= r.min_peers:
-                    mid = median(peers)
-                    if mid > 0 and ratio >= r.hold_ratio * mid:
-                        out.setdefault(i, []).append(
-                            f"{check.label} {_fmt(ratio)} 千元，是同月{rows[i][level]}（{len(peers)} 家）中位数 "
-                            f"{_fmt(mid)} 千元的 {ratio / mid:.0f} 倍")
-                    break
+def _median(col: str) -> pl.Expr:
+    """statistics.median of a group, with the same float operations: the middle value, or the mean of the two."""
+    ordered = pl.col(col).sort()
+    return (ordered.get((pl.len() - 1) // 2) + ordered.get(pl.len() // 2)) / 2
+
+
+def _peer_reasons(df: pl.DataFrame, r: Rules) -> list[tuple[int, int, str]]:
+    """(row index, order, reason) from the comparison with institutions of the same type in the same month: the
+    institution's sub-type when it has min_peers peers with a ratio, else its group."""
+    out: list[tuple[int, int, str]] = []
+    for n_check, check in enumerate(r.peer_checks):
+        ratios = df.filter((pl.col(check.numerator) > 0) & (pl.col(check.denominator) > 0)).select(
+            "_i", "period", "type_sub", "type_group", ratio=pl.col(check.numerator) / pl.col(check.denominator))
+        chosen = None
+        for level in ("type_sub", "type_group"):
+            keyed = ratios.with_columns(_key=pl.col(level).fill_null(""))
+            stats = keyed.group_by("period", "_key").agg(_n=pl.len(), _mid=_median("ratio"))
+            got = keyed.join(stats, on=["period", "_key"], how="left").filter(pl.col("_n") >= r.min_peers)
+            got = got.with_columns(_level=pl.lit(level), _shown=pl.col(level))
+            chosen = got if chosen is None else pl.concat([chosen, got.filter(~pl.col("_i").is_in(chosen["_i"].implode()))],
+                                                          how="diagonal_relaxed")
+        assert chosen is not None
+        held = chosen.filter((pl.col("_mid") > 0) & (pl.col("ratio") >= r.hold_ratio * pl.col("_mid")))
+        for i, ratio, mid, n, shown in held.select("_i", "ratio", "_mid", "_n", "_shown").iter_rows():
+            out.append((i, n_check, f"{check.label} {_fmt(ratio)} 千元，是同月{shown}（{n} 家）中位数 "
+                                    f"{_fmt(mid)} 千元的 {ratio / mid:.0f} 倍"))
     return out
 
 
-def _history_reasons(rows: list[dict[str, Any]], r: Rules) -> dict[int, list[str]]:
-    """Row index → reasons from the comparison with the same institution's other months."""
-    out: dict[int, list[str]] = {}
+def _history_reasons(df: pl.DataFrame, r: Rules) -> list[tuple[int, int, str]]:
+    """(row index, order, reason) from the comparison with the median of the same institution's other months
+    (their values above 0), for institutions with more than min_history rows."""
+    out: list[tuple[int, int, str]] = []
     labels = {it.id: it.label for it in catalogues.items().items}
-    by_org: dict[str, list[int]] = {}
-    for i, row in enumerate(rows):
-        by_org.setdefault(row["org_code"], []).append(i)
-    for members in by_org.values():
-        if len(members) <= r.min_history:
-            continue
-        for item in r.history_items:
-            for i in members:
-                value = rows[i].get(item)
-                others = [rows[j][item] for j in members if j != i and (rows[j].get(item) or 0) > 0]
-                if value is None or value <= 0 or len(others) < r.min_history:
-                    continue
-                mid = median(others)
-                if value >= r.hold_ratio * mid:
-                    out.setdefault(i, []).append(
-                        f"{labels[item]} {_fmt(value)} 千元，是本机构其他 {len(others)} 个月中位数 {_fmt(mid)} 千元的 "
-                        f"{value / mid:.0f} 倍")
+    sized = df.with_columns(_members=pl.len().over("org_code")).filter(pl.col("_members") > r.min_history)
+    for n_item, item in enumerate(r.history_items, start=len(r.peer_checks)):
+        # the positive values of each institution, sorted; a row's "others" are its group without one copy of its value
+        pos = sized.filter(pl.col(item) > 0).select("_i", "org_code", v=pl.col(item)).sort("org_code", "v")
+        pos = pos.filter(pl.len().over("org_code") - 1 >= r.min_history)
+        pos = pos.with_columns(_k=pl.int_range(pl.len()).over("org_code"), _m=pl.len().over("org_code") - 1,
+                               _g=pl.int_range(pl.len()))
+
+        def at(p: pl.Expr) -> pl.Expr:  # position p of the others → position in the sorted column
+            return pl.col("_g") - pl.col("_k") + pl.when(p < pl.col("_k")).then(p).otherwise(p + 1)
+
+        where = pos.select(lo=at((pl.col("_m") - 1) // 2), hi=at(pl.col("_m") // 2))
+        pos = pos.with_columns(_mid=(pos["v"].gather(where["lo"]) + pos["v"].gather(where["hi"])) / 2)
+        held = pos.filter(pl.col("v") >= r.hold_ratio * pl.col("_mid"))
+        for i, value, mid, m in held.select("_i", "v", "_mid", "_m").iter_rows():
+            out.append((i, n_item, f"{labels[item]} {_fmt(value)} 千元，是本机构其他 {m} 个月中位数 {_fmt(mid)} 千元的 "
+                                   f"{value / mid:.0f} 倍"))
     return out
 
 
@@ -117,15 +120,15 @@ def screen(clean: pl.DataFrame, path: Path = RULES) -> tuple[pl.DataFrame, list[
     if clean.is_empty():
         return clean, []
     r = rules(path)
-    rows = clean.to_dicts()
-    found = _peer_reasons(rows, r)
-    for i, reasons in _history_reasons(rows, r).items():
-        found.setdefault(i, []).extend(reasons)
+    df = clean.with_row_index("_i").with_columns(pl.col("_i").cast(pl.Int64))
+    found: dict[int, list[str]] = {}
+    for i, _, reason in sorted(_peer_reasons(df, r) + _history_reasons(df, r), key=lambda t: (t[0], t[1])):
+        found.setdefault(i, []).append(reason)
     if not found:
         return clean, []
-    held = [{"file": rows[i]["file"], "sheet": rows[i]["sheet"], "row": rows[i]["row"],
-             "org_code": rows[i]["org_code"], "name": rows[i]["name"], "period": rows[i]["period"],
+    rows = df.filter(pl.col("_i").is_in(list(found))).select("_i", "file", "sheet", "row", "org_code", "name", "period")
+    held = [{"file": f, "sheet": s, "row": row, "org_code": o, "name": n, "period": p,
              "reason": "疑似金额按“元”而不是“千元”填报，未导入，请向机构核实：" + "；".join(found[i]), "raw": ""}
-            for i in sorted(found)]
-    keep = pl.Series([i not in found for i in range(len(rows))])
+            for i, f, s, row, o, n, p in rows.sort("_i").iter_rows()]
+    keep = pl.Series([i not in found for i in range(clean.height)])
     return clean.filter(keep), held

@@ -6,21 +6,24 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import polars as pl
+
 from pipeline.catalogues import ItemCatalogue
 from pipeline.errors import UserError, location
-from pipeline.ingest import decimals
+from pipeline.ingest import columnar, decimals
 from pipeline.ingest.files import SheetData
 from pipeline.ingest.header import Header, check_duplicate_columns, column_letter, check_required, locate_header, missing_items, money_factors
-from pipeline.ingest.identity import read_identity
-from pipeline.ingest.values import _is_blank, _raw_json, parse_code, parse_number, parse_text, parse_time
+from pipeline.ingest.values import _is_blank, _raw_json, parse_number
 from pipeline.period import Month
 
 SUMMARY_MARKERS = ("合计", "小计", "总计")
+IDENTITY_CHECKS = ("org_code", "region_code", "type_code", "reg_type", "sponsor", "hospital_level", "period",
+                   "submitted_at")  # the order a row's reasons are listed in
 
 
 @dataclass
 class _Accumulator:
-    records: list[dict[str, Any]] = field(default_factory=list)
+    frames: list[pl.DataFrame] = field(default_factory=list)  # the accepted rows, one frame per sheet
     quarantine: list[dict[str, Any]] = field(default_factory=list)
     summaries: list[dict[str, Any]] = field(default_factory=list)
     blank: int = 0
@@ -41,6 +44,7 @@ class _Accumulator:
     code_checks: list[dict[str, Any]] = field(default_factory=list)  # the same, per row, for the QC 通报
     corrections: list[Any] = field(default_factory=list)  # the office's corrections to apply (corrections.py)
     corrections_applied: list[dict[str, Any]] = field(default_factory=list)
+    caches: dict[Any, dict[Any, Any]] = field(default_factory=dict)  # per-value readings (columnar.per_value)
 
 
 
@@ -73,46 +77,6 @@ def _summary_record(base: dict[str, Any], cell: Callable[[str], Any], by_id: dic
     return summary
 
 
-def _parse_record(base: dict[str, Any], cell: Callable[[str], Any], by_id: dict[str, int], month: Month,
-                  cat: ItemCatalogue, factors: dict[str, float], tally: _SheetTally,
-                  acc: _Accumulator) -> tuple[dict[str, Any], list[str]]:
-    """One data row → (record, reasons it cannot be accepted)."""
-    def where(item_id: str) -> str:
-        return f"列“{cat.item(item_id).label}”（{column_letter(by_id[item_id])}列）"
-
-    def named(item_id: str) -> str:
-        return where(item_id) if item_id in by_id else f"列“{cat.item(item_id).label}”"
-
-    record: dict[str, Any] = dict(base)
-    ident = read_identity(cell, named, month, acc.counties)
-    record.update(ident.values)
-    reasons = list(ident.reasons)
-    spot = f"{base['file']} 工作表“{base['sheet']}”第 {base['row']} 行"
-    acc.value_notes.extend(f"{spot}：{note}" for note in ident.notes)
-    acc.code_warnings.extend(f"{spot}（{base['name']}）：{w}" for w in ident.warnings)
-    acc.code_checks.extend({"org_code": ident.values.get("org_code"), "name": base["name"],
-                            "period": ident.values.get("period"), "region_code": ident.values.get("region_code"),
-                            "where": spot, "warning": w} for w in ident.warnings)
-    if ident.other_month is not None:
-        tally.wrong_month += 1
-        tally.months_seen.add(str(ident.other_month))
-    try:
-        record["submitted_at"] = parse_time(cell("submitted_at"))
-    except ValueError:
-        reasons.append(f"{where('submitted_at')}的值“{cell('submitted_at')}”不是日期时间")
-        record["submitted_at"] = None
-    for item_id in cat.item_ids:
-        if item_id not in by_id:
-            record[item_id] = None  # the file has no such column: 不详, never a made-up 0
-            continue
-        try:
-            record[item_id] = parse_number(cell(item_id)) * factors.get(item_id, 1.0)
-        except ValueError:
-            reasons.append(f"{where(item_id)}的值“{cell(item_id)}”不是数字")
-            record[item_id] = None
-    return record, reasons
-
-
 def _filled_width(values: tuple[Any, ...]) -> int:
     """Columns up to the last non-empty cell."""
     for i in range(len(values), 0, -1):
@@ -121,45 +85,116 @@ def _filled_width(values: tuple[Any, ...]) -> int:
     return 0
 
 
+def _width_reasons(sheet: SheetData, rows: list[tuple[int, tuple[Any, ...]]], width: int, labelled: int) -> pl.Series:
+    """A CSV row shorter than the header (a truncated file) or wider than its labels (an unquoted delimiter)."""
+    reasons: list[str | None] = [None] * len(rows)
+    if sheet.text:
+        for i, (_, values) in enumerate(rows):
+            if len(values) < width:
+                reasons[i] = f"该行只有 {len(values)} 列，少于表头的 {width} 列（文件可能被截断），缺的值不能当作 0"
+            elif _filled_width(values) > labelled:
+                reasons[i] = (f"该行有 {_filled_width(values)} 列，多于表头的 {labelled} 列（可能某一格中有未加引号的"
+                              "分隔符），各列的值可能错位")
+    return pl.Series("r_width", reasons, dtype=pl.String)
+
+
 def _parse_rows(sheet: SheetData, header: Header, month: Month, cat: ItemCatalogue, acc: _Accumulator,
                 factors: dict[str, float]) -> _SheetTally:
+    """The data rows of a sheet, column by column (columnar.py): accepted rows to acc.frames, the others to
+    acc.quarantine with every reason, 合计/小计 rows to the summaries."""
     by_id = {item_id: col for col, item_id in header.columns.items()}
     width = max(header.columns) + 1
     labelled = max(_filled_width(sheet.rows[r][1]) for r in range(header.labels_row, header.row_index + 1))
     tally = _SheetTally(detail_sums={i: 0.0 for i in cat.item_ids})
-    for row_no, values in sheet.rows[header.row_index + 1 :]:
-        acc.read += 1
-        if _is_blank(values):
-            acc.blank += 1
-            continue
+    data = sheet.rows[header.row_index + 1 :]
+    rows = [(row_no, values) for row_no, values in data if not _is_blank(values)]
+    acc.read += len(data)
+    acc.blank += len(data) - len(rows)
+    if not rows:
+        return tally
+    columns = columnar.transpose(rows)
+    empty = (None,) * len(rows)
 
-        def cell(item_id: str, values: tuple[Any, ...] = values) -> Any:
-            col = by_id.get(item_id)
-            return values[col] if col is not None and col < len(values) else None
+    def column(item_id: str) -> tuple[Any, ...]:
+        col = by_id.get(item_id)
+        return columns[col] if col is not None and col < len(columns) else empty
 
-        code = parse_code(cell("org_code"))
-        name = parse_text(cell("name"))
-        base = {"file": sheet.file, "sheet": sheet.sheet, "row": row_no, "org_code": code, "name": name}
-        if is_summary_row(code, name):
-            summary = _summary_record(base, cell, by_id, cat, factors)
-            acc.summaries.append(summary)
-            tally.summaries.append(summary)
-            continue
-        tally.data_rows += 1
-        record, reasons = _parse_record(base, cell, by_id, month, cat, factors, tally, acc)
-        if sheet.text and len(values) < width:
-            reasons.insert(0, f"该行只有 {len(values)} 列，少于表头的 {width} 列（文件可能被截断），缺的值不能当作 0")
-        elif sheet.text and _filled_width(values) > labelled:
-            reasons.insert(0, f"该行有 {_filled_width(values)} 列，多于表头的 {labelled} 列（可能某一格中有未加引号的"
-                              "分隔符），各列的值可能错位")
-        if reasons:
-            acc.quarantine.append({**base, "period": str(month), "reason": "；".join(reasons), "raw": _raw_json(values)})
-        else:
-            acc.records.append(record)
-            for item_id in cat.item_ids:
-                if record[item_id] is not None:
-                    tally.detail_sums[item_id] += record[item_id]
+    keys = columnar.code_and_name(column, acc.caches)
+    summary = [False] * len(rows)
+    for i in columnar.summary_candidates(keys["code"], keys["name"]).arg_true().to_list():
+        summary[i] = is_summary_row(keys["code"][i], keys["name"][i])
+    for i in (i for i, s in enumerate(summary) if s):
+        row_no, values = rows[i]
+        base = {"file": sheet.file, "sheet": sheet.sheet, "row": row_no, "org_code": keys["code"][i],
+                "name": keys["name"][i]}
+        record = _summary_record(base, lambda item_id, v=values: _cell(v, by_id, item_id), by_id, cat, factors)
+        acc.summaries.append(record)
+        tally.summaries.append(record)
+    frame = _row_frame(sheet, rows, column, by_id, month, cat, acc, factors)
+    frame = frame.hstack(keys).with_columns(r_width=_width_reasons(sheet, rows, width, labelled),
+                               _summary=pl.Series(summary, dtype=pl.Boolean), _i=pl.int_range(pl.len()))
+    frame = frame.filter(~pl.col("_summary"))
+    tally.data_rows = frame.height
+    other = frame["other"].drop_nulls()
+    tally.wrong_month = other.len()
+    tally.months_seen.update(other.to_list())
+    _collect_notes(frame, sheet, acc)
+    reasons = ["r_width", *(f"r_{f}" for f in IDENTITY_CHECKS), *(f"r_{i}" for i in cat.item_ids)]
+    frame = frame.with_columns(
+        _bad=pl.any_horizontal(pl.col(reasons).is_not_null()),
+        _reason=pl.concat_str(reasons, separator="；", ignore_nulls=True))
+    for r in frame.filter(pl.col("_bad")).select("row", "code", "name", "_reason", "_i").iter_rows():
+        acc.quarantine.append({"file": sheet.file, "sheet": sheet.sheet, "row": r[0], "org_code": r[1], "name": r[2],
+                               "period": str(month), "reason": r[3], "raw": _raw_json(rows[r[4]][1])})
+    accepted = frame.filter(~pl.col("_bad")).select(record_columns(cat))
+    acc.frames.append(accepted)
+    if any("小计" not in f"{s['org_code']}{s['name']}" for s in tally.summaries):
+        for item_id in cat.item_ids:  # in row order, as the checks always added them up
+            total = 0.0
+            for v in accepted[item_id].drop_nulls().to_list():
+                total += v
+            tally.detail_sums[item_id] = total
     return tally
+
+
+def record_columns(cat: ItemCatalogue) -> list[str]:
+    return ["file", "sheet", "row", *(it.id for it in cat.identity), *cat.item_ids]
+
+
+def _cell(values: tuple[Any, ...], by_id: dict[str, int], item_id: str) -> Any:
+    col = by_id.get(item_id)
+    return values[col] if col is not None and col < len(values) else None
+
+
+def _row_frame(sheet: SheetData, rows: list[tuple[int, tuple[Any, ...]]], column: Callable[[str], tuple[Any, ...]],
+               by_id: dict[str, int], month: Month, cat: ItemCatalogue, acc: _Accumulator,
+               factors: dict[str, float]) -> pl.DataFrame:
+    """file, sheet, row, the identity columns and the items, each check's reason column beside them."""
+    def where(item_id: str) -> str:
+        return f"列“{cat.item(item_id).label}”（{column_letter(by_id[item_id])}列）"
+
+    def named(item_id: str) -> str:
+        return where(item_id) if item_id in by_id else f"列“{cat.item(item_id).label}”"
+
+    ident = columnar.identity_frame(column, named, month, acc.counties, acc.caches)
+    items = columnar.item_frame(column, by_id, cat, factors, named, len(rows), acc.caches.setdefault("number", {}))
+    base = pl.DataFrame({"file": [sheet.file] * len(rows), "sheet": [sheet.sheet] * len(rows),
+                         "row": [row_no for row_no, _ in rows]}, schema={"file": pl.String, "sheet": pl.String,
+                                                                        "row": pl.Int64})
+    return columnar.side_by_side([base, ident, items])
+
+
+def _collect_notes(frame: pl.DataFrame, sheet: SheetData, acc: _Accumulator) -> None:
+    """What was restored or assumed, and the check-character warnings, row by row (only rows that have one)."""
+    notes = [f"n_{f}" for f in IDENTITY_CHECKS if f"n_{f}" in frame.columns]
+    flagged = frame.filter(pl.any_horizontal(pl.col([*notes, "w_org_code"]).is_not_null()))
+    for r in flagged.iter_rows(named=True):
+        spot = f"{sheet.file} 工作表“{sheet.sheet}”第 {r['row']} 行"
+        acc.value_notes.extend(f"{spot}：{r[n]}" for n in notes if r[n] is not None)
+        if r["w_org_code"] is not None:
+            acc.code_warnings.append(f"{spot}（{r['name']}）：{r['w_org_code']}")
+            acc.code_checks.append({"org_code": r["org_code"], "name": r["name"], "period": r["period"],
+                                    "region_code": r["region_code"], "where": spot, "warning": r["w_org_code"]})
 
 
 def check_summary_rows(sheet: SheetData, tally: _SheetTally, cat: ItemCatalogue) -> list[dict[str, Any]]:
@@ -186,7 +221,7 @@ def _ingest_sheet(sheet: SheetData, month: Month, cat: ItemCatalogue, acc: _Accu
     acc.notes.extend(sheet.notes)
     if sheet.hidden:
         acc.hidden_sheets.append(f"{sheet.file}：工作表“{sheet.sheet}”是隐藏的，已照常读取，请确认其中的数据应当上报")
-    if _is_blank(tuple(v for _, vals in sheet.rows for v in vals)):
+    if all(_is_blank(vals) for _, vals in sheet.rows):
         acc.skipped_sheets.append(f"{sheet.file}：工作表“{sheet.sheet}”为空，已跳过")
         return False
     header = locate_header(sheet, cat)
