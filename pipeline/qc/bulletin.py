@@ -451,10 +451,21 @@ def _time(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value is not None else "未填"
 
 
-def overview_rows(data: QcData, code: str) -> list[list[Any]]:
+County = tuple[pl.DataFrame, pl.DataFrame]  # one county's quarter rows: filing status, results (table order)
+
+
+def county_frames(data: QcData) -> dict[str, County]:
+    """Every county's quarter rows split off in one pass (a filter per county scans the whole table once per
+    county: quadratic with a country's ~2,800 units); the rows keep the order of the whole tables."""
+    status, results = (data.in_quarter(f).partition_by("region_code", as_dict=True, maintain_order=True)
+                       for f in (data.filing, data.results))
+    return {c: (status.get((c,), data.filing.clear()), results.get((c,), data.results.clear()))
+            for c in data.regions.unit_codes}
+
+
+def overview_rows(data: QcData, county: County) -> list[list[Any]]:
     """Per month of the quarter and for the quarter: 应报, 已报, 上报率, 按时, 及时率 and issue counts."""
-    status = data.in_quarter(data.filing).filter(pl.col("region_code") == code)
-    results = data.in_quarter(data.results).filter(pl.col("region_code") == code)
+    status, results = county
     rows: list[list[Any]] = []
     for m in data.months:
         if m not in data.summary.months_with_data:
@@ -477,10 +488,9 @@ def _overview_row(label: str, status: pl.DataFrame, results: pl.DataFrame) -> li
             rate("timely_rate"), *(counts[k] for k in ("漏报", "迟报", "重报", "FAIL", "WARN"))]
 
 
-def county_sheets(data: QcData, code: str) -> list[Sheet]:
-    status = data.in_quarter(data.filing).filter(pl.col("region_code") == code).sort(["period", "org_code"])
-    results = data.in_quarter(data.results).filter(pl.col("region_code") == code).sort(
-        ["period", "org_code", "rule_id", "message"])
+def county_sheets(data: QcData, county: County) -> list[Sheet]:
+    status = county[0].sort(["period", "org_code"])
+    results = county[1].sort(["period", "org_code", "rule_id", "message"])
     missing = status.filter(~pl.col("filed"))
     late = status.filter(pl.col("filed") & ~pl.col("on_time"))
     resub = results.filter(pl.col("check") == "重报")
@@ -488,7 +498,7 @@ def county_sheets(data: QcData, code: str) -> list[Sheet]:
     rules = results.filter(pl.col("check") == RULE_CHECK)
     return [
         Sheet("概况", ("月份", "应报", "已报", "上报率(%)", "按时", "及时率(%)", "漏报", "迟报", "重报", "审核错误", "审核警告"),
-              (14, 8, 8, 10, 8, 10, 8, 8, 8, 10, 10), overview_rows(data, code)),
+              (14, 8, 8, 10, 8, 10, 8, 8, 8, 10, 10), overview_rows(data, county)),
         Sheet("漏报", ("报告期", "机构代码", "机构名称", "机构类别", "截止日期"), (10, 22, 36, 18, 12),
               [[r["period"], r["org_code"], r["name"], r["type_sub"], r["due_date"].isoformat()]
                for r in missing.iter_rows(named=True)]),
@@ -547,14 +557,14 @@ INSTRUCTIONS = (
 )
 
 
-def county_workbook(data: QcData, code: str, org_name: str) -> Any:
+def county_workbook(data: QcData, code: str, org_name: str, county: County | None = None) -> Any:
     from openpyxl import Workbook
 
     name = data.regions.name(code)
     wb = Workbook()
     wb.remove(wb.active)
     head = [f"{name}（{code}）医疗卫生机构月报质控问题清单", f"{_quarter_span(data.summary)}　{org_name}"]
-    for i, sheet in enumerate(county_sheets(data, code)):
+    for i, sheet in enumerate(county_sheets(data, county_frames(data)[code] if county is None else county)):
         extra = list(INSTRUCTIONS) if i == 0 else []
         _write_sheet(wb.create_sheet(), sheet, head + extra)
     wb.properties.creator = org_name
@@ -567,9 +577,9 @@ def write_county_workbooks(data: QcData, out_dir: Path, *, org_name: str) -> lis
     from pipeline.render.xlsx import save_workbook
 
     paths = []
-    for code in data.regions.table["region_code"].to_list():
+    for code, county in county_frames(data).items():
         path = out_dir / f"{code}.xlsx"
-        save_workbook(county_workbook(data, code, org_name), path)
+        save_workbook(county_workbook(data, code, org_name, county), path)
         paths.append(path)
     return paths
 
