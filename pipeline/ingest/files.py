@@ -207,6 +207,11 @@ def _col_number(letters: bytes) -> int:
     return n
 
 
+def _is_panic(exc: BaseException) -> bool:
+    """calamine's Rust panic (pyo3 PanicException, a BaseException python_calamine does not export) on a damaged file."""
+    return type(exc).__name__ == "PanicException"
+
+
 def _open_workbook(path: Path, display: str, head: bytes) -> Any:
     import python_calamine as pc  # local import
 
@@ -225,6 +230,11 @@ def _open_workbook(path: Path, display: str, head: bytes) -> Any:
                             hint="请在 Excel 中打开，取消密码后另存为 .xlsx") from exc
         raise UserError(f"文件 {display} 不是有效的 Excel 工作簿（可能已损坏）：{exc}",
                         hint="请在 Excel 中打开确认文件完整后另存为 .xlsx，或重新从直报系统导出") from exc
+    except BaseException as exc:
+        if not _is_panic(exc):
+            raise
+        raise UserError(f"文件 {display} 已损坏（读取程序无法解析其内容），未读取",
+                        hint="请在 Excel 中打开确认文件完整后另存为 .xlsx，或重新从直报系统导出") from None
 
 
 def _read_excel(path: Path, display: str, limits: Limits) -> list[SheetData]:
@@ -251,6 +261,11 @@ def _read_excel(path: Path, display: str, limits: Limits) -> list[SheetData]:
             sheets.append(SheetData(display, name, rows, hidden=name in hidden, notes=notes))
     except (pc.CalamineError, ValueError) as exc:
         raise UserError(f"文件 {display} 的工作表无法读取：{exc}", hint="请在 Excel 中打开确认后另存为 .xlsx") from exc
+    except BaseException as exc:
+        if not _is_panic(exc):
+            raise
+        raise UserError(f"文件 {display} 的工作表已损坏（读取程序无法解析其内容），未读取",
+                        hint="请在 Excel 中打开确认文件完整后另存为 .xlsx，或重新从直报系统导出") from None
     finally:
         wb.close()
     return sheets
