@@ -150,6 +150,11 @@ def _row_text(row: int, csv_lines: bool) -> str:
     return f"文件第{row}行" if csv_lines else f"第{row}行"
 
 
+def _at(source: str, group: Mapping[str, Any], row: int, csv_lines: bool, age: float | None) -> dict[str, Any]:
+    """The location keywords of :func:`_error` for a row of the input (its number as the user sees it)."""
+    return {"source": source, "group": group, "row": row, "row_text": _row_text(row, csv_lines), "age": age}
+
+
 def _check_columns(columns: Sequence[str], source: str) -> None:
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
@@ -189,29 +194,17 @@ def _check_row(
         if value is None or (isinstance(value, float) and math.isnan(value)):
             raise _error(
                 f"{_COLUMN_LABELS[col]}（{col}）缺失。",
-                source=source,
-                group=group,
-                row=row,
-                row_text=_row_text(row, csv_lines),
-                age=shown_age,
+                **_at(source, group, row, csv_lines, shown_age),
             )
         if not math.isfinite(value):
             raise _error(
                 f"{_COLUMN_LABELS[col]}（{col}）不是有限数值：{value!r}。",
-                source=source,
-                group=group,
-                row=row,
-                row_text=_row_text(row, csv_lines),
-                age=shown_age,
+                **_at(source, group, row, csv_lines, shown_age),
             )
         if value < 0:
             raise _error(
                 f"{_COLUMN_LABELS[col]}（{col}）为负数：{_fmt(value)}。",
-                source=source,
-                group=group,
-                row=row,
-                row_text=_row_text(row, csv_lines),
-                age=shown_age,
+                **_at(source, group, row, csv_lines, shown_age),
             )
 
 
@@ -228,7 +221,7 @@ def _check_ax_value(
         problem = f"{label}为负数：{_fmt(value)}，应在0到该年龄组组距之间。"
     else:
         return
-    raise _error(problem, source=source, group=group, row=row, row_text=_row_text(row, csv_lines), age=age)
+    raise _error(problem, **_at(source, group, row, csv_lines, age))
 
 
 def _check_ax_widths(
@@ -240,7 +233,7 @@ def _check_ax_widths(
     for j, (age, value, row) in enumerate(zip(ages, ax_years, rows)):
         if value is None:
             continue
-        where = {"source": source, "group": group, "row": row, "row_text": _row_text(row, csv_lines), "age": age}
+        where = _at(source, group, row, csv_lines, age)
         if j == len(ages) - 1:
             raise _error(
                 f"最后一个（开放）年龄组不使用 {label}：开放组按 L=l/M 计算（相当于 ax=1/M），请把该格留空。", **where
@@ -319,59 +312,35 @@ def _check_group(
         if age in seen:
             raise _error(
                 f"年龄组重复（与{_row_text(seen[age], csv_lines)}相同），每个年龄组只能出现一次。",
-                source=source,
-                group=group,
-                row=row,
-                row_text=_row_text(row, csv_lines),
-                age=age,
+                **_at(source, group, row, csv_lines, age),
             )
         seen[age] = row
     if ages[0] != 0:
         raise _error(
             f"第一个年龄组的起始年龄必须为0，当前为 {_fmt(ages[0])}。",
-            source=source,
-            group=group,
-            row=rows[0],
-            row_text=_row_text(rows[0], csv_lines),
-            age=ages[0],
+            **_at(source, group, rows[0], csv_lines, ages[0]),
         )
     for j in range(1, len(ages)):
         if ages[j] <= ages[j - 1]:
             raise _error(
                 f"年龄组未按升序排列（上一行年龄为 {_fmt(ages[j - 1])}），年龄必须严格递增。",
-                source=source,
-                group=group,
-                row=rows[j],
-                row_text=_row_text(rows[j], csv_lines),
-                age=ages[j],
+                **_at(source, group, rows[j], csv_lines, ages[j]),
             )
     for age, pop, dth, row in zip(ages, pops, deaths, rows):
         if pop == 0:
             raise _error(
                 "人口数为0，无法计算死亡率。",
-                source=source,
-                group=group,
-                row=row,
-                row_text=_row_text(row, csv_lines),
-                age=age,
+                **_at(source, group, row, csv_lines, age),
             )
         if dth > pop:
             raise _error(
                 f"死亡数（{_fmt(dth)}）大于人口数（{_fmt(pop)}）。",
-                source=source,
-                group=group,
-                row=row,
-                row_text=_row_text(row, csv_lines),
-                age=age,
+                **_at(source, group, row, csv_lines, age),
             )
     if deaths[-1] == 0:
         raise _error(
             "最后一个（开放）年龄组死亡数为0，无法计算开放组的存活人年数（L=l/M）及预期寿命。",
-            source=source,
-            group=group,
-            row=rows[-1],
-            row_text=_row_text(rows[-1], csv_lines),
-            age=ages[-1],
+            **_at(source, group, rows[-1], csv_lines, ages[-1]),
         )
 
 
