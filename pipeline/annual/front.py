@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from pipeline import CATALOGUE_DIR
+from pipeline import CATALOGUE_DIR, formulas
 from pipeline.annual.indicators import AnnualCatalogue, AnnualIndicator
 from pipeline.errors import UserError
 from pipeline.io_utils import read_yaml
@@ -63,40 +63,17 @@ def _term(cat: AnnualCatalogue, front: FrontCatalogue, item_id: str, indicator: 
     return label.removeprefix("其中：").removeprefix("其中:")
 
 
-def _sum(names: list[str]) -> str:
-    return f"（{'＋'.join(names)}）" if len(names) > 1 else names[0]
-
-
 def formula(ai: AnnualIndicator, cat: AnnualCatalogue, front: FrontCatalogue) -> str | None:
-    """The indicator's rule in words, or None where it would only restate the name (a plain total)."""
+    """The indicator's rule in words (pipeline/formulas.py, the same writer as the data dictionary), or None
+    where it would only restate the name (a plain total)."""
     ind = ai.ind
-    if ai.method or ai.source == "life_expectancy":
+    if ai.method or ai.source == "life_expectancy" or (formulas.is_plain_total(ind) and not ai.share_of):
         return None
-    plain_total = not (ind.denominator or ind.per_population or ind.divide_by_days or ind.multiply_by_days
-                       or ind.divide_by_working_days or ind.scale != 1 or ai.share_of)
-    if plain_total:
-        return None
-    num = _sum([_term(cat, front, i, ai.id) for i in ind.numerator])
+    num = formulas.sum_text([_term(cat, front, i, ai.id) for i in ind.numerator])
     if ai.share_of is not None:
         return f"{ind.name}＝本组{num}÷全市医疗卫生机构{num}×100%"
-    text = num
-    if ind.denominator:
-        den = _sum([_term(cat, front, i, ai.id) for i in ind.denominator])
-        text += "÷" + (f"平均{den}" if ind.average_denominator else den)
-    if ind.multiply_by_days:
-        text += "×全年日历天数"
-    if ind.divide_by_days:
-        text += "÷全年日历天数"
-    if ind.divide_by_working_days:
-        text += "÷全年工作日数"
-    if ind.per_population:
-        text += "÷年末常住人口"
-    if ind.unit == "%" and ind.scale == 100:
-        text += "×100%"
-    elif ind.scale == 1000 and ind.unit in ("元",):
-        pass  # 千元 → 元: a unit conversion, not part of the definition
-    elif ind.scale != 1:
-        text += f"×{ind.scale:,.0f}".replace(",", "")
+    den = formulas.sum_text([_term(cat, front, i, ai.id) for i in ind.denominator]) if ind.denominator else None
+    text = formulas.rule(ind, num, den, formulas.ANNUAL)
     if ai.deflate:
         text += "（按可比价格折算）"
     return f"{ind.name}＝{text}"

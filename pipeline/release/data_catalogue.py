@@ -12,8 +12,8 @@ import html
 import io
 from pathlib import Path
 
-from pipeline import catalogues
-from pipeline.catalogues import Indicator, Item
+from pipeline import catalogues, formulas
+from pipeline.catalogues import Indicator
 from pipeline.io_utils import atomic_path
 from pipeline.release.catalogue import read_region_codes
 from pipeline.render.html_fonts import with_embedded_font
@@ -41,41 +41,31 @@ def _plain(label: str) -> str:
     return label.removeprefix("其中：").removeprefix("其中:")
 
 
-def _sum(items: list[Item]) -> str:
-    names = [_plain(i.label) for i in items]
-    text = "＋".join(names)
-    return f"（{text}）" if len(names) > 1 else text
-
-
 def formula(ind: Indicator) -> str:
-    """The catalogue's rule written out: value = scale × Σnum ÷ Σden (× or ÷ days) (÷ population)."""
+    """The catalogue's rule written out (pipeline/formulas.py, the same writer as the annual 主要指标解释)."""
     cat = catalogues.items()
-    text = _sum([cat.item(i) for i in ind.numerator])
-    if ind.denominator:
-        text += "÷" + _sum([cat.item(i) for i in ind.denominator])
-    if ind.multiply_by_days:
-        text += "×时期日历天数"
-    if ind.divide_by_days:
-        text += "÷时期日历天数"
-    if ind.per_population:
-        text += "÷常住人口"
-    if ind.scale != 1:
-        text += f"×{ind.scale:g}"
-    if text == ind.name:  # a plain total: "总诊疗人次数＝总诊疗人次数" says nothing
+    if formulas.is_plain_total(ind) and len(ind.numerator) == 1:  # “总诊疗人次数＝总诊疗人次数” says nothing
         return "各机构该项目之和（不经换算）"
-    return f"{ind.name}＝{text}"
+    numerator = formulas.sum_text([_plain(cat.item(i).label) for i in ind.numerator])
+    denominator = formulas.sum_text([_plain(cat.item(i).label) for i in ind.denominator]) if ind.denominator else None
+    return f"{ind.name}＝{formulas.rule(ind, numerator, denominator, formulas.PERIOD)}"
 
 
 def definition(ind: Indicator) -> str:
     cat = catalogues.items()
     items = [cat.item(i) for i in ind.numerator + ind.denominator]
-    stocks = [_plain(i.label) for i in items if i.kind == "stock"]
+    averaged = [_plain(cat.item(i).label) for i in ind.denominator
+                if ind.average_denominator and cat.item(i).kind == "stock"]
+    stocks = [_plain(i.label) for i in items if i.kind == "stock" and _plain(i.label) not in averaged]
     flows = [_plain(i.label) for i in items if i.kind == "flow"]
     parts = ["先把地区、分组内全部机构的各项目相加，再按公式计算（比率由合计数计算，不是机构比率的平均）"]
     if flows:
         parts.append(f"{'、'.join(flows)}为时期内的流量，累计期取各月之和")
     if stocks:
         parts.append(f"{'、'.join(stocks)}为月末存量，累计期取各月末数的平均")
+    if averaged:
+        parts.append(f"平均{'、'.join(averaged)}为期初与期末的平均，本月为（上月末＋本月末）÷2，"
+                     "1—N月累计为（上年末＋N月末）÷2")
     if ind.per_population:
         parts.append("常住人口取报告年份的年末常住人口（缺时取最近一年）")
     return "；".join(parts) + "。"

@@ -252,7 +252,14 @@ def test_dictionary_covers_every_indicator_with_its_formula():
     rows = data_catalogue.rows(REPO / "data/reference/regions.csv")
     assert [r["指标代码"] for r in rows] == [i.id for i in catalogues.indicators()]
     by_id = {r["指标代码"]: r for r in rows}
-    assert by_id["bed_use_rate"]["计算公式"] == "病床使用率＝实际占用总床日数÷实际开放总床日数×100"
+    assert by_id["bed_use_rate"]["计算公式"] == "病床使用率＝实际占用总床日数÷实际开放总床日数×100%"
+    # domain.md: 医师日均担负诊疗人次 = 诊疗人次 ÷ 平均执业(助理)医师数 ÷ 工作日数; the dictionary once dropped
+    # both the 平均 and the working days
+    assert by_id["doctor_daily_visits"]["计算公式"] == \
+        "医师日均担负诊疗人次＝总诊疗人次数÷平均执业(助理)医师÷时期工作日数"
+    assert "（上月末＋本月末）÷2" in by_id["doctor_daily_visits"]["定义"]
+    assert "执业(助理)医师为月末存量" not in by_id["doctor_daily_visits"]["定义"]
+    assert by_id["visits"]["计算公式"] == "各机构该项目之和（不经换算）"
     assert by_id["beds_per_1000"]["计算公式"] == "每千常住人口床位数＝实有床位÷常住人口×1000"
     assert "月末存量" in by_id["beds"]["定义"] and "流量" in by_id["visits"]["定义"]
     assert "总计(total)" in by_id["visits"]["分组"] and "岳阳县" in by_id["visits"]["地区"]
