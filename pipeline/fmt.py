@@ -81,11 +81,22 @@ def display_value(value: float | None, decimals: int) -> float | None:
     return float(snapped) if snapped != exact else float(value)  # type: ignore[arg-type]
 
 
-def wan(value: float | None, decimals: int = 1) -> str:
-    """A count in 万 (ten thousands), e.g. 1234567 → '123.5'."""
+WAN = 10000  # 万: the scale of a count printed in 万人次 / 万人
+
+
+def in_wan(value: float) -> Decimal:
+    """value ÷ 10000 exactly (the decimal value of the float, moved four places: 11500 → 1.15, not the binary
+    1.1499…), so a tie at the printed precision rounds half-up as printed."""
+    return Decimal(repr(float(value))).scaleb(-4)
+
+
+def wan(value: float | None, decimals: int = 1, *, thousands: bool = False) -> str:
+    """A count in 万 (ten thousands), half-up on the exact quotient: 1234567 → '123.5', 11500 → '1.2',
+    12500 → '1.3'; missing → '—'."""
     if is_missing(value):
         return DASH
-    return number(value / 10000.0, decimals)  # type: ignore[operator]
+    rounded = round_half_up(in_wan(value), decimals)  # type: ignore[arg-type]
+    return f"{rounded:,.{decimals}f}" if thousands else f"{rounded:.{decimals}f}"
 
 
 def signed(value: float | None, decimals: int = 1) -> str:

@@ -73,4 +73,4 @@ def record_table(log: FigureLog, table: AnnualTable, spec: AnnualTableSpec, resu
                 continue
             ind, bd, rg = cell
             record(log, result, result.catalogue.indicator(ind), bd, rg, col.field, row.cells[i],
-                   table.decimals(row, i), table.cell_text(row, i), where=where)
+                   table.decimals(row, i), table.cell_text(row, i), unit_scale=table.unit_scale(i), where=where)

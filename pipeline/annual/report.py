@@ -13,7 +13,7 @@ The notebook ``notebooks/annual_report.py`` only calls :func:`build_annual` and 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -45,7 +45,7 @@ from pipeline.annual.monitoring import (
     note as monitoring_note,
     write_xlsx,
 )
-from pipeline.annual.texts import Facts, change_decimals, section_texts, summary_paragraphs
+from pipeline.annual.texts import Facts, change_decimals, resolve, section_texts, summary_paragraphs
 from pipeline.errors import UserError
 from pipeline.io_utils import write_csv, write_text
 from pipeline.monthly.indicators import CITY_LEVEL
@@ -68,6 +68,7 @@ class ColumnSpec:
     fields: tuple[str, ...]
     breakdown: str | None = None
     headers: tuple[tuple[str, str], ...] = ()
+    wan: bool = False  # counts (本年, 上年) printed in 万人次 / 万人 with one decimal
 
 
 @dataclass(frozen=True)
@@ -111,8 +112,12 @@ def table_specs(path: Path = TABLES_PATH) -> dict[str, AnnualTableSpec]:
             for c in e["columns"]:
                 if c["indicator"] not in known:
                     raise UserError(f"{path.name}：表 {tid} 引用了未知指标 {c['indicator']}")
+                wan = bool(tables.wan_editions(path.name, tid, c.get("wan", False), ("annual",)))
+                if wan:
+                    tables.check_wan(path.name, tid, cat.indicator(c["indicator"]).ind)
                 cols.append(ColumnSpec(group=c["group"], indicator=c["indicator"], fields=tuple(c["fields"]),
-                                       breakdown=c.get("breakdown"), headers=tuple((c.get("headers") or {}).items())))
+                                       breakdown=c.get("breakdown"), headers=tuple((c.get("headers") or {}).items()),
+                                       wan=wan))
             fields = tuple(f for c in cols for f in c.fields)
         if set(fields) - set(TABLE_FIELDS):
             raise UserError(f"{path.name}：表 {tid} 的列只能是 {TABLE_FIELDS}")
@@ -148,6 +153,8 @@ class AnnualTable(tables.BuiltTable):
             return own if own is not None else getattr(col, "change_decimals", 1)
         if col.field == "rank":
             return 0
+        if self.scaled(i):
+            return tables.WAN_DECIMALS
         if row.decimals is not None:
             return row.decimals
         return col.decimals
@@ -157,6 +164,8 @@ class AnnualTable(tables.BuiltTable):
         if self.columns[i].field == "change":
             text = tables.change_text(value, self.decimals(row, i))
             return text + getattr(row, "change_suffix", "") if value is not None else text
+        if self.scaled(i):
+            return fmt.wan(value, tables.WAN_DECIMALS, thousands=True)
         return fmt.number(value, self.decimals(row, i), thousands=True)
 
 
@@ -184,6 +193,42 @@ def ranks(result: AnnualResult, indicator_id: str, breakdown: str, year: int | N
     return out
 
 
+def _indicator_table(spec: AnnualTableSpec, result: AnnualResult, number: int,
+                     lookup: Mapping[tuple[str, str, str], dict[str, Any]]) -> AnnualTable:
+    """A table by indicator (rows.by: indicator): one row per indicator of the city, in its own unit and decimals."""
+    cat = result.catalogue
+    city = result.city
+    year = result.year
+    rows: list[tables.Row] = []
+    columns = tuple(
+        AnnualColumn(group="", header={"value": f"{year}年", "base_value": f"{year - 1}年", "change": "比上年|增减",
+                                       "rank": "位次", "province": "全省"}[f],
+                     indicator="", period_type="", field=f, decimals=1)
+        for f in spec.fields
+    )
+    for ind in spec.row_ids or ():
+        ai = cat.indicator(ind)
+        rec = lookup.get((ind, ai.breakdown, city))
+        cells = []
+        for f in spec.fields:
+            if f == "province":
+                target = next((x for x in result.targets if x.indicator_id == ind), None)
+                key = (target.province_key if target else ind, year)
+                cells.append(result.province.get(key))
+            elif f == "rank":
+                cells.append(None)
+            else:
+                cells.append(None if rec is None else rec[f])
+        label = f"{ai.name}({ai.unit})" if ai.unit else ai.name
+        rows.append(AnnualRow(label=label, depth=0, cells=tuple(cells), decimals=ai.decimals,
+                              change_decimals=change_decimals(ai),
+                              change_suffix="%" if ai.ind.change == "pct" else ""))
+    spec_t = tables.TableSpec(id=spec.id, title=spec.title, unit=spec.unit, row_by="indicator", row_ids=None,
+                              breakdown="total", columns=(), **dict(spec.layout))  # type: ignore[arg-type]
+    return AnnualTable(spec=spec_t, number=number, title=f"表{number}　{spec.title}（{year}年）",
+                       columns=columns, rows=tuple(rows))
+
+
 def build_table(spec: AnnualTableSpec, result: AnnualResult, number: int) -> AnnualTable:
     cat = result.catalogue
     t = result.for_year()
@@ -197,36 +242,9 @@ def build_table(spec: AnnualTableSpec, result: AnnualResult, number: int) -> Ann
         return {"value": f"{year}年", "base_value": f"{year - 1}年", "change": change_header(ai), "rank": "位次",
                 "province": "全省"}[field]
 
-    rows: list[tables.Row] = []
     if spec.row_by == "indicator":
-        columns = tuple(
-            AnnualColumn(group="", header={"value": f"{year}年", "base_value": f"{year - 1}年", "change": "比上年|增减",
-                                           "rank": "位次", "province": "全省"}[f],
-                         indicator="", period_type="", field=f, decimals=1)
-            for f in spec.fields
-        )
-        for ind in spec.row_ids or ():
-            ai = cat.indicator(ind)
-            rec = lookup.get((ind, ai.breakdown, city))
-            cells = []
-            for f in spec.fields:
-                if f == "province":
-                    target = next((x for x in result.targets if x.indicator_id == ind), None)
-                    key = (target.province_key if target else ind, year)
-                    cells.append(result.province.get(key))
-                elif f == "rank":
-                    cells.append(None)
-                else:
-                    cells.append(None if rec is None else rec[f])
-            label = f"{ai.name}({ai.unit})" if ai.unit else ai.name
-            rows.append(AnnualRow(label=label, depth=0, cells=tuple(cells), decimals=ai.decimals,
-                                  change_decimals=change_decimals(ai),
-                                  change_suffix="%" if ai.ind.change == "pct" else ""))
-        spec_t = tables.TableSpec(id=spec.id, title=spec.title, unit=spec.unit, row_by="indicator", row_ids=None,
-                                  breakdown="total", columns=(), **dict(spec.layout))  # type: ignore[arg-type]
-        return AnnualTable(spec=spec_t, number=number, title=f"表{number}　{spec.title}（{year}年）",
-                           columns=columns, rows=tuple(rows))
-
+        return _indicator_table(spec, result, number, lookup)
+    rows: list[tables.Row] = []
     cols: list[AnnualColumn] = []
     sources: list[tuple[str, str | None]] = []  # (indicator, breakdown override) per column
     for c in spec.columns:
@@ -234,8 +252,12 @@ def build_table(spec: AnnualTableSpec, result: AnnualResult, number: int) -> Ann
         overrides = dict(c.headers)
         for f in c.fields:
             cols.append(AnnualColumn(group=c.group, header=header(f, ai, overrides), indicator=c.indicator,
-                                     period_type="", field=f, decimals=ai.decimals, change_decimals=change_decimals(ai)))
+                                     period_type="", field=f, decimals=ai.decimals, change_decimals=change_decimals(ai),
+                                     scale=fmt.WAN if c.wan else 1))
             sources.append((c.indicator, c.breakdown))
+    unit_line, wan_cols = tables.wan_headings(spec.unit, cols, {c.indicator: cat.indicator(c.indicator).unit
+                                                                 for c in spec.columns})
+    cols = list(wan_cols)  # type: ignore[arg-type]
     if spec.row_by == "breakdown":
         bds = [cat.breakdown(b) for b in spec.row_ids] if spec.row_ids else [b for b in cat.breakdowns if not b.extra]
         keys = [(b.id, city, b.label, b.depth) for b in bds]
@@ -257,7 +279,7 @@ def build_table(spec: AnnualTableSpec, result: AnnualResult, number: int) -> Ann
             rec = lookup.get((ind, use_bd, rg))
             cells.append(None if rec is None else rec[col.field])
         rows.append(tables.Row(label=label, depth=depth, cells=tuple(cells)))
-    spec_t = tables.TableSpec(id=spec.id, title=spec.title, unit=spec.unit, row_by=spec.row_by, row_ids=None,
+    spec_t = tables.TableSpec(id=spec.id, title=spec.title, unit=unit_line, row_by=spec.row_by, row_ids=None,
                               breakdown=spec.breakdown, columns=(), **dict(spec.layout))  # type: ignore[arg-type]
     return AnnualTable(spec=spec_t, number=number, title=f"表{number}　{spec.title}（{year}年）", columns=tuple(cols),
                        rows=tuple(rows))
@@ -428,6 +450,41 @@ def _figure(n: int, name: str, caption: str) -> str:
     return f"![图{n}　{caption}](charts/{name})"
 
 
+def chapter_tables(tids: Sequence[str], specs: Mapping[str, AnnualTableSpec]) -> tuple[list[str], list[str]]:
+    """A chapter's tables in the order printed: (those in the flow of the chapter, after its text; the landscape
+    ones, after the others and before the charts). A landscape table is a page of its own: right after the text it
+    would break the page there and leave the chapter's last lines alone on a near-empty page; after the portrait
+    tables that page is filled by them, and the charts (and the next chapter) follow the landscape page."""
+    def landscape(tid: str) -> bool:
+        return tid in specs and dict(specs[tid].layout).get("fit") == "landscape"
+    return [t for t in tids if not landscape(t)], [t for t in tids if landscape(t)]
+
+
+def build_tables(result: AnnualResult, specs: Mapping[str, AnnualTableSpec], rows: Sequence[tg.MonitoringRow]
+                 ) -> tuple[dict[str, tables.BuiltTable], MonitoringTable | None]:
+    """Every table of the report, numbered in the order printed (chapters, monitoring, annex)."""
+    number = 1
+    built: dict[str, tables.BuiltTable] = {}
+    for _, _, tids, _ in SECTIONS:
+        flow, last = chapter_tables(tids, specs)
+        for tid in flow + last:
+            if tid == chapters.COMPARISON_TABLE:
+                built[tid] = chapters.comparison_table(result, number)
+            elif chapters.table_shown(result, specs[tid].row_ids if specs[tid].row_by == "indicator"
+                                      else [c.indicator for c in specs[tid].columns]):
+                built[tid] = build_table(specs[tid], result, number)
+            else:
+                continue  # the chapter says 资料暂缺
+            number += 1
+    mt = None if result.plan is None else MonitoringTable(number=number, plan=result.plan, year=result.year,
+                                                          rows=tuple(rows))
+    number += 0 if mt is None else 1
+    for tid in ANNEX_TABLES:
+        built[tid] = build_table(specs[tid], result, number)
+        number += 1
+    return built, mt
+
+
 def build_document(result: AnnualResult, out_dir: Path, org_name: str) -> AnnualDocument:
     """Write indicators.csv, monitoring.csv, summary.csv, tables.xlsx, the charts and source/report.md."""
     out_dir = Path(out_dir)
@@ -440,24 +497,9 @@ def build_document(result: AnnualResult, out_dir: Path, org_name: str) -> Annual
     texts = chapters.chapter_texts(result, facts, section_texts(result, facts))
     figures = write_charts(result, source / "charts")
 
-    number = 1
-    built: dict[str, tables.BuiltTable] = {}
-    for _, _, tids, _ in SECTIONS:
-        for tid in tids:
-            if tid == chapters.COMPARISON_TABLE:
-                built[tid] = chapters.comparison_table(result, number)
-            elif chapters.table_shown(result, specs[tid].row_ids if specs[tid].row_by == "indicator"
-                                      else [c.indicator for c in specs[tid].columns]):
-                built[tid] = build_table(specs[tid], result, number)
-            else:
-                continue  # the chapter says 资料暂缺
-            number += 1
+    built, mt = build_tables(result, specs, rows)
+    numbers = {tid: table.number for tid, table in built.items()}  # the citations "（见表N）" of the texts
     y = result.year
-    mt = None if result.plan is None else MonitoringTable(number=number, plan=result.plan, year=y, rows=tuple(rows))
-    number += 0 if mt is None else 1
-    for tid in ANNEX_TABLES:
-        built[tid] = build_table(specs[tid], result, number)
-        number += 1
 
     city_name = result.regions.city_name
     md: list[str] = ["---", f'title: "{city_name}{y}年卫生健康统计报告及提要"', f'author: "{org_name}"',
@@ -466,16 +508,18 @@ def build_document(result: AnnualResult, out_dir: Path, org_name: str) -> Annual
                                            org=org_name),
                      "## 提要", ""]
     for p in summary:
-        md += [p, ""]
+        md += [resolve(p, numbers), ""]
     fig_no = 1
     for i, (heading, key, tids, charts_) in enumerate(SECTIONS):
         md += [f"## {NUMERALS[i]}、{heading}", ""]
         for p in texts[key]:
-            md += [p, ""]
-        for tid in (t for t in tids if t in built):
+            md += [resolve(p, numbers), ""]
+        flow, last = chapter_tables(tids, specs)
+        for tid in (t for t in flow if t in built):
             md += [tables.to_markdown(built[tid]), ""]
             if tid == chapters.COMPARISON_TABLE:
                 md += [chapters.comparison_note(result), ""]
+        md += [block for tid in last if tid in built for block in (tables.to_markdown(built[tid]), "")]
         for name in charts_:
             if name in figures:
                 md += [_figure(fig_no, name, figures[name]), ""]
@@ -491,7 +535,7 @@ def build_document(result: AnnualResult, out_dir: Path, org_name: str) -> Annual
     md_path = source / "report.md"
     write_text(markdown, md_path)
     xlsx = out_dir / "tables.xlsx"
-    ordered = [built[tid] for _, _, tids, _ in SECTIONS for tid in tids if tid in built] + [built[t] for t in ANNEX_TABLES]
+    ordered = sorted(built.values(), key=lambda table: table.number)  # the sheets 表1, 表2, … in the order printed
     write_xlsx(ordered, mt, xlsx, org_name)
     for tid, table in built.items():
         if tid in specs:  # the comparison table repeats the city's values beside reference data

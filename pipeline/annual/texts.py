@@ -6,6 +6,7 @@ every number the text prints; one function per chapter writes its paragraphs.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,6 +30,23 @@ def change_decimals(ai: AnnualIndicator) -> int:
 
 
 SUMMARY_NUMERALS = "一二三四五六七八九十"
+
+# A citation of a table in the text: "（见表N）" with N the number the table gets in this document (report.py numbers
+# the tables in the order printed and resolves the marks); a table that is not printed (资料暂缺) is not cited.
+_CITE = re.compile(r"（见〈表:(?P<id>[a-z0-9_]+)〉）")
+
+
+def cite(table_id: str) -> str:
+    """The mark of a citation of the catalogue table `table_id` (annual_tables.yaml), resolved by `resolve`."""
+    return f"（见〈表:{table_id}〉）"
+
+
+def resolve(text: str, numbers: dict[str, int]) -> str:
+    """Citation marks → "（见表N）" by the document's table numbers; dropped where the table is not printed."""
+    out = _CITE.sub(lambda m: f"（见表{numbers[m['id']]}）" if m["id"] in numbers else "", text)
+    if "〈表:" in out:
+        raise ValueError(f"unresolved table citation in {out!r}")
+    return out
 CHANGE_SUFFIX = {"%": "%", "百分点": "个百分点", "1/10万": "/10万"}
 
 
@@ -145,7 +163,7 @@ def _resources_text(result: AnnualResult, f: Facts) -> list[str]:
         f"一级医院{f.num('institutions', 'hosp_l1')}个），基层医疗卫生机构{f.num('institutions', 'primary')}个"
         f"（社区卫生服务中心(站){f.num('institutions', 'chc')}个，乡镇卫生院{f.num('institutions', 'thc')}个，"
         f"门诊部、诊所、卫生所(医务室){f.num('institutions', 'opd_clinic')}个，村卫生室{f.num('institutions', 'village')}个），"
-        f"专业公共卫生机构{f.num('institutions', 'public_health')}个。",
+        f"专业公共卫生机构{f.num('institutions', 'public_health')}个{cite('resources_by_type')}。",
         f"全市医疗卫生机构实有床位{f.num('beds')}张，其中医院{f.num('beds', 'hosp')}张，"
         f"基层医疗卫生机构{f.num('beds', 'primary')}张，专业公共卫生机构{f.num('beds', 'public_health')}张；"
         f"编制床位{f.num('authorized_beds')}张。每千常住人口医疗卫生机构床位{f.num('beds_per_1000')}张，"
@@ -154,9 +172,11 @@ def _resources_text(result: AnnualResult, f: Facts) -> list[str]:
         f"{f.num('tcm_doctors')}人，全科医生{f.num('gps')}人），注册护士{f.num('nurses')}人，药师(士)"
         f"{f.num('pharmacists')}人；公共卫生人员{f.num('public_health_staff')}人。每千常住人口卫生技术人员"
         f"{f.num('techs_per_1000')}人、中医类别执业(助理)医师{f.num('tcm_doctors_per_1000')}人、药师(士)"
-        f"{f.num('pharmacists_per_1000')}人、公共卫生人员{f.num('public_health_staff_per_1000')}人（表2）。",
+        f"{f.num('pharmacists_per_1000')}人、公共卫生人员{f.num('public_health_staff_per_1000')}人"
+        f"{cite('resources_per_capita')}。",
         f"全市医疗卫生机构总收入{yi_yuan('total_revenue')}，比上年{f.change('total_revenue')}，其中医疗收入"
-        f"{yi_yuan('medical_revenue')}；总支出{yi_yuan('total_expense')}，比上年{f.change('total_expense')}。",
+        f"{yi_yuan('medical_revenue')}；总支出{yi_yuan('total_expense')}，比上年{f.change('total_expense')}"
+        f"{cite('finance_by_type')}。",
     ]
 
 
@@ -170,19 +190,20 @@ def _services_text(result: AnnualResult, f: Facts) -> list[str]:
         f"{f.wan('emergency_visits')}万人次。医院医师日均担负诊疗{f.num('doctor_daily_visits', 'hosp')}人次。",
         f"全年全市医疗卫生机构入院{f.wan('admissions')}万人，出院{f.wan('discharges')}万人，比上年"
         f"{f.change('discharges')}；其中医院出院{f.wan('discharges', 'hosp')}万人，基层医疗卫生机构出院"
-        f"{f.wan('discharges', 'primary')}万人。住院病人手术{f.wan('surgeries')}万人次，比上年{f.change('surgeries')}。",
+        f"{f.wan('discharges', 'primary')}万人。住院病人手术{f.wan('surgeries')}万人次，比上年{f.change('surgeries')}"
+        f"{cite('services_by_type')}。",
         f"医院病床使用率{f.num('bed_use_rate', 'hosp')}%，比上年{f.change('bed_use_rate', 'hosp')}；其中公立医院"
         f"{f.num('bed_use_rate', 'hosp_public')}%，民营医院{f.num('bed_use_rate', 'hosp_private')}%。乡镇卫生院病床使用率"
         f"{f.num('bed_use_rate', 'thc')}%。医院出院者平均住院日{f.num('avg_stay', 'hosp')}日，比上年"
         f"{f.change('avg_stay', 'hosp')}；病床周转{f.num('bed_turnover', 'hosp')}次；医师日均担负住院"
-        f"{f.num('doctor_daily_bed_days', 'hosp')}床日。",
+        f"{f.num('doctor_daily_bed_days', 'hosp')}床日{cite('efficiency_by_type')}。",
         f"医院次均门诊费用{f.num('outpatient_cost', 'hosp')}元，按当年价格比上年{f.change('outpatient_cost', 'hosp')}，"
         f"按可比价格{f.change('outpatient_cost_comparable', 'hosp')}；人均住院费用{f.num('inpatient_cost', 'hosp')}元，"
         f"按当年价格比上年{f.change('inpatient_cost', 'hosp')}，按可比价格"
         f"{f.change('inpatient_cost_comparable', 'hosp')}。二级及以上公立医院次均门诊费用"
         f"{f.num('outpatient_cost', 'hosp_public_l2plus')}元，人均住院费用{f.num('inpatient_cost', 'hosp_public_l2plus')}元。"
         f"医院门诊药占比{f.num('op_drug_share', 'hosp')}%，比上年{f.change('op_drug_share', 'hosp')}；住院药占比"
-        f"{f.num('ip_drug_share', 'hosp')}%，比上年{f.change('ip_drug_share', 'hosp')}。",
+        f"{f.num('ip_drug_share', 'hosp')}%，比上年{f.change('ip_drug_share', 'hosp')}{cite('costs_by_type')}。",
     ]
 
 
@@ -197,7 +218,7 @@ def _primary_text(result: AnnualResult, f: Facts) -> list[str]:
         f"社区卫生服务中心(站){f.num('institutions', 'chc')}个，诊疗{f.wan('visits', 'chc')}万人次；乡镇卫生院"
         f"{f.num('institutions', 'thc')}个，床位{f.num('beds', 'thc')}张，诊疗{f.wan('visits', 'thc')}万人次，出院"
         f"{f.wan('discharges', 'thc')}万人；村卫生室{f.num('institutions', 'village')}个，诊疗"
-        f"{f.wan('visits', 'village')}万人次。",
+        f"{f.wan('visits', 'village')}万人次{cite('primary_care')}。",
     ]
 
 
@@ -210,7 +231,7 @@ def _tcm_text(result: AnnualResult, f: Facts) -> list[str]:
         f"每千常住人口{f.num('tcm_doctors_per_1000')}人，比上年{f.change('tcm_doctors_per_1000')}。",
         f"全年中医类医院总诊疗人次{f.wan('visits', 'hosp_tcm')}万人次，比上年{f.change('visits', 'hosp_tcm')}，"
         f"占全市医疗卫生机构总诊疗人次的{f.num('visits_share', 'hosp_tcm')}%；出院{f.wan('discharges', 'hosp_tcm')}万人，"
-        f"比上年{f.change('discharges', 'hosp_tcm')}。",
+        f"比上年{f.change('discharges', 'hosp_tcm')}{cite('tcm')}。",
     ]
 
 

@@ -50,4 +50,4 @@ def record_table(log: FigureLog, table: tables.BuiltTable, month: Month) -> None
         breakdown, region = row.key
         for i, col in enumerate(table.columns):
             record(log, col.indicator, breakdown, region, col.period_type, month, col.field, row.cells[i],
-                   table.decimals(row, i), table.cell_text(row, i), where=where)
+                   table.decimals(row, i), table.cell_text(row, i), unit_scale=table.unit_scale(i), where=where)

@@ -328,7 +328,7 @@ def build_edition(table: pl.DataFrame, month: Month, region_code: str, out_dir: 
         built["comparison"] = comparison_table(t, month, region_code, region_name, number)
         number += 1
     for tid in names:
-        built[tid] = tables.build(specs[tid], t, month, region_code, number)
+        built[tid] = tables.build(specs[tid], t, month, region_code, number, edition="county" if county else "city")
         if county:
             built[tid] = tables.omit_empty_rows(built[tid], region_name)
         number += 1

@@ -8,6 +8,7 @@
 - 增长数字前的“+”（+3.2）；
 - “比上年持平”（应为“与上年持平”）；
 - 同一份文档中逐字重复的段落（20 个字以上）；
+- 正文引用的表号（“见表3”“表3、表4”）在本文档中没有以此为表题（“表3　……”）的表；
 - 表头在词中换行：PDF 中某个表头词（同名 HTML 中报告表格表头的一个不可拆分的词）没有完整地出现在任何一行里，
   即它被拆到了两行（“本/期”“2025/年”）；HTML 中报告表格的表头有不在词内的文字（可在任意处换行）。
 """
@@ -33,6 +34,8 @@ _WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2,}(?![A-Za-z0-9])")  # not inside
 _HYPHEN_RANGE = re.compile(r"\d+\s?[-–]\s?\d+\s?(?:月|岁|日|年|周|天|小时|个月)")
 _PLUS = re.compile(r"(?<![A-Za-z0-9+)])\+\d")  # "+3.2", not the operator in "1 + 2.5M(x)"
 _FLAT = "比上年持平"
+_TITLE = re.compile(r"^(?:续)?表(\d+)[\u3000 ]")  # a table title "表3　……" (HTML <caption>)
+_CITED = re.compile(r"(?<![续附])表(\d+)")  # a table cited in running text: "（见表3）", "见表3、表4"
 MIN_REPEAT = 20
 
 
@@ -130,6 +133,13 @@ def check_text(name: str, paragraphs: list[str], *, check_repeats: bool = True) 
     return found + (repeats(name, paragraphs) if check_repeats else [])
 
 
+def cited_tables(name: str, paragraphs: list[str], prose: list[str]) -> list[Finding]:
+    """Tables cited in the running text (表N) that the document has no title for (a caption "表N　……")."""
+    titles = {m.group(1) for p in paragraphs if (m := _TITLE.match(p))}
+    return [Finding(name, "引用的表号没有对应的表", p[max(0, m.start() - 12):m.end() + 4])
+            for p in prose for m in _CITED.finditer(p) if m.group(1) not in titles]
+
+
 def repeats(name: str, paragraphs: list[str]) -> list[Finding]:
     """Paragraphs of MIN_REPEAT or more characters that occur more than once."""
     counts = Counter(p for p in paragraphs if len(p) >= MIN_REPEAT)
@@ -195,6 +205,7 @@ def check_file(path: Path, *, check_repeats: bool = True) -> list[Finding]:
         paragraphs, prose, labels = html_text_and_labels(html_text)
         found = check_text(path.name, paragraphs + labels, check_repeats=False)
         found += [Finding(path.name, "表头文字不在词内（可在任意处换行）", t) for t in header_words(html_text)[1]]
+        found += cited_tables(path.name, paragraphs, prose)
         return found + (repeats(path.name, prose) if check_repeats else [])
     lines = pdf_paragraphs(path)
     found = check_text(path.name, lines, check_repeats=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +19,9 @@ from pipeline.render.xlsx import save_workbook, set_text
 
 INDENT = "\u3000"  # full-width space: survives Markdown table trimming
 FIELDS = ("value", "base_value", "change")
+COUNT_FIELDS = ("value", "base_value")  # the fields printed in 万 in a column with scale fmt.WAN (not the change)
+WAN_DECIMALS = 1  # a count in 万人次 / 万人 is printed with one decimal (the NHC monthly tables, 统计提要)
+EDITIONS = ("city", "county")  # the monthly editions a catalogue `wan` can name
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,7 @@ class ColumnGroup:
     period_type: str
     fields: tuple[str, ...]
     header: str | None = None
+    wan: tuple[str, ...] = ()  # editions (EDITIONS) that print this group's counts in 万 with WAN_DECIMALS
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,7 @@ class Column:
     field: str
     decimals: int
     change_decimals: int = 1
+    scale: int = 1  # fmt.WAN: value and base_value printed in 万 (万人次 / 万人), WAN_DECIMALS places
 
 
 @dataclass(frozen=True)
@@ -73,10 +79,21 @@ class BuiltTable:
     columns: tuple[Column, ...]
     rows: tuple[Row, ...]
 
+    def scaled(self, i: int) -> bool:
+        """Whether column i prints its counts in 万 (the change stays a growth rate of the full values)."""
+        col = self.columns[i]
+        return getattr(col, "scale", 1) == fmt.WAN and col.field in COUNT_FIELDS
+
+    def unit_scale(self, i: int) -> float:
+        """The printed unit of column i in units of the indicator's (10000 for 万人次), for figures.json."""
+        return float(fmt.WAN) if self.scaled(i) else 1.0
+
     def decimals(self, row: Row, i: int) -> int:
         col = self.columns[i]
         if col.field == "change":
             return col.change_decimals
+        if self.scaled(i):
+            return WAN_DECIMALS
         if col.field in ("value", "base_value") and row.decimals is not None:
             return row.decimals
         return col.decimals
@@ -85,6 +102,8 @@ class BuiltTable:
         value = row.cells[i]
         if self.columns[i].field == "change":
             return change_text(value, self.decimals(row, i))
+        if self.scaled(i):
+            return fmt.wan(value, WAN_DECIMALS, thousands=True)
         return fmt.number(value, self.decimals(row, i), thousands=True)
 
 
@@ -106,7 +125,8 @@ def table_specs(path: Path = CATALOGUE_DIR / "report_tables.yaml") -> dict[str, 
         ]
         groups = tuple(
             ColumnGroup(group=g["group"], indicator=g.get("indicator", e.get("indicator")), period_type=g["period_type"],
-                        fields=tuple(g["fields"]), header=g.get("header"))
+                        fields=tuple(g["fields"]), header=g.get("header"),
+                        wan=wan_editions(path.name, tid, g.get("wan", e.get("wan", False)), EDITIONS))
             for g in groups_raw
         )
         for g in groups:
@@ -114,6 +134,8 @@ def table_specs(path: Path = CATALOGUE_DIR / "report_tables.yaml") -> dict[str, 
                 raise UserError(f"report_tables.yaml：表 {tid} 引用了未知指标 {g.indicator}")
             if set(g.fields) - set(FIELDS):
                 raise UserError(f"report_tables.yaml：表 {tid} 的 fields 只能是 {FIELDS}")
+            if g.wan:
+                check_wan(path.name, tid, catalogues.indicator(g.indicator))
         rows = e["rows"]
         specs[tid] = TableSpec(id=tid, title=e["title"], unit=e.get("unit", ""), row_by=rows["by"],
                                row_ids=tuple(rows["ids"]) if rows.get("ids") else None,
@@ -136,6 +158,68 @@ def layout_options(file: str, tid: str, entry: dict) -> dict:
     return {"fit": fit, "notes": tuple(notes), "county_omit_empty": omit}
 
 
+def wan_editions(file: str, tid: str, value: object, editions: Sequence[str]) -> tuple[str, ...]:
+    """A catalogue `wan` (counts in 万 with one decimal): true (every edition), false, or a list of `editions`."""
+    if value is True:
+        return tuple(editions)
+    if value is False or value is None:
+        return ()
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list) or not names or any(n not in editions for n in names):
+        raise UserError(f"{file}：表 {tid} 的 wan 只能是 true、false 或 {'、'.join(editions)} 的列表，现为“{value}”")
+    return tuple(n for n in editions if n in names)
+
+
+def check_wan(file: str, tid: str, ind: catalogues.Indicator) -> None:
+    """Only a plain count (人次, 人: no denominator, no decimals, no scale) can be printed in 万."""
+    if ind.denominator or ind.scale != 1 or ind.decimals != 0 or not ind.unit or "万" in ind.unit:
+        raise UserError(f"{file}：表 {tid} 的指标 {ind.id}（{ind.name}，单位“{ind.unit or '无'}”）不是计数，"
+                        "不能以“万”为单位列出（wan 只用于人次、人数等计数）；请从该列去掉 wan。")
+
+
+def _with_wan(text: str, unit: str) -> str:
+    """A heading with its unit in 万: "出院人数" → "出院人数(万人)", "卫生技术|人员(人)" → "卫生技术|人员(万人)"."""
+    for left, right in (("(", ")"), ("（", "）")):
+        if text.endswith(f"{left}{unit}{right}"):
+            return text[: -len(unit) - 2] + f"(万{unit})"
+    return f"{text}(万{unit})"
+
+
+def wan_headings(unit_line: str, columns: Sequence[Column], units: Mapping[str, str]) -> tuple[str, tuple[Column, ...]]:
+    """The unit line and headings of a table whose columns with scale fmt.WAN print counts in 万. A unit of the
+    unit line ("人次、人") becomes 万人次 when every count column in that unit is in 万; otherwise (other columns
+    keep 人, or the line does not name the unit) the heading of each 万 column says it: its group when the group
+    holds only that indicator's columns, else its own header. `units` maps indicator id → unit (人次 → 万人次,
+    never written per indicator).
+
+    Length: one pass over the unit line, one over the column groups; splitting them would pass the sets around."""
+    counts = [c for c in columns if c.field in COUNT_FIELDS]
+    scaled_units = {units[c.indicator] for c in counts if c.scale == fmt.WAN}
+    plain_units = {units[c.indicator] for c in counts if c.scale != fmt.WAN}
+    tokens = unit_line.split("、") if unit_line else []
+    in_line = {u for u in scaled_units - plain_units if u in tokens}
+    new_line = "、".join(f"万{u}" if u in in_line else u for u in tokens)
+    out = list(columns)
+    i = 0
+    while i < len(out):
+        j = i
+        while j < len(out) and out[j].group == out[i].group:
+            j += 1
+        run = out[i:j]
+        marked = [k for k in range(i, j) if out[k].scale == fmt.WAN and out[k].field in COUNT_FIELDS
+                  and units[out[k].indicator] not in in_line]
+        if marked:
+            one_indicator = len({c.indicator for c in run}) == 1
+            if run[0].group and one_indicator:
+                group = _with_wan(run[0].group, units[run[0].indicator])
+                out[i:j] = [replace(c, group=group) for c in run]
+            else:
+                for k in marked:
+                    out[k] = replace(out[k], header=_with_wan(out[k].header, units[out[k].indicator]))
+        i = j
+    return new_line, tuple(out)
+
+
 def _field_header(field: str, change_unit: str) -> str:
     if field == "value":
         return "本期"
@@ -144,17 +228,22 @@ def _field_header(field: str, change_unit: str) -> str:
     return "同比|增长(%)" if change_unit == "%" else f"同比|增减({change_unit})"
 
 
-def build(spec: TableSpec, t: pl.DataFrame, month: Month, region_code: str, number: int) -> BuiltTable:
-    """Fill a table spec from a one-period tidy indicator table."""
+def build(spec: TableSpec, t: pl.DataFrame, month: Month, region_code: str, number: int, *,
+          edition: str = "city") -> BuiltTable:
+    """Fill a table spec from a one-period tidy indicator table; `edition` (city | county) picks the column groups
+    whose counts print in 万 (the catalogue's `wan`)."""
     inds = {i.id: i for i in catalogues.indicators()}
     cum = month.cumulative_label.removeprefix(f"{month.year}年")
     columns = tuple(
         Column(group=g.group.format(month=f"{month.month}月", cum=cum),
                header=g.header or _field_header(f, inds[g.indicator].change_label),
                indicator=g.indicator, period_type=g.period_type, field=f,
-               decimals=inds[g.indicator].decimals, change_decimals=inds[g.indicator].change_decimals)
+               decimals=inds[g.indicator].decimals, change_decimals=inds[g.indicator].change_decimals,
+               scale=fmt.WAN if edition in g.wan else 1)
         for g in spec.columns for f in g.fields
     )
+    unit_line, columns = wan_headings(spec.unit, columns, {i: inds[i].unit for i in {c.indicator for c in columns}})
+    spec = replace(spec, unit=unit_line)
     if spec.row_by == "breakdown":
         bds = [b for b in catalogues.breakdowns() if (b.id in spec.row_ids if spec.row_ids else not b.extra)]
         if spec.row_ids:  # the catalogue's order of the table, not of the breakdowns
@@ -248,6 +337,9 @@ def write_xlsx(tables: list[BuiltTable], path: Path, *, org_name: str) -> None:
                 cell = ws.cell(row=r, column=i + 2)
                 if value is None:
                     set_text(cell, fmt.DASH)
+                elif table.scaled(i):  # 万: value ÷ 10000 unrounded, shown with one decimal (the header says 万)
+                    cell.value = fmt.display_value(float(fmt.in_wan(value)), table.decimals(row, i))
+                    cell.number_format = number_format(table.decimals(row, i))
                 else:  # full precision in the cell (0 when it shows as zero), the catalogue's decimals in the format
                     cell.value = fmt.display_value(value, table.decimals(row, i))
                     cell.number_format = number_format(table.decimals(row, i), signed=c.field == "change")

@@ -130,6 +130,23 @@ def test_headline_numbers_match_independent_computation(project):
     html = (project / "reports" / "monthly" / period / "report.html").read_text(encoding="utf-8")
     wan = f"{sums[('all_cum', 'visits')] / 10000:.1f}"
     assert f"总诊疗人次达{wan}万人次" in html
+    # the city edition's 表1 prints the counts in 万人次: the hand sums ÷ 10000, half-up at one decimal, in the printed
+    # table; the workbook holds the unrounded quotient with one decimal shown, under the same unit line
+    from decimal import ROUND_HALF_UP, Decimal
+
+    def in_wan(x: float) -> str:
+        return f"{(Decimal(repr(x)) / 10000).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):,}"
+
+    table1 = html.split("表1　医疗卫生机构诊疗人次数", 1)[1].split("</table>", 1)[0]
+    assert '<span class="unit">单位：万人次</span>' in table1
+    total = re.findall(r"<td>([^<]*)</td>", next(line for line in table1.splitlines() if ">总计<" in line))
+    assert (total[0], total[3]) == (in_wan(sums[("all_month", "visits")]), in_wan(sums[("all_cum", "visits")]))
+    ws = openpyxl.load_workbook(project / "reports" / "monthly" / period / "tables.xlsx")["表1"]
+    assert ws.cell(row=2, column=ws.max_column).value == "单位：万人次"
+    row = next(r for r in ws.iter_rows(min_row=5) if r[0].value == "总计")
+    assert row[1].value == pytest.approx(sums[("all_month", "visits")] / 10000, rel=1e-12)
+    assert row[4].value == pytest.approx(sums[("all_cum", "visits")] / 10000, rel=1e-12)
+    assert row[1].number_format == row[4].number_format == "#,##0.0"
 
 
 def test_second_repro_is_noop_and_forced_rerun_is_byte_identical(project):
@@ -224,11 +241,12 @@ def test_annual_report_summary_headlines_match_its_tables(project):
     same(m.group(2), cell(per_capita, "每千常住人口执业(助理)医师数(人)"))
     same(m.group(3), cell(per_capita, "每千常住人口注册护士数(人)"))
     same(found(r"每万常住人口全科医生([\d.]+)人").group(1), cell(per_capita, "每万常住人口全科医生数(人)"))
-    services = "诊疗人次数和住院服务量"
+    services = "诊疗人次数和住院服务量"  # counts in 万人次 / 万人 (the sheet's unit line), stored unrounded
+    assert sheet(services).cell(row=2, column=sheet(services).max_column).value == "单位：万人次、万人"
     m = found(r"总诊疗人次([\d.]+)万人次，比上年(增长|下降)([\d.]+)%")
-    same(m.group(1), cell(services, "总计", "总诊疗人次数"), scale=1e4)
+    same(m.group(1), cell(services, "总计", "总诊疗人次数"))
     same(m.group(3), cell(services, "总计", "总诊疗人次数", "比上年增长(%)"), sign=1 if m.group(2) == "增长" else -1)
-    same(found(r"出院人数([\d.]+)万人").group(1), cell(services, "总计", "出院人数"), scale=1e4)
+    same(found(r"出院人数([\d.]+)万人").group(1), cell(services, "总计", "出院人数"))
     beds = "医院病床使用和医师工作负荷"
     same(found(r"医院病床使用率([\d.]+)%").group(1), cell(beds, "医院", "病床使用率(%)"))
     same(found(r"平均住院日([\d.]+)日").group(1), cell(beds, "医院", "出院者平均住院日"))

@@ -141,7 +141,9 @@ def test_prior_year_columns_in_resource_and_service_tables(root: Path, markdown:
     services = _table(markdown, "医疗卫生机构诊疗人次数和住院服务量")
     visits0 = _sum(root, YEAR - 1, "annual_report.csv", "visits")
     assert services["__header__"][:3] == [f"总诊疗人次数 {YEAR - 1}年", f"总诊疗人次数 {YEAR}年", "总诊疗人次数 比上年增长(%)"]
-    assert services["总计"][0] == _fmt(visits0, 0)
+    # counts in 万人次 (the unit line says so): the raw sum ÷ 10000 exactly, half-up at one decimal
+    assert services["总计"][0] == f"{(Decimal(repr(visits0)) / 10000).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):,}"
+    assert "单位：万人次、万人" in markdown.split("医疗卫生机构诊疗人次数和住院服务量", 1)[1].split("</caption>", 1)[0]
 
 
 def test_comparison_with_province_and_country(root: Path, markdown: str) -> None:

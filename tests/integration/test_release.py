@@ -543,6 +543,14 @@ def test_whole_sample_release_passes_the_consistency_check(project):
     printed, missing = consistency.read_documents(docs)
     assert not missing and len(printed) > 1000
     assert consistency.disagreements(printed) == []
+    # the check covers the 万人次 columns: a county's 总诊疗人次 is printed in 万人次 by the city edition (各县市区表,
+    # unit scale 10000) and in 人次 by its own edition, and both are compared at the coarser precision
+    scales: dict[tuple, set[float]] = defaultdict(set)
+    for p in printed:
+        scales[p.figure.key].add(p.figure.unit_scale)
+    assert any(key[0] == "visits" and {1.0, 10000.0} <= found for key, found in scales.items())
+    assert any(p.figure.unit_scale == 10000.0 and p.figure.where.startswith("表") and p.document == "月报"
+               for p in printed)
     # the release stage itself runs the check before publishing
     proc = _run([sys.executable, "-m", "pipeline", "release"], project)
     assert "一致性检查：" in proc.stdout + proc.stderr

@@ -19,7 +19,7 @@ def test_count_table_rows_and_dashes(regions):
     rows += [clean_row("H1", f"2025-0{m}", visits=500) for m in (1, 2)]
     t = compute(clean_frame(rows), regions)
     t = t.filter(t["period"] == "2025-03")
-    built = tables.build(tables.table_specs()["visits_by_type"], t, Month(2025, 3), "430600", 1)
+    built = tables.build(tables.table_specs()["visits_by_type"], t, Month(2025, 3), "430600", 1, edition="county")
     html = tables.to_markdown(built).split("```{=html}\n", 1)[1]
     assert ('<caption><span class="cap">表1　医疗卫生机构诊疗人次数（2025年1—3月）<span class="unit">单位：人次</span>'
             "</span></caption>") in html
@@ -32,6 +32,11 @@ def test_count_table_rows_and_dashes(regions):
     assert total == ('<tr><th scope="row" class="stub">总计</th><td>1,100</td><td>1,000</td><td>10.0</td>'
                      "<td>2,100</td><td>—</td><td>—</td></tr>")
     assert 'class="stub ind2">#政府办' in html  # 其中 rows indented by class, no U+3000
+    # the city edition: the same counts in 万人次 (1,100 → 0.11 → 0.1; 2,100 → 0.21 → 0.2), growth unchanged
+    city = tables.to_markdown(tables.build(tables.table_specs()["visits_by_type"], t, Month(2025, 3), "430600", 1))
+    assert '<span class="unit">单位：万人次</span>' in city and '"单位：万人次"' in city.split("```{=html}", 1)[0]
+    assert ('<tr><th scope="row" class="stub">总计</th><td>0.1</td><td>0.1</td><td>10.0</td>'
+            "<td>0.2</td><td>—</td><td>—</td></tr>") in city
     assert '<div class="table-note">注：“#”为“其中”项' in html
 
 

@@ -89,3 +89,12 @@ def test_report_table_header_text_outside_a_word_fails(tmp_path):
     assert _rules(HEADED, tmp_path) == set()
     loose = HEADED.replace('<th><span class="w">本期</span></th>', "<th>本期</th>")
     assert _rules(loose, tmp_path) == {"表头文字不在词内（可在任意处换行）"}
+
+
+def test_a_table_cited_in_the_text_must_be_a_table_title_of_the_document(tmp_path):
+    cited = "<p>全市医疗卫生机构4,108个（见表1）；每千常住人口床位8.19张（见表2）。</p>"
+    assert "引用的表号没有对应的表" in _rules(CLEAN.replace("</body>", cited + "</body>"), tmp_path)
+    titled = cited + "<table><caption>表2　每千常住人口卫生资源</caption><tr><td>8.19</td></tr></table>"
+    assert "引用的表号没有对应的表" not in _rules(CLEAN.replace("</body>", titled + "</body>"), tmp_path)
+    # a caption's own number and "续表2" are titles, not citations
+    assert _rules(CLEAN.replace("</body>", "<p>续表1</p></body>"), tmp_path) == set()

@@ -20,8 +20,9 @@ def _table(regions):
 def test_xlsx_layout_and_values(tmp_path, regions):
     t = _table(regions)
     specs = tables.table_specs()
-    built = [tables.build(specs["visits_by_type"], t, Month(2025, 1), "430600", 1),
-             tables.build(specs["bed_use_by_type"], t, Month(2025, 1), "430600", 2)]
+    # the county editions' layout (counts in 人次; the city edition's 万人次 columns: tests/unit/test_wan.py)
+    built = [tables.build(specs["visits_by_type"], t, Month(2025, 1), "430600", 1, edition="county"),
+             tables.build(specs["bed_use_by_type"], t, Month(2025, 1), "430600", 2, edition="county")]
     path = tmp_path / "tables.xlsx"
     tables.write_xlsx(built, path, org_name="岳阳市卫生健康委员会")
     wb = openpyxl.load_workbook(path)
