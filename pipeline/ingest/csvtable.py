@@ -17,14 +17,13 @@ the length limit (refused, with its row and column), or a record count that does
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 
-# a quoted cell that starts a field and ends one (after it: the delimiter, a line end or the end of the text)
-_QUOTED = re.compile(r'(?<![^,\n])"(?:[^"]|"")*"(?![^,\r\n])')
+# the control characters files._CONTROL strips (with a note) on the csv.reader path, in polars' regex syntax
+CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 
 
 @dataclass(frozen=True)
@@ -57,21 +56,24 @@ class TextTable:
         return [values[:w] for values, w in zip(frame.iter_rows(), self.widths.gather(index))]
 
 
-def read(text: str, delimiter: str, max_chars: int, control: re.Pattern[str]) -> TextTable | None:
+def read(text: str, delimiter: str, max_chars: int) -> TextTable | None:
     """The records of a decoded CSV as columns, or None when csv.reader must read it (see the module text)."""
-    if delimiter != "," or text.startswith("\ufeff") or control.search(text):
+    whole = pl.Series([text])
+    if delimiter != "," or text.startswith("\ufeff") or whole.str.contains(CONTROL).item():
         return None
-    stripped = _QUOTED.sub("x", text) if '"' in text else text
-    if '"' in stripped or stripped.count("\r") != stripped.count("\r\n"):
+    outside = _outside_quotes(whole)
+    if outside is None:
         return None
-    lines = pl.Series([stripped]).str.split("\n").explode(empty_as_null=False)
-    if stripped.endswith("\n"):
+    if outside.str.count_matches("\r", literal=True).item() != outside.str.count_matches("\r\n", literal=True).item():
+        return None
+    lines = outside.str.split("\n").explode(empty_as_null=False)
+    if text.endswith("\n"):
         lines = lines.slice(0, lines.len() - 1)  # csv.reader ends the last record there: no empty one after it
     lines = lines.str.strip_suffix("\r")
     widths = pl.select(pl.when(lines == "").then(0).otherwise(lines.str.count_matches(",", literal=True) + 1)
                        .cast(pl.Int64)).to_series().alias("width")
     width = int(widths.max() or 0)
-    if width == 0:
+    if width == 0 or widths.len() != lines.len():
         return None
     try:
         frame = pl.read_csv(io.BytesIO(text.encode("utf-8")), has_header=False, infer_schema=False,
@@ -86,3 +88,23 @@ def read(text: str, delimiter: str, max_chars: int, control: re.Pattern[str]) ->
         return None  # csv.reader's path refuses it, naming the row and column
     cells = tuple(frame.select(pl.when(pl.all() != "").then(pl.all()).name.keep()).get_columns())
     return TextTable(cells, widths)
+
+
+def _outside_quotes(whole: pl.Series) -> pl.Series | None:
+    """The text with every quoted cell replaced by 'x' (one string), or None when a quote does not open and close
+    a whole cell as csv.reader reads it. Split at the quotes, the even pieces are outside the quotes; an empty
+    piece between two quoted ones is a doubled quote inside a cell. A piece after a closing quote must start
+    with the delimiter or a line end, a piece before an opening quote must end with one."""
+    pieces = whole.str.split('"').explode(empty_as_null=False)
+    if pieces.len() == 1:
+        return whole
+    if pieces.len() % 2 == 0:
+        return None  # an odd number of quotes: one is never closed
+    outside = pieces.gather_every(2)
+    last = outside.len() - 1
+    fine = pl.select(((pl.int_range(last + 1) == 0) | outside.str.contains(r"^[,\r\n]") | (outside == ""))
+                     & ((pl.int_range(last + 1) == last) | outside.str.contains(r"[,\n]$") | (outside == ""))
+                     ).to_series()
+    if not fine.all():
+        return None
+    return outside.str.join("x")

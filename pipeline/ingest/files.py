@@ -309,7 +309,13 @@ def _utf16_without_bom(head: bytes) -> str | None:
 
 def sniff_delimiter(text: str) -> str:
     """The delimiter that splits the first lines into the most columns, consistently (ties: comma, tab, semicolon)."""
-    lines = [ln for ln in text.splitlines()[:SNIFF_LINES] if ln.strip()]
+    end = -1
+    for _ in range(SNIFF_LINES):  # the text up to its SNIFF_LINES-th '\n' holds the first SNIFF_LINES lines
+        end = text.find("\n", end + 1)
+        if end < 0:
+            break
+    head = text if end < 0 else text[:end + 1]
+    lines = [ln for ln in head.splitlines()[:SNIFF_LINES] if ln.strip()]
     best, best_score = ",", (0, 0)
     for delim in DELIMITERS:
         widths = [len(r) for r in csv.reader(lines, delimiter=delim)]
@@ -332,7 +338,7 @@ def _read_csv(path: Path, display: str, limits: Limits) -> list[SheetData]:
     if not text.strip("\ufeff\x00 \t\r\n"):
         raise UserError(f"文件 {display} 是空文件", hint="请重新从直报系统导出")
     delim = sniff_delimiter(text)
-    table = csvtable.read(text, delim, limits.max_string_chars, _CONTROL)
+    table = csvtable.read(text, delim, limits.max_string_chars)
     if table is not None:  # the common case; anything csvtable cannot read as csv.reader would goes on below
         return [SheetData(display, "CSV", table.rows(0, HEAD_ROWS), text=True, delimiter=delim, table=table)]
     csv.field_size_limit(max(limits.max_string_chars + 1, 131072))

@@ -10,13 +10,14 @@ import pytest
 
 from pipeline.errors import UserError
 from pipeline.ingest import csvtable
-from pipeline.ingest.files import HEAD_ROWS, Limits, read_sheets
-
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
+from pipeline.ingest.files import _CONTROL, HEAD_ROWS, Limits, read_sheets
 
 def _read(text: str, limit: int = 10_000) -> csvtable.TextTable | None:
-    return csvtable.read(text, ",", limit, CONTROL)
+    return csvtable.read(text, ",", limit)
+
+
+def test_the_same_control_characters_as_the_csv_reader_path() -> None:
+    assert re.compile(csvtable.CONTROL).pattern.encode().decode("unicode_escape") == _CONTROL.pattern
 
 
 def test_quoted_commas_and_newlines_keep_record_numbers() -> None:
@@ -65,7 +66,7 @@ def test_what_csv_reader_must_read(text: str) -> None:
 
 
 def test_semicolons_and_over_long_cells_go_to_csv_reader() -> None:
-    assert csvtable.read("a;b\n1,5;2\n", ";", 10_000, CONTROL) is None
+    assert csvtable.read("a;b\n1,5;2\n", ";", 10_000) is None
     assert _read("a,b\n1,abcdef\n", limit=5) is None
 
 
@@ -136,3 +137,18 @@ def test_ingest_names_the_true_rows_after_a_quoted_newline(tmp_path: Path) -> No
     assert "的值“abc”不是数字" in q["reason"][0]
     assert q["reason"][1].startswith(f"该行只有 5 列，少于表头的 {len(cat.all)} 列（文件可能被截断）")
     assert q["raw"][1] == '["12430600C", "甲医院", "430602", "A100", "国有"]'
+
+
+@pytest.mark.parametrize("cells, expected, retry", [
+    (["1", "12.5", "007"], [1.0, 12.5, 7.0], [False, False, False]),  # only digit cells: the cast alone
+    (["1", None, "-", "1,234", " 3 ", "1e5", "+3", "1-2", "１２", "1" * 400],
+     [1.0, 0.0, 0.0, 1234.0, 3.0, 100000.0, 3.0, None, None, None],
+     [False, False, False, False, False, False, False, False, True, True]),  # full-width, too large: Python
+])
+def test_number_cells_by_the_digit_shortcut_and_the_general_steps(cells, expected, retry) -> None:
+    import polars as pl
+
+    from pipeline.ingest import columnar
+
+    got = columnar._fast_numbers(pl.DataFrame({"s": pl.Series(cells, dtype=pl.String)}))
+    assert got["fast"].to_list() == expected and got["retry"].to_list() == retry
