@@ -63,6 +63,8 @@ def normalise(sheet: SheetData, header: Header, cat: ItemCatalogue) -> tuple[She
     """The sheet with decimal commas rewritten (and a note), or unchanged; refuses mixed or undecidable files."""
     if not sheet.delimiter or sheet.delimiter == ",":
         return sheet, None
+    if sheet.table is not None:  # (csvtable reads comma-separated files only; were that widened, the rows are here)
+        sheet = replace(sheet, rows=sheet.table.rows(), table=None)
     items = set(cat.item_ids)
     cols = {col: cat.item(item_id).label for col, item_id in header.columns.items() if item_id in items}
     first: dict[str, tuple[int, int, str]] = {}

@@ -26,6 +26,10 @@ def resolve(df: pl.DataFrame) -> Resolved:
     """Split the accepted rows into kept / replaced / conflicting."""
     content = [c for c in df.columns if c not in WHERE]
     ordered = df.sort([*KEY, "submitted_at", "file", "sheet", "row"], nulls_last=False)
+    repeated = ordered.select(pl.all_horizontal(pl.col(k).eq_missing(pl.col(k).shift(1)) for k in KEY).any()).item()
+    if not repeated:  # the common case, every (机构, 报告期) once (sorted: a repeat is next to its key)
+        none = ordered.clear()
+        return Resolved(ordered, none.with_columns(reason=pl.lit(RESUBMITTED)), none)
     ordered = ordered.with_columns(_copy=~pl.struct(content).is_last_distinct())
     copies = ordered.filter(pl.col("_copy")).drop("_copy").with_columns(reason=pl.lit(IDENTICAL))
     distinct = ordered.filter(~pl.col("_copy")).drop("_copy")

@@ -96,8 +96,12 @@ def _frame(rows: list[dict[str, Any]], schema: dict[str, Any]) -> pl.DataFrame:
 
 
 def _tables(acc: _Accumulator, cat: ItemCatalogue) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """(clean, replaced, quarantine, summaries) from the parsed rows."""
-    classified, unknown_type = _classify(_records_frame(acc.frames, cat))
+    """(clean, replaced, quarantine, summaries) from the parsed rows. Each step's input is let go as soon as the
+    next one has it (at national scale every copy of the table is gigabytes)."""
+    records = _records_frame(acc.frames, cat)
+    acc.frames.clear()
+    classified, unknown_type = _classify(records)
+    del records
     for row in unknown_type.iter_rows(named=True):
         acc.quarantine.append(
             {"file": row["file"], "sheet": row["sheet"], "row": row["row"], "org_code": row["org_code"],
@@ -105,21 +109,28 @@ def _tables(acc: _Accumulator, cat: ItemCatalogue) -> tuple[pl.DataFrame, pl.Dat
              "reason": f"机构类别代码“{row['type_code']}”不在机构类别目录（institution_types.csv）中", "raw": ""}
         )
     res = duplicates.resolve(classified)
+    del classified
+    resolved, replaced = res.kept, res.replaced
     labels = {it.id: it.label for it in cat.all}
     entries, notes, groups = duplicates.conflict_rows(res.conflicts, labels)
     acc.quarantine.extend(entries)
     acc.conflicts.extend(notes)
     acc.conflict_groups.extend(groups)
-    copies = res.replaced.filter(pl.col("reason") == duplicates.IDENTICAL)
+    copies = replaced.filter(pl.col("reason") == duplicates.IDENTICAL)
     acc.duplicates.extend(f"{r['file']} 工作表“{r['sheet']}”第 {r['row']} 行与同一机构同一报告期的另一行完全相同，已去掉"
                           for r in copies.sort(["file", "sheet", "row"]).iter_rows(named=True))
-    corrected, acc.corrections_applied = office_corrections.apply(res.kept, acc.corrections, cat)
+    del res
+    corrected, acc.corrections_applied = office_corrections.apply(resolved, acc.corrections, cat)
+    del resolved
     kept, held = plausibility.screen(corrected)
+    del corrected
     acc.quarantine.extend(held)
     quarantine = _frame(acc.quarantine, QUARANTINE_SCHEMA).sort(["file", "sheet", "row"])
     summary_schema = {"file": pl.Utf8, "sheet": pl.Utf8, "row": pl.Int64, "org_code": pl.Utf8, "name": pl.Utf8}
     summary_schema.update({item_id: pl.Float64 for item_id in cat.item_ids})
-    return kept.sort(["period", "org_code"]), res.replaced, quarantine, _frame(acc.summaries, summary_schema)
+    clean = kept.sort(["period", "org_code"])
+    del kept
+    return clean, replaced, quarantine, _frame(acc.summaries, summary_schema)
 
 
 def read_counties(path: Path) -> dict[str, str]:

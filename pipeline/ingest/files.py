@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import UserError, location
-from pipeline.ingest import biff
+from pipeline.ingest import biff, csvtable
 from pipeline.period import Month, PeriodError
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et", ".ett")  # .et/.ett: WPS, BIFF or OOXML inside
@@ -22,6 +22,7 @@ ZIP_MAGIC = b"PK\x03\x04"
 DELIMITERS = (",", "\t", ";")  # in order of preference when two fit equally well
 DELIMITER_NAMES = {",": "逗号", "\t": "制表符", ";": "分号"}
 SNIFF_LINES = 30
+HEAD_ROWS = 32  # rows of a columnar CSV kept as tuples for the header scan (header.HEADER_SCAN_ROWS + the row below)
 # control characters other than tab/newline (NUL included): stripped from every cell, with a note
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, or an encrypted (password) workbook
@@ -48,6 +49,8 @@ class SheetData:
     hidden: bool = False  # a hidden sheet of a workbook: read as usual, and reported
     notes: tuple[str, ...] = field(default=())  # what was cleaned on reading (control characters)
     delimiter: str = ""  # a CSV's field delimiter (decimals.py: a decimal comma is possible when it is not ',')
+    # a CSV read into columns (csvtable.py): every record is in the table, ``rows`` holds only the first HEAD_ROWS
+    table: csvtable.TextTable | None = None
 
 
 def display_path(path: Path, raw_dir: Path) -> str:
@@ -306,7 +309,13 @@ def _utf16_without_bom(head: bytes) -> str | None:
 
 def sniff_delimiter(text: str) -> str:
     """The delimiter that splits the first lines into the most columns, consistently (ties: comma, tab, semicolon)."""
-    lines = [ln for ln in text.splitlines()[:SNIFF_LINES] if ln.strip()]
+    end = -1
+    for _ in range(SNIFF_LINES):  # the text up to its SNIFF_LINES-th '\n' holds the first SNIFF_LINES lines
+        end = text.find("\n", end + 1)
+        if end < 0:
+            break
+    head = text if end < 0 else text[:end + 1]
+    lines = [ln for ln in head.splitlines()[:SNIFF_LINES] if ln.strip()]
     best, best_score = ",", (0, 0)
     for delim in DELIMITERS:
         widths = [len(r) for r in csv.reader(lines, delimiter=delim)]
@@ -329,6 +338,9 @@ def _read_csv(path: Path, display: str, limits: Limits) -> list[SheetData]:
     if not text.strip("\ufeff\x00 \t\r\n"):
         raise UserError(f"文件 {display} 是空文件", hint="请重新从直报系统导出")
     delim = sniff_delimiter(text)
+    table = csvtable.read(text, delim, limits.max_string_chars)
+    if table is not None:  # the common case; anything csvtable cannot read as csv.reader would goes on below
+        return [SheetData(display, "CSV", table.rows(0, HEAD_ROWS), text=True, delimiter=delim, table=table)]
     csv.field_size_limit(max(limits.max_string_chars + 1, 131072))
     try:
         raw = list(csv.reader(io.StringIO(text), delimiter=delim))

@@ -130,5 +130,4 @@ def screen(clean: pl.DataFrame, path: Path = RULES) -> tuple[pl.DataFrame, list[
     held = [{"file": f, "sheet": s, "row": row, "org_code": o, "name": n, "period": p,
              "reason": "疑似金额按“元”而不是“千元”填报，未导入，请向机构核实：" + "；".join(found[i]), "raw": ""}
             for i, f, s, row, o, n, p in rows.sort("_i").iter_rows()]
-    keep = pl.Series([i not in found for i in range(clean.height)])
-    return clean.filter(keep), held
+    return clean.filter(~df["_i"].is_in(list(found))), held

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import polars as pl
 
@@ -91,11 +91,56 @@ def _width_reasons(sheet: SheetData, rows: list[tuple[int, tuple[Any, ...]]], wi
     if sheet.text:
         for i, (_, values) in enumerate(rows):
             if len(values) < width:
-                reasons[i] = f"该行只有 {len(values)} 列，少于表头的 {width} 列（文件可能被截断），缺的值不能当作 0"
+                reasons[i] = _SHORT.format(len(values), width)
             elif _filled_width(values) > labelled:
-                reasons[i] = (f"该行有 {_filled_width(values)} 列，多于表头的 {labelled} 列（可能某一格中有未加引号的"
-                              "分隔符），各列的值可能错位")
+                reasons[i] = _LONG.format(_filled_width(values), labelled)
     return pl.Series("r_width", reasons, dtype=pl.String)
+
+
+_SHORT = "该行只有 {} 列，少于表头的 {} 列（文件可能被截断），缺的值不能当作 0"
+_LONG = "该行有 {} 列，多于表头的 {} 列（可能某一格中有未加引号的分隔符），各列的值可能错位"
+
+
+@dataclass(frozen=True)
+class _Block:
+    """The non-blank data rows of a sheet: their row numbers, their cells column by column, the cells of chosen
+    rows (positions in the block) and the reasons of the rows whose width does not fit the header."""
+
+    numbers: Sequence[int]
+    columns: list[Sequence[Any]]
+    read: int  # data rows, blank ones included
+    values: Callable[[list[int]], list[tuple[Any, ...]]]
+    width_reasons: Callable[[int, int], pl.Series]  # (header width, labelled width) → r_width
+
+
+def _data_block(sheet: SheetData, start: int) -> _Block:
+    """The rows after the header (position ``start`` on), from the row tuples or (a columnar CSV) the table."""
+    if sheet.table is None:
+        data = sheet.rows[start:]
+        rows = [(row_no, values) for row_no, values in data if not _is_blank(values)]
+        return _Block([n for n, _ in rows], columnar.transpose(rows), len(data),
+                      lambda positions: [rows[i][1] for i in positions],
+                      lambda width, labelled: _width_reasons(sheet, rows, width, labelled))
+    table = sheet.table
+    frame = pl.DataFrame(list(table.cells)).slice(start)
+    # the filled width (up to the last cell that is not empty or blank); 0 for a blank row (values._is_blank)
+    # (arithmetic, not when/then: polars 1.44 gives a when/then whose condition is all true as one value)
+    filled = pl.max_horizontal([(pl.col(c).str.strip_chars() != "").fill_null(False).cast(pl.Int64) * (i + 1)
+                                for i, c in enumerate(frame.columns)])
+    meta = frame.select(filled=filled).with_columns(width=table.widths.slice(start),
+                                                    pos=pl.int_range(start, start + frame.height, dtype=pl.Int64))
+    keep = meta["filled"] > 0
+    meta = meta.filter(keep)
+    positions = meta["pos"]
+
+    def width_reasons(width: int, labelled: int) -> pl.Series:
+        w, f = pl.col("width"), pl.col("filled")
+        return meta.select(pl.when(w < width).then(pl.format(_SHORT.format("{}", width), w))
+                           .when(f > labelled).then(pl.format(_LONG.format("{}", labelled), f))
+                           .otherwise(pl.lit(None, pl.String)).alias("r_width")).to_series()
+
+    return _Block(positions + 1, frame.filter(keep).get_columns(), frame.height,
+                  lambda chosen: table.pick(positions.gather(chosen).to_list()), width_reasons)
 
 
 def _parse_rows(sheet: SheetData, header: Header, month: Month, cat: ItemCatalogue, acc: _Accumulator,
@@ -106,33 +151,33 @@ def _parse_rows(sheet: SheetData, header: Header, month: Month, cat: ItemCatalog
     width = max(header.columns) + 1
     labelled = max(_filled_width(sheet.rows[r][1]) for r in range(header.labels_row, header.row_index + 1))
     tally = _SheetTally(detail_sums={i: 0.0 for i in cat.item_ids})
-    data = sheet.rows[header.row_index + 1 :]
-    rows = [(row_no, values) for row_no, values in data if not _is_blank(values)]
-    acc.read += len(data)
-    acc.blank += len(data) - len(rows)
-    if not rows:
+    block = _data_block(sheet, header.row_index + 1)
+    n = len(block.numbers)
+    acc.read += block.read
+    acc.blank += block.read - n
+    if not n:
         return tally
-    columns = columnar.transpose(rows)
-    empty = (None,) * len(rows)
+    columns = block.columns
+    empty = (None,) * n
 
-    def column(item_id: str) -> tuple[Any, ...]:
+    def column(item_id: str) -> Sequence[Any]:
         col = by_id.get(item_id)
         return columns[col] if col is not None and col < len(columns) else empty
 
     keys = columnar.code_and_name(column, acc.caches)
-    summary = [False] * len(rows)
+    summary = [False] * n
     for i in columnar.summary_candidates(keys["code"], keys["name"]).arg_true().to_list():
         summary[i] = is_summary_row(keys["code"][i], keys["name"][i])
-    for i in (i for i, s in enumerate(summary) if s):
-        row_no, values = rows[i]
-        base = {"file": sheet.file, "sheet": sheet.sheet, "row": row_no, "org_code": keys["code"][i],
+    chosen = [i for i, s in enumerate(summary) if s]
+    for i, values in zip(chosen, block.values(chosen)):
+        base = {"file": sheet.file, "sheet": sheet.sheet, "row": int(block.numbers[i]), "org_code": keys["code"][i],
                 "name": keys["name"][i]}
         record = _summary_record(base, lambda item_id, v=values: _cell(v, by_id, item_id), by_id, cat, factors)
         acc.summaries.append(record)
         tally.summaries.append(record)
-    frame = _row_frame(sheet, rows, column, by_id, month, cat, acc, factors)
-    frame = frame.hstack(keys).with_columns(r_width=_width_reasons(sheet, rows, width, labelled),
-                               _summary=pl.Series(summary, dtype=pl.Boolean), _i=pl.int_range(pl.len()))
+    frame = _row_frame(sheet, block.numbers, column, by_id, month, cat, acc, factors)
+    frame = frame.hstack(keys).with_columns(r_width=block.width_reasons(width, labelled),
+                                            _summary=pl.Series(summary, dtype=pl.Boolean), _i=pl.int_range(pl.len()))
     frame = frame.filter(~pl.col("_summary"))
     tally.data_rows = frame.height
     other = frame["other"].drop_nulls()
@@ -143,9 +188,10 @@ def _parse_rows(sheet: SheetData, header: Header, month: Month, cat: ItemCatalog
     frame = frame.with_columns(
         _bad=pl.any_horizontal(pl.col(reasons).is_not_null()),
         _reason=pl.concat_str(reasons, separator="；", ignore_nulls=True))
-    for r in frame.filter(pl.col("_bad")).select("row", "code", "name", "_reason", "_i").iter_rows():
+    bad = frame.filter(pl.col("_bad")).select("row", "code", "name", "_reason", "_i")
+    for r, values in zip(bad.iter_rows(), block.values(bad["_i"].to_list())):
         acc.quarantine.append({"file": sheet.file, "sheet": sheet.sheet, "row": r[0], "org_code": r[1], "name": r[2],
-                               "period": str(month), "reason": r[3], "raw": _raw_json(rows[r[4]][1])})
+                               "period": str(month), "reason": r[3], "raw": _raw_json(values)})
     accepted = frame.filter(~pl.col("_bad")).select(record_columns(cat))
     acc.frames.append(accepted)
     if any("小计" not in f"{s['org_code']}{s['name']}" for s in tally.summaries):
@@ -166,7 +212,7 @@ def _cell(values: tuple[Any, ...], by_id: dict[str, int], item_id: str) -> Any:
     return values[col] if col is not None and col < len(values) else None
 
 
-def _row_frame(sheet: SheetData, rows: list[tuple[int, tuple[Any, ...]]], column: Callable[[str], tuple[Any, ...]],
+def _row_frame(sheet: SheetData, numbers: Sequence[int], column: Callable[[str], Sequence[Any]],
                by_id: dict[str, int], month: Month, cat: ItemCatalogue, acc: _Accumulator,
                factors: dict[str, float]) -> pl.DataFrame:
     """file, sheet, row, the identity columns and the items, each check's reason column beside them."""
@@ -177,10 +223,10 @@ def _row_frame(sheet: SheetData, rows: list[tuple[int, tuple[Any, ...]]], column
         return where(item_id) if item_id in by_id else f"列“{cat.item(item_id).label}”"
 
     ident = columnar.identity_frame(column, named, month, acc.counties, acc.caches)
-    items = columnar.item_frame(column, by_id, cat, factors, named, len(rows), acc.caches.setdefault("number", {}))
-    base = pl.DataFrame({"file": [sheet.file] * len(rows), "sheet": [sheet.sheet] * len(rows),
-                         "row": [row_no for row_no, _ in rows]}, schema={"file": pl.String, "sheet": pl.String,
-                                                                        "row": pl.Int64})
+    n = len(numbers)
+    items = columnar.item_frame(column, by_id, cat, factors, named, n, acc.caches.setdefault("number", {}))
+    base = pl.DataFrame({"file": [sheet.file] * n, "sheet": [sheet.sheet] * n, "row": numbers},
+                        schema={"file": pl.String, "sheet": pl.String, "row": pl.Int64})
     return columnar.side_by_side([base, ident, items])
 
 
@@ -216,12 +262,19 @@ def check_summary_rows(sheet: SheetData, tally: _SheetTally, cat: ItemCatalogue)
     return problems
 
 
+def _all_blank(sheet: SheetData) -> bool:
+    if sheet.table is None:
+        return all(_is_blank(vals) for _, vals in sheet.rows)
+    return not pl.DataFrame(list(sheet.table.cells)).select(
+        pl.any_horizontal(pl.all().str.strip_chars() != "").any()).item()
+
+
 def _ingest_sheet(sheet: SheetData, month: Month, cat: ItemCatalogue, acc: _Accumulator) -> bool:
     """Read one sheet into acc; False when it holds no monthly table (reported as skipped)."""
     acc.notes.extend(sheet.notes)
     if sheet.hidden:
         acc.hidden_sheets.append(f"{sheet.file}：工作表“{sheet.sheet}”是隐藏的，已照常读取，请确认其中的数据应当上报")
-    if all(_is_blank(vals) for _, vals in sheet.rows):
+    if _all_blank(sheet):
         acc.skipped_sheets.append(f"{sheet.file}：工作表“{sheet.sheet}”为空，已跳过")
         return False
     header = locate_header(sheet, cat)
