@@ -117,8 +117,6 @@ def indicators_cmd(
              "超过时（全省、全国）只列出该单位有机构的类别，全市合计始终完整")] = 100,
 ) -> None:
     """按指标目录计算全部指标（各机构类别 × 全市及各县市区 × 本月/累计，含同期和同比）。"""
-    import polars as pl
-
     from pipeline.monthly import indicators
 
     try:
@@ -126,7 +124,7 @@ def indicators_cmd(
             raise UserError(f"找不到规范数据表 {canonical}", hint="请先运行 python -m pipeline ingest 或 dvc repro")
         from pipeline.workdays import load_calendar, parse_convention
 
-        wide = indicators.compute_wide(pl.read_parquet(canonical), indicators.load_regions(regions),
+        wide = indicators.compute_wide(indicators.read_canonical(canonical), indicators.load_regions(regions),
                                        indicators.load_population(population), load_calendar(holidays),
                                        parse_convention(annual_working_days), complete_units_max)
         height = indicators.write_table(wide, out)
