@@ -131,8 +131,8 @@ def write_exports(root: Path, layout: Layout, registry: pl.DataFrame, series: pl
     return total_bytes
 
 
-def run_stage(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (GB) of one stage process."""
+def run_stage(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system) and peak RSS (GB) of one stage process."""
     start = time.perf_counter()
     proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -141,10 +141,10 @@ def run_stage(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, f
     err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(args[2:4])} failed ({proc.returncode}):\n{err[-2000:]}")
-    return wall, usage.ru_maxrss / 1024 / 1024  # ru_maxrss is in KiB on Linux
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024 / 1024  # ru_maxrss: KiB on Linux
 
 
-def duckdb_reference(root: Path, fmt: str) -> float:
+def duckdb_reference(root: Path, fmt: str) -> tuple[float, float]:
     """DuckDB reads the same exports and computes the item sums by region × month × type (the engine's core)."""
     import duckdb
 
@@ -153,14 +153,14 @@ def duckdb_reference(root: Path, fmt: str) -> float:
     pattern = (root / "data" / "raw" / "*" / f"*.{fmt}").as_posix()
     sums = ", ".join(f'sum("{label}")' for label in labels)
     con = duckdb.connect()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()  # process_time: every thread of this process
     if fmt == "csv":
         source = f"read_csv('{pattern}', header=true, all_varchar=false)"
     else:
         con.execute("install excel; load excel")
         source = f"read_xlsx('{pattern}')"
     con.execute(f'select "行政区划代码", "报告期", "机构类别代码", {sums} from {source} group by all').fetchall()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 def bench(layout: Layout, keep: Path | None = None) -> dict[str, float]:
@@ -175,17 +175,17 @@ def bench(layout: Layout, keep: Path | None = None) -> dict[str, float]:
                "HEALTHSTATS_FONT_DIR": str(fonts.ensure_fonts())}
         py = [sys.executable, "-m", "pipeline"]
         out: dict[str, float] = {"rows": registry.height * len(MONTHS), "mib": size / 1024 / 1024}
-        out["ingest_s"], out["ingest_gb"] = run_stage(py + ["ingest", "--raw", "data/raw", "--out", "data/interim"],
-                                                      project, env)
-        out["qc_s"], out["qc_gb"] = run_stage(py + [
+        out["ingest_s"], out["ingest_cpu"], out["ingest_gb"] = run_stage(
+            py + ["ingest", "--raw", "data/raw", "--out", "data/interim"], project, env)
+        out["qc_s"], out["qc_cpu"], out["qc_gb"] = run_stage(py + [
             "qc", "--canonical", "data/interim/canonical.parquet", "--replaced", "data/interim/replaced.parquet",
             "--registry", "data/reference/registry.csv", "--regions", "data/reference/regions.csv",
             "--out", "data/qc", "--report-root", "reports/qc", "--annual", "data/raw/annual"], project, env)
-        out["ind_s"], out["ind_gb"] = run_stage(py + [
+        out["ind_s"], out["ind_cpu"], out["ind_gb"] = run_stage(py + [
             "indicators", "--canonical", "data/interim/canonical.parquet", "--regions", "data/reference/regions.csv",
             "--population", "data/reference/population.csv", "--holidays", "data/reference/holidays.csv",
             "--out", "data/indicators/indicators.parquet"], project, env)
-        out["duckdb_s"] = duckdb_reference(project, layout.fmt)
+        out["duckdb_s"], out["duckdb_cpu"] = duckdb_reference(project, layout.fmt)
         if keep is not None:  # for profiling one stage on its own afterwards
             shutil.rmtree(keep, ignore_errors=True)
             shutil.copytree(project, keep, ignore=shutil.ignore_patterns(".venv", ".git"))
@@ -200,15 +200,17 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="copy the generated project (exports and stage outputs) here")
     args = parser.parse_args()
     print(f"load average at start: {os.getloadavg()[0]:.2f} ({os.cpu_count()} cores)")
-    print("| reporters × 24 | rows | exports MiB | ingest s / GB | qc s / GB | indicators s / GB | total s "
-          "| DuckDB read + sums s | ratio |")
-    print("|---:|---:|---:|---|---|---|---:|---:|---:|")
+    print("wall s / CPU s / peak RSS GB per stage; ratio = total wall ÷ DuckDB wall (CPU ratio in brackets)")
+    print("| reporters × 24 | rows | exports MiB | ingest | qc | indicators | total s | DuckDB s | ratio | load |")
+    print("|---:|---:|---:|---|---|---|---:|---:|---:|---:|")
     for n in args.reporters:
         r = bench(Layout(n, args.regions, args.fmt), args.keep)
         total = r["ingest_s"] + r["qc_s"] + r["ind_s"]
-        print(f"| {n:,} | {int(r['rows']):,} | {r['mib']:.0f} | {r['ingest_s']:.1f} / {r['ingest_gb']:.2f} "
-              f"| {r['qc_s']:.1f} / {r['qc_gb']:.2f} | {r['ind_s']:.1f} / {r['ind_gb']:.2f} | {total:.1f} "
-              f"| {r['duckdb_s']:.2f} | {total / r['duckdb_s']:.0f}× |", flush=True)
+        cpu = r["ingest_cpu"] + r["qc_cpu"] + r["ind_cpu"]
+        stages = " | ".join(f"{r[f'{s}_s']:.1f} / {r[f'{s}_cpu']:.1f} / {r[f'{s}_gb']:.2f}" for s in ("ingest", "qc", "ind"))
+        print(f"| {n:,} | {int(r['rows']):,} | {r['mib']:.0f} | {stages} | {total:.1f} / {cpu:.1f} "
+              f"| {r['duckdb_s']:.2f} / {r['duckdb_cpu']:.2f} | {total / r['duckdb_s']:.0f}× "
+              f"({cpu / max(r['duckdb_cpu'], 1e-9):.0f}×) | {os.getloadavg()[0]:.1f} |", flush=True)
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
 
 

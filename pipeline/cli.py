@@ -117,9 +117,6 @@ def indicators_cmd(
              "超过时（全省、全国）只列出该单位有机构的类别，全市合计始终完整")] = 100,
 ) -> None:
     """按指标目录计算全部指标（各机构类别 × 全市及各县市区 × 本月/累计，含同期和同比）。"""
-    import polars as pl
-
-    from pipeline.io_utils import write_parquet
     from pipeline.monthly import indicators
 
     try:
@@ -127,14 +124,14 @@ def indicators_cmd(
             raise UserError(f"找不到规范数据表 {canonical}", hint="请先运行 python -m pipeline ingest 或 dvc repro")
         from pipeline.workdays import load_calendar, parse_convention
 
-        table = indicators.compute(pl.read_parquet(canonical), indicators.load_regions(regions),
-                                   indicators.load_population(population), load_calendar(holidays),
-                                   parse_convention(annual_working_days), complete_units_max)
-        write_parquet(table, out)
+        wide = indicators.compute_wide(indicators.read_canonical(canonical), indicators.load_regions(regions),
+                                       indicators.load_population(population), load_calendar(holidays),
+                                       parse_convention(annual_working_days), complete_units_max)
+        height = indicators.write_table(wide, out)
     except UserError as exc:
         _fail(exc)
-    months = sorted(table["period"].unique().to_list())
-    typer.echo(f"指标计算完成：{table.height} 行，月份 {months[0]} 至 {months[-1]}，写入 {out}")
+    months = sorted(wide["period"].unique().to_list())
+    typer.echo(f"指标计算完成：{height} 行，月份 {months[0]} 至 {months[-1]}，写入 {out}")
 
 
 @app.command("monthly-report")

@@ -9,6 +9,7 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
@@ -38,6 +39,35 @@ def atomic_path(target: Path) -> Iterator[Path]:
 def write_parquet(df: pl.DataFrame, target: Path) -> None:
     with atomic_path(target) as tmp:
         df.write_parquet(tmp, statistics=False, compression="zstd")
+
+
+STREAM_ROW_GROUP = 512 * 512  # rows per row group of a streamed parquet
+
+
+def write_parquet_chunks(chunks: Callable[[], Iterator[pl.DataFrame]], schema: Mapping[str, Any],
+                         target: Path) -> None:
+    """A table too large to hold twice, written as it is produced: `chunks()` yields its pieces in order (each
+    made only when the writer asks for it), streamed into row groups of STREAM_ROW_GROUP rows. The bytes depend
+    only on the rows, never on how they were cut into chunks (same settings as :func:`write_parquet`)."""
+    from polars.io.plugins import register_io_source
+
+    def source(with_columns: list[str] | None, predicate: pl.Expr | None, n_rows: int | None,
+               batch_size: int | None) -> Iterator[pl.DataFrame]:
+        left = n_rows
+        for chunk in chunks():
+            if with_columns is not None:
+                chunk = chunk.select(with_columns)
+            if predicate is not None:
+                chunk = chunk.filter(predicate)
+            if left is not None:
+                chunk, left = chunk.head(left), left - min(left, chunk.height)
+            yield chunk
+            if left == 0:
+                return
+
+    with atomic_path(target) as tmp:
+        register_io_source(io_source=source, schema=dict(schema)).sink_parquet(
+            tmp, statistics=False, compression="zstd", row_group_size=STREAM_ROW_GROUP)
 
 
 def spreadsheet_safe(df: pl.DataFrame) -> pl.DataFrame:

@@ -11,6 +11,7 @@ the months of a period; stocks (month-end values) are averaged over them.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from datetime import date
@@ -21,6 +22,7 @@ import polars as pl
 from pipeline import catalogues
 from pipeline.catalogues import Breakdown, Indicator
 from pipeline.errors import UserError
+from pipeline.io_utils import write_parquet, write_parquet_chunks
 from pipeline.period import Month
 from pipeline.workdays import CALENDAR, NATIONAL_WORKING_DAYS, require_years, working_days
 
@@ -81,6 +83,14 @@ def breakdown_filter(b: Breakdown) -> pl.Expr:
     for field, values in b.where.items():
         expr = expr & pl.col(field).is_in(list(values))
     return expr
+
+
+def read_canonical(path: Path) -> pl.DataFrame:
+    """The columns of the canonical table the indicators use (items, region, period, breakdown fields): at a
+    country's 2.88M rows the other columns (names, codes, times) are a third of the memory."""
+    fields = {"region_code", "period", *catalogues.items().item_ids,
+              *(field for b in catalogues.breakdowns() for field in b.where)}
+    return pl.read_parquet(path, columns=[c for c in pl.read_parquet_schema(path) if c in fields])
 
 
 COMPLETE_UNITS_MAX = 100  # up to this many county-level units, every unit gets the complete table
@@ -284,6 +294,16 @@ def compute(clean: pl.DataFrame, regions: Regions, population: pl.DataFrame | No
     cover every year in the data (else a UserError names the missing years); `calendar=None` (unit tests
     only) counts Monday to Friday. 1–12月累计 uses `annual_working_days` (pipeline.workdays).
     `complete_units_max`: see :func:`monthly_aggregates` (complete tables for a city, sparse for a country)."""
+    return _long_rows(compute_wide(clean, regions, population, calendar, annual_working_days, complete_units_max),
+                      catalogues.indicators())
+
+
+def compute_wide(clean: pl.DataFrame, regions: Regions, population: pl.DataFrame | None = None,
+                 calendar: dict[date, bool] | None = None,
+                 annual_working_days: int | str = NATIONAL_WORKING_DAYS,
+                 complete_units_max: int = COMPLETE_UNITS_MAX) -> pl.DataFrame:
+    """The indicator table before it is made long: one row per period row (breakdown × region × period type ×
+    month) with every indicator's value, base and change as columns v<k>, b<k>, c<k>, in report order."""
     inds = catalogues.indicators()
     bds = catalogues.breakdowns()
     if calendar is not None:
@@ -299,7 +319,7 @@ def compute(clean: pl.DataFrame, regions: Regions, population: pl.DataFrame | No
                             *[pl.col(f"v{k}").alias(f"b{k}") for k in range(len(inds))])
     wide = _with_labels(wide.join(last_year, on=keys, how="left"), bds, regions).with_columns(
         [change_expr(ind, f"v{k}", f"b{k}").cast(pl.Float64).alias(f"c{k}") for k, ind in enumerate(inds)])
-    return _long_rows(wide.sort(["year", "month", "_pt_order", "_bd_order", "_rg_order"]), inds)
+    return wide.sort(["year", "month", "_pt_order", "_bd_order", "_rg_order"])
 
 
 COLUMNS = ("period", "year", "month", "period_type", "period_label", "indicator_id", "indicator", "unit",
@@ -312,18 +332,35 @@ def _long_rows(wide: pl.DataFrame, inds: tuple[Indicator, ...]) -> pl.DataFrame:
     region (`wide` is sorted by all but the indicator). Built by one gather per column from a plan of (row of
     `wide`, indicator number), never by sorting or concatenating long pieces: the long table of a country
     (tens of millions of rows) is written once, in one chunk, with the same bytes as a city's always had."""
-    n = wide.height
-    blocks = wide.group_by(["year", "month", "_pt_order"], maintain_order=True).agg(_len=pl.len()).with_columns(
-        _start=pl.col("_len").cum_sum() - pl.col("_len"), _b=pl.int_range(pl.len()))
+    row, k = _plan(wide, inds)
+    return _gather_long(wide, inds, row, k, _stacked(wide, len(inds)))
+
+
+def _blocks(wide: pl.DataFrame) -> pl.DataFrame:
+    """The (year, month, period type) blocks of `wide`, in order: _start (first row), _len (rows)."""
+    return wide.group_by(["year", "month", "_pt_order"], maintain_order=True).agg(_len=pl.len()).with_columns(
+        _start=pl.col("_len").cum_sum() - pl.col("_len"))
+
+
+def _plan(wide: pl.DataFrame, inds: tuple[Indicator, ...]) -> tuple[pl.Series, pl.Series]:
+    """(row of `wide`, indicator number) of every long row: block by block, in a block indicator by indicator."""
+    blocks = _blocks(wide).with_columns(_b=pl.int_range(pl.len()))
     plan = blocks.join(pl.DataFrame({"_k": list(range(len(inds)))}, schema={"_k": pl.Int64}), how="cross").sort(
         "_b", "_k").select(_row=pl.int_ranges("_start", pl.col("_start") + pl.col("_len"), dtype=pl.Int64),
                            _k=pl.col("_k").repeat_by("_len")).explode("_row", "_k", empty_as_null=False)
-    row, k = plan["_row"], plan["_k"]
+    return plan["_row"], plan["_k"]
 
-    def stacked(prefix: str) -> pl.Series:  # column `prefix`k of row r sits at k × n + r of the stacked columns
-        parts = [wide[f"{prefix}{j}"] for j in range(len(inds))]
-        return pl.concat(parts, rechunk=True).gather(k * n + row) if parts else pl.Series([], dtype=pl.Float64)
 
+def _stacked(wide: pl.DataFrame, n_inds: int) -> dict[str, pl.Series]:
+    """Columns v, b, c of every indicator stacked: column `prefix`k of row r sits at k × height + r."""
+    return {prefix: pl.concat([wide[f"{prefix}{j}"] for j in range(n_inds)], rechunk=True) if n_inds
+            else pl.Series([], dtype=pl.Float64) for prefix in ("v", "b", "c")}
+
+
+def _gather_long(wide: pl.DataFrame, inds: tuple[Indicator, ...], row: pl.Series, k: pl.Series,
+                 stacked: dict[str, pl.Series]) -> pl.DataFrame:
+    """The long rows of the plan entries (row, k), in their order."""
+    at = k * wide.height + row
     meta = pl.DataFrame({"indicator_id": [i.id for i in inds], "indicator": [i.name for i in inds],
                          "unit": [i.unit for i in inds], "change_unit": [i.change_label for i in inds],
                          "decimals": [i.decimals for i in inds]},
@@ -333,8 +370,44 @@ def _long_rows(wide: pl.DataFrame, inds: tuple[Indicator, ...]) -> pl.DataFrame:
                                  "breakdown", "depth", "region_code", "region", "region_level", "n_reports",
                                  "population_year").gather(row))
     per_indicator = meta.select(pl.all().gather(k))
-    return per_row.hstack(per_indicator.get_columns()).with_columns(
-        value=stacked("v"), base_value=stacked("b"), change=stacked("c")).select(COLUMNS)
+    values = {name: stacked[prefix].gather(at) if len(inds) else stacked[prefix]
+              for name, prefix in (("value", "v"), ("base_value", "b"), ("change", "c"))}
+    return per_row.hstack(per_indicator.get_columns()).with_columns(**values).select(COLUMNS)
+
+
+STREAM_ROWS = 1 << 22  # a long table above this many rows is written chunk by chunk (write_table)
+CHUNK_ROWS = 1 << 18
+
+
+def long_height(wide: pl.DataFrame) -> int:
+    return wide.height * len(catalogues.indicators())
+
+
+def long_chunks(wide: pl.DataFrame, chunk_rows: int = CHUNK_ROWS) -> Iterator[pl.DataFrame]:
+    """The long table of `wide` (:func:`_long_rows`) in consecutive pieces of at most `chunk_rows` rows, each
+    made when asked for: the whole long table of a country is never in memory at once."""
+    inds = catalogues.indicators()
+    stacked = _stacked(wide, len(inds))
+    for start, length in _blocks(wide).select("_start", "_len").iter_rows():
+        for j0 in range(0, length * len(inds), chunk_rows):  # block position j: indicator j // len, row j % len
+            j = pl.int_range(j0, min(j0 + chunk_rows, length * len(inds)), dtype=pl.Int64, eager=True)
+            yield _gather_long(wide, inds, (j % length + start).alias("_row"), (j // length).alias("_k"), stacked)
+
+
+def write_table(wide: pl.DataFrame, out: Path, stream_rows: int = STREAM_ROWS, chunk_rows: int = CHUNK_ROWS) -> int:
+    """Write the long indicator table of `wide` to `out` (parquet, atomically); returns its number of rows.
+    Up to `stream_rows` rows (a city, a province) it is built whole and written as it always was; above (a
+    country's region table) it is streamed chunk by chunk into fixed row groups, so the peak memory is the
+    wide table plus one chunk instead of about twice the long table. Either way the bytes depend only on the
+    rows."""
+    height = long_height(wide)
+    if height <= stream_rows:
+        write_parquet(_long_rows(wide, catalogues.indicators()), out)
+    else:
+        schema = _gather_long(wide.head(0), catalogues.indicators(), pl.Series([], dtype=pl.Int64),
+                              pl.Series([], dtype=pl.Int64), _stacked(wide.head(0), len(catalogues.indicators())))
+        write_parquet_chunks(lambda: long_chunks(wide, chunk_rows), schema.schema, out)
+    return height
 
 
 def _with_labels(wide: pl.DataFrame, bds: tuple[Breakdown, ...], regions: Regions) -> pl.DataFrame:

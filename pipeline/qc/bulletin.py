@@ -27,6 +27,7 @@ from pipeline.io_utils import atomic_dir, write_json, write_text
 from pipeline.monthly.indicators import Regions, load_regions
 from pipeline.period import Month, Quarter
 from pipeline.qc import findings_text, notice
+from pipeline.qc.county_overview import overview_by_county
 from pipeline.qc.pairing import DATA_LINK, data_link, pair_problem  # noqa: F401 (re-exported)
 from pipeline.qc.listing import (  # noqa: F401 (re-exported)
     CODE_COL, NAME_COL, NONE_TEXT, PERIOD_COL, REGION_COL, Column, _listing, text_table,
@@ -488,7 +489,7 @@ def _overview_row(label: str, status: pl.DataFrame, results: pl.DataFrame) -> li
             rate("timely_rate"), *(counts[k] for k in ("漏报", "迟报", "重报", "FAIL", "WARN"))]
 
 
-def county_sheets(data: QcData, county: County) -> list[Sheet]:
+def county_sheets(data: QcData, county: County, overview: list[list[Any]] | None = None) -> list[Sheet]:
     status = county[0].sort(["period", "org_code"])
     results = county[1].sort(["period", "org_code", "rule_id", "message"])
     missing = status.filter(~pl.col("filed"))
@@ -498,7 +499,7 @@ def county_sheets(data: QcData, county: County) -> list[Sheet]:
     rules = results.filter(pl.col("check") == RULE_CHECK)
     return [
         Sheet("概况", ("月份", "应报", "已报", "上报率(%)", "按时", "及时率(%)", "漏报", "迟报", "重报", "审核错误", "审核警告"),
-              (14, 8, 8, 10, 8, 10, 8, 8, 8, 10, 10), overview_rows(data, county)),
+              (14, 8, 8, 10, 8, 10, 8, 8, 8, 10, 10), overview_rows(data, county) if overview is None else overview),
         Sheet("漏报", ("报告期", "机构代码", "机构名称", "机构类别", "截止日期"), (10, 22, 36, 18, 12),
               [[r["period"], r["org_code"], r["name"], r["type_sub"], r["due_date"].isoformat()]
                for r in missing.iter_rows(named=True)]),
@@ -557,14 +558,15 @@ INSTRUCTIONS = (
 )
 
 
-def county_workbook(data: QcData, code: str, org_name: str, county: County | None = None) -> Any:
+def county_workbook(data: QcData, code: str, org_name: str, county: County | None = None,
+                    overview: list[list[Any]] | None = None) -> Any:
     from openpyxl import Workbook
 
     name = data.regions.name(code)
     wb = Workbook()
     wb.remove(wb.active)
     head = [f"{name}（{code}）医疗卫生机构月报质控问题清单", f"{_quarter_span(data.summary)}　{org_name}"]
-    for i, sheet in enumerate(county_sheets(data, county_frames(data)[code] if county is None else county)):
+    for i, sheet in enumerate(county_sheets(data, county_frames(data)[code] if county is None else county, overview)):
         extra = list(INSTRUCTIONS) if i == 0 else []
         _write_sheet(wb.create_sheet(), sheet, head + extra)
     wb.properties.creator = org_name
@@ -577,9 +579,11 @@ def write_county_workbooks(data: QcData, out_dir: Path, *, org_name: str) -> lis
     from pipeline.render.xlsx import save_workbook
 
     paths = []
+    overview = overview_by_county(data.in_quarter(data.filing), data.in_quarter(data.results), data.months,
+                                  data.summary.months_with_data, data.regions.unit_codes)  # all counties at once
     for code, county in county_frames(data).items():
         path = out_dir / f"{code}.xlsx"
-        save_workbook(county_workbook(data, code, org_name, county), path)
+        save_workbook(county_workbook(data, code, org_name, county, overview[code]), path)
         paths.append(path)
     return paths
 

@@ -164,7 +164,8 @@ def code_conflicts(clean: pl.DataFrame, replaced: pl.DataFrame, registry: pl.Dat
     within = _replaced_with_kept(clean, replaced).filter(~pl.col("same_name")).select(
         *cols, other_name="kept_name", where=pl.lit("同一报告期内两次报送的机构名称不同"))
     reg = registry.select("org_code", registry_name="name")
-    vs_registry = clean.join(reg, on="org_code", how="inner").filter(
+    same_text = (pl.col("name") == pl.col("registry_name")).fill_null(False)  # equal text, equal when normalised:
+    vs_registry = clean.join(reg, on="org_code", how="inner").filter(~same_text).filter(  # normalise only the rest
         normalised_name("name") != normalised_name("registry_name")).select(
         *cols, other_name="registry_name", where=pl.lit("报送的机构名称与机构名录不一致"))
     return pl.concat([within, vs_registry]).sort(["period", "org_code", "name"])

@@ -216,3 +216,31 @@ def test_missing_holiday_year_is_an_error(regions):
     with pytest.raises(UserError) as err:
         ind.compute(clean_frame(rows), regions, calendar=_calendar())
     assert "2023年" in str(err.value) and "data/reference/holidays.csv" in err.value.hint
+
+
+def _wide(regions):
+    rows = _two_hospitals("2024-01") + _two_hospitals("2025-01", scale=1.1) + _two_hospitals("2025-02", beds=170)
+    return ind.compute_wide(clean_frame(rows), regions)
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 7, 1000, 10**7])
+def test_long_chunks_are_the_long_table_in_pieces(regions, chunk_rows):
+    """The chunked long table (a country's, written as it is made) is the whole one cut in order: same rows,
+    same order, no piece longer than asked; 7 and 1000 do not divide a block (indicators × period rows)."""
+    wide = _wide(regions)
+    whole = ind._long_rows(wide, catalogue())
+    pieces = list(ind.long_chunks(wide, chunk_rows))
+    assert max(p.height for p in pieces) <= chunk_rows
+    assert whole.height == ind.long_height(wide) == len(catalogue()) * wide.height
+    assert pl.concat(pieces).equals(whole)
+
+
+def test_streamed_table_reads_back_whole_and_bytes_do_not_depend_on_chunks(regions, tmp_path):
+    wide = _wide(regions)
+    for chunk_rows in (13, 500):
+        assert ind.write_table(wide, tmp_path / f"{chunk_rows}.parquet", stream_rows=0, chunk_rows=chunk_rows) == \
+            ind.long_height(wide)
+    assert (tmp_path / "13.parquet").read_bytes() == (tmp_path / "500.parquet").read_bytes()
+    assert pl.read_parquet(tmp_path / "13.parquet").equals(ind._long_rows(wide, catalogue()))
+    ind.write_table(wide, tmp_path / "whole.parquet")  # small: built whole, the writer a city always had
+    assert pl.read_parquet(tmp_path / "whole.parquet").equals(pl.read_parquet(tmp_path / "13.parquet"))

@@ -134,3 +134,17 @@ def test_bulletin_rates_are_in_figures_json_and_checked_against_the_monthly_repo
     planted = d.filing.with_columns(filed=pl.lit(True))
     problems = consistency.disagreements(_printed("通报", bulletin) + _printed("月报", monthly_log(planted)))
     assert any("月报上报率" in p and "通报" in p and "月报" in p and "75.0" in p for p in problems)
+
+
+def test_overview_of_all_counties_at_once_is_each_countys_own():
+    """The 概况 rows made for every county in one group-by (a country's 2,800 workbooks) equal those worked out
+    county by county; 430691 has no institution (0 应报, no rates), November and December no data."""
+    from pipeline.qc.county_overview import overview_by_county
+
+    d = data()
+    together = overview_by_county(d.in_quarter(d.filing), d.in_quarter(d.results), d.months,
+                                  d.summary.months_with_data, d.regions.unit_codes)
+    frames = qc_report.county_frames(d)
+    assert together == {code: qc_report.overview_rows(d, frames[code]) for code in d.regions.unit_codes}
+    assert together["430621"][0][:6] == ["2025年10月", 3, 2, 66.7, 1, 33.3]  # as in the workbook test above
+    assert together["430691"][-1] == ["本季度合计", 0, 0, None, 0, None, 0, 0, 0, 0, 0]
