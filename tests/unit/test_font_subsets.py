@@ -38,9 +38,9 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
     real = html_fonts._subset_woff2
 
-    def counting(font_file, chars):  # type: ignore[no-untyped-def]
+    def counting(font_file, chars, **kwargs):  # type: ignore[no-untyped-def]
         calls.append(1)
-        return real(font_file, chars)
+        return real(font_file, chars, **kwargs)
 
     monkeypatch.setattr(html_fonts, "_subset_woff2", counting)
     monkeypatch.setattr(html_fonts, "_SUBSETS", {})
@@ -95,3 +95,22 @@ def test_a_replaced_font_file_is_subset_again(fonts_copy: Path, counted: list[in
     shutil.copyfile(fonts_copy / REGULAR_FILENAME, target)  # same path, other content
     assert html_fonts.subset_woff2(target, CHARS) == html_fonts._subset_woff2(fonts_copy / REGULAR_FILENAME, CHARS)
     assert html_fonts.subset_woff2(target, CHARS) != serif_subset
+
+
+def test_reused_glyph_bounds_give_the_bytes_fonttools_makes_by_itself(fonts_copy: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """CFF glyph bounds are kept from one subset to the next (by font content and glyph name): a second subset
+    with other glyphs before and after the shared ones must be the bytes fontTools makes when it draws every glyph
+    for its bounds itself (the reuse switched off)."""
+    serif = fonts_copy / SERIF_FILENAME
+    monkeypatch.setattr(html_fonts, "_CFF_BOUNDS", {})
+    html_fonts._subset_woff2(serif, {"岳", "阳"})
+    assert len(html_fonts._CFF_BOUNDS) >= 3  # .notdef and the two glyphs: the reuse is exercised
+    second = html_fonts._subset_woff2(serif, {"市", "阳", "1", "\u3000"})  # "阳" now has another glyph index
+    monkeypatch.setattr(html_fonts, "_reuse_cff_bounds", lambda font, digest: None)
+    assert second == html_fonts._subset_woff2(serif, {"市", "阳", "1", "\u3000"})
+    with TTFont(io.BytesIO(second)) as font:  # and the bounds are the subset's own, not the whole font's
+        head = font["head"]
+        with TTFont(serif, lazy=True) as whole:
+            assert (head.xMin, head.yMin, head.xMax, head.yMax) != (whole["head"].xMin, whole["head"].yMin,
+                                                                    whole["head"].xMax, whole["head"].yMax)
