@@ -12,15 +12,19 @@ A character no font has (not even the fallback) is an error before typesetting: 
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import hashlib
 import io
+import types
+from collections.abc import Iterator
 import unicodedata
 from html.parser import HTMLParser
 from pathlib import Path
 
 from fontTools import subset as ft_subset
 from fontTools.ttLib import TTFont
+from fontTools.ttLib import woff2 as ft_woff2
 
 from pipeline.errors import UserError
 from pipeline.io_utils import atomic_path
@@ -39,7 +43,7 @@ VISIBLE_SPACES = frozenset({" ", "\u00a0", "\u3000"})
 # self-made character in the GBK user area) must be drawn or refused, never dropped silently.
 _GLYPH_CATEGORIES = frozenset({"Co", "Cn"})
 # Part of the subset cache key: a change to _subset_woff2's options must not reuse subsets made with the old ones.
-_SUBSET_OPTIONS = "woff2-all-features-all-names-notdef-noFFTM"
+_SUBSET_OPTIONS = "woff2-all-features-all-names-notdef-noFFTM-brotli9"
 
 
 def needs_glyph(ch: str) -> bool:
@@ -159,7 +163,7 @@ def subset_woff2(font_path: Path, chars: set[str]) -> bytes:
     if _is_whole_woff2(cached):
         _SUBSETS[key] = cached
         return cached
-    result = _subset_woff2(io.BytesIO(data), chars)
+    result = _subset_woff2(io.BytesIO(data), chars, digest=digest)
     _SUBSETS[key] = result
     try:
         with atomic_path(cache) as tmp:
@@ -169,7 +173,56 @@ def subset_woff2(font_path: Path, chars: set[str]) -> bytes:
     return result
 
 
-def _subset_woff2(font_file: Path | io.BytesIO, chars: set[str]) -> bytes:
+# Bounds of CFF glyphs, by (SHA-256 of the font file, glyph name). Saving a CFF subset makes fontTools draw every
+# glyph's charstring three times for its bounds (CFF FontBBox, hhea, vhea), a third of a subset's time. A glyph's
+# outline does not depend on which other glyphs a subset keeps (subsetting renumbers the subroutines a charstring
+# calls, not what it draws), so each glyph's bounds are worked out once per process, by fontTools itself.
+Bounds = tuple[float, float, float, float] | None  # (xMin, yMin, xMax, yMax); None for a glyph that draws nothing
+_CFF_BOUNDS: dict[tuple[str, str], Bounds] = {}
+
+
+def _known_bounds(bounds: Bounds, _glyph_set: object) -> Bounds:
+    return bounds
+
+
+def _reuse_cff_bounds(font: TTFont, digest: str) -> None:
+    """Give each glyph of a subset CFF font its bounds from `_CFF_BOUNDS` (computed by fontTools on first use), so
+    that the recalculations at save time look them up instead of drawing the glyph again. Same numbers, same bytes."""
+    if "CFF " not in font:
+        return
+    charstrings = font["CFF "].cff.topDictIndex[0].CharStrings
+    for name in font.getGlyphOrder():
+        glyph = charstrings[name]
+        key = (digest, name)
+        if key not in _CFF_BOUNDS:
+            _CFF_BOUNDS[key] = glyph.calcBounds(charstrings)
+        glyph.calcBounds = functools.partial(_known_bounds, _CFF_BOUNDS[key])
+
+
+# The brotli quality of the woff2 stream. fontTools uses brotli's default, 11, which took 40 % of a county
+# edition's subsets (0.95 of 2.4 s CPU) for 3 % smaller fonts; 9 compresses the same bytes 10–20 times faster. The
+# quality changes only the compressed stream: a browser decodes exactly the same font tables.
+BROTLI_QUALITY = 9
+
+
+@contextlib.contextmanager
+def _brotli_quality(quality: int) -> Iterator[None]:
+    """While saving a woff2, fontTools' WOFF2 writer compresses at `quality` (it passes no quality of its own)."""
+    real = ft_woff2.brotli
+    ft_woff2.brotli = types.SimpleNamespace(  # type: ignore[assignment]
+        MODE_FONT=real.MODE_FONT, MODE_TEXT=real.MODE_TEXT, decompress=real.decompress,
+        compress=lambda data, **kwargs: real.compress(data, **{**kwargs, "quality": quality}))
+    try:
+        yield
+    finally:
+        ft_woff2.brotli = real
+
+
+def _subset_woff2(font_file: Path | io.BytesIO, chars: set[str], *, digest: str | None = None) -> bytes:
+    """The woff2 subset itself (uncached). `digest`: the SHA-256 of the font file's bytes, if the caller has it."""
+    if digest is None:
+        raw = font_file.read_bytes() if isinstance(font_file, Path) else font_file.getvalue()
+        digest = hashlib.sha256(raw).hexdigest()
     options = ft_subset.Options()
     options.flavor = "woff2"
     options.layout_features = ["*"]
@@ -181,9 +234,11 @@ def _subset_woff2(font_file: Path | io.BytesIO, chars: set[str]) -> bytes:
         subsetter.populate(unicodes=sorted(ord(c) for c in chars))
         subsetter.subset(font)
         font["head"].modified = font["head"].created
+        _reuse_cff_bounds(font, digest)
         font.flavor = "woff2"
         buffer = io.BytesIO()
-        font.save(buffer, reorderTables=True)
+        with _brotli_quality(BROTLI_QUALITY):
+            font.save(buffer, reorderTables=True)
     return buffer.getvalue()
 
 

@@ -38,9 +38,9 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
     real = html_fonts._subset_woff2
 
-    def counting(font_file, chars):  # type: ignore[no-untyped-def]
+    def counting(font_file, chars, **kwargs):  # type: ignore[no-untyped-def]
         calls.append(1)
-        return real(font_file, chars)
+        return real(font_file, chars, **kwargs)
 
     monkeypatch.setattr(html_fonts, "_subset_woff2", counting)
     monkeypatch.setattr(html_fonts, "_SUBSETS", {})
@@ -95,3 +95,54 @@ def test_a_replaced_font_file_is_subset_again(fonts_copy: Path, counted: list[in
     shutil.copyfile(fonts_copy / REGULAR_FILENAME, target)  # same path, other content
     assert html_fonts.subset_woff2(target, CHARS) == html_fonts._subset_woff2(fonts_copy / REGULAR_FILENAME, CHARS)
     assert html_fonts.subset_woff2(target, CHARS) != serif_subset
+
+
+def test_reused_glyph_bounds_give_the_bytes_fonttools_makes_by_itself(fonts_copy: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """CFF glyph bounds are kept from one subset to the next (by font content and glyph name): a second subset
+    with other glyphs before and after the shared ones must be the bytes fontTools makes when it draws every glyph
+    for its bounds itself (the reuse switched off)."""
+    serif = fonts_copy / SERIF_FILENAME
+    monkeypatch.setattr(html_fonts, "_CFF_BOUNDS", {})
+    html_fonts._subset_woff2(serif, {"岳", "阳"})
+    assert len(html_fonts._CFF_BOUNDS) >= 3  # .notdef and the two glyphs: the reuse is exercised
+    second = html_fonts._subset_woff2(serif, {"市", "阳", "1", "\u3000"})  # "阳" now has another glyph index
+    monkeypatch.setattr(html_fonts, "_reuse_cff_bounds", lambda font, digest: None)
+    assert second == html_fonts._subset_woff2(serif, {"市", "阳", "1", "\u3000"})
+    with TTFont(io.BytesIO(second)) as font:  # and the bounds are the subset's own, not the whole font's
+        head = font["head"]
+        with TTFont(serif, lazy=True) as whole:
+            assert (head.xMin, head.yMin, head.xMax, head.yMax) != (whole["head"].xMin, whole["head"].yMin,
+                                                                    whole["head"].xMax, whole["head"].yMax)
+
+
+def _decoded(data: bytes) -> tuple[bytes, dict[str, bytes], list[str], dict[int, str]]:
+    """What a browser gets from a woff2: the decompressed stream, every table, the glyph order and the cmap."""
+    from fontTools.ttLib import woff2
+
+    reader = woff2.WOFF2Reader(io.BytesIO(data))
+    tables = {tag: reader[tag] for tag in reader.keys()}
+    with TTFont(io.BytesIO(data)) as font:
+        return reader.transformBuffer.getvalue(), tables, font.getGlyphOrder(), font.getBestCmap()
+
+
+@pytest.mark.parametrize("filename", [SERIF_FILENAME, REGULAR_FILENAME])
+def test_the_brotli_quality_changes_the_compression_only(fonts_copy: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         filename: str) -> None:
+    """Subsets are compressed at BROTLI_QUALITY (9), not fontTools' default 11: other (larger) bytes, the same font
+    once decoded. At 11 the bytes are exactly what fontTools writes when left alone (the subsets made before)."""
+    import contextlib
+
+    import brotli
+
+    font = fonts_copy / filename
+    chars = {chr(c) for c in range(0x4E00, 0x4E00 + 300)} | set("0123456789（）、，。")
+    fast = html_fonts._subset_woff2(font, chars)
+    monkeypatch.setattr(html_fonts, "BROTLI_QUALITY", 11)
+    slow = html_fonts._subset_woff2(font, chars)
+    monkeypatch.setattr(html_fonts, "_brotli_quality", lambda quality: contextlib.nullcontext())
+    assert slow == html_fonts._subset_woff2(font, chars)  # fontTools' own default
+    assert fast != slow and len(fast) > len(slow)
+    assert _decoded(fast) == _decoded(slow)
+    stream = _decoded(fast)[0]  # and the quality is brotli's 9, worked out by brotli itself
+    assert brotli.compress(stream, mode=brotli.MODE_FONT, quality=9) in fast
