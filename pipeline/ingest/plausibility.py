@@ -72,8 +72,9 @@ def _peer_reasons(df: pl.DataFrame, r: Rules) -> list[tuple[int, int, str]]:
     institution's sub-type when it has min_peers peers with a ratio, else its group."""
     out: list[tuple[int, int, str]] = []
     for n_check, check in enumerate(r.peer_checks):
-        ratios = df.filter((pl.col(check.numerator) > 0) & (pl.col(check.denominator) > 0)).select(
-            "_i", "period", "type_sub", "type_group", ratio=pl.col(check.numerator) / pl.col(check.denominator))
+        ratios = df.lazy().filter((pl.col(check.numerator) > 0) & (pl.col(check.denominator) > 0)).select(
+            "_i", "period", "type_sub", "type_group", ratio=pl.col(check.numerator) / pl.col(check.denominator)
+        ).collect()  # (lazy: only these columns are filtered, not the whole table)
         chosen = None
         for level in ("type_sub", "type_group"):
             keyed = ratios.with_columns(_key=pl.col(level).fill_null(""))
@@ -95,7 +96,8 @@ def _history_reasons(df: pl.DataFrame, r: Rules) -> list[tuple[int, int, str]]:
     (their values above 0), for institutions with more than min_history rows."""
     out: list[tuple[int, int, str]] = []
     labels = {it.id: it.label for it in catalogues.items().items}
-    sized = df.with_columns(_members=pl.len().over("org_code")).filter(pl.col("_members") > r.min_history)
+    sized = (df.lazy().select("_i", "org_code", *dict.fromkeys(r.history_items))
+             .filter(pl.len().over("org_code") > r.min_history).collect())
     for n_item, item in enumerate(r.history_items, start=len(r.peer_checks)):
         # the positive values of each institution, sorted; a row's "others" are its group without one copy of its value
         pos = sized.filter(pl.col(item) > 0).select("_i", "org_code", v=pl.col(item)).sort("org_code", "v")

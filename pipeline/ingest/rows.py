@@ -11,7 +11,7 @@ import polars as pl
 from pipeline.catalogues import ItemCatalogue
 from pipeline.errors import UserError, location
 from pipeline.ingest import columnar, decimals
-from pipeline.ingest.files import SheetData
+from pipeline.ingest.files import HEAD_ROWS, SheetData
 from pipeline.ingest.header import Header, check_duplicate_columns, column_letter, check_required, locate_header, missing_items, money_factors
 from pipeline.ingest.values import _is_blank, _raw_json, parse_number
 from pipeline.period import Month
@@ -265,8 +265,12 @@ def check_summary_rows(sheet: SheetData, tally: _SheetTally, cat: ItemCatalogue)
 def _all_blank(sheet: SheetData) -> bool:
     if sheet.table is None:
         return all(_is_blank(vals) for _, vals in sheet.rows)
-    return not pl.DataFrame(list(sheet.table.cells)).select(
-        pl.any_horizontal(pl.all().str.strip_chars() != "").any()).item()
+    def any_filled(frame: pl.DataFrame) -> bool:
+        return bool(frame.select(pl.any_horizontal(pl.all().str.strip_chars() != "").any()).item())
+
+    frame = pl.DataFrame(list(sheet.table.cells))
+    # the first rows (the header, as a rule) decide almost every sheet without a pass over the whole table
+    return not any_filled(frame.head(HEAD_ROWS)) and not any_filled(frame)
 
 
 def _ingest_sheet(sheet: SheetData, month: Month, cat: ItemCatalogue, acc: _Accumulator) -> bool:
