@@ -96,13 +96,14 @@ def _history_reasons(df: pl.DataFrame, r: Rules) -> list[tuple[int, int, str]]:
     (their values above 0), for institutions with more than min_history rows."""
     out: list[tuple[int, int, str]] = []
     labels = {it.id: it.label for it in catalogues.items().items}
-    sized = (df.lazy().select("_i", "org_code", *dict.fromkeys(r.history_items))
-             .filter(pl.len().over("org_code") > r.min_history).collect())
+    # institutions by a number (_o: the rank of the code), so that the sorts and windows below are on numbers
+    sized = (df.lazy().select("_i", _o=pl.col("org_code").rank("dense"), *dict.fromkeys(r.history_items))
+             .filter(pl.len().over("_o") > r.min_history).collect())
     for n_item, item in enumerate(r.history_items, start=len(r.peer_checks)):
         # the positive values of each institution, sorted; a row's "others" are its group without one copy of its value
-        pos = sized.filter(pl.col(item) > 0).select("_i", "org_code", v=pl.col(item)).sort("org_code", "v")
-        pos = pos.filter(pl.len().over("org_code") - 1 >= r.min_history)
-        pos = pos.with_columns(_k=pl.int_range(pl.len()).over("org_code"), _m=pl.len().over("org_code") - 1,
+        pos = sized.filter(pl.col(item) > 0).select("_i", "_o", v=pl.col(item)).sort("_o", "v")
+        pos = pos.filter(pl.len().over("_o") - 1 >= r.min_history)
+        pos = pos.with_columns(_k=pl.int_range(pl.len()).over("_o"), _m=pl.len().over("_o") - 1,
                                _g=pl.int_range(pl.len()))
 
         def at(p: pl.Expr) -> pl.Expr:  # position p of the others → position in the sorted column
