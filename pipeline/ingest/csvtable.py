@@ -89,7 +89,9 @@ def read(text: str, delimiter: str, max_chars: int) -> TextTable | None:
         return None
     if frame.height != widths.len():
         return None
-    longest = frame.select(pl.max_horizontal(pl.all().str.len_chars().max())).item()
+    longest = frame.select(pl.max_horizontal(pl.all().str.len_bytes().max())).item()  # (a character is ≥ 1 byte)
+    if longest is not None and longest > max_chars:
+        longest = frame.select(pl.max_horizontal(pl.all().str.len_chars().max())).item()
     if longest is not None and longest > max_chars:
         return None  # csv.reader's path refuses it, naming the row and column
     cells = tuple(frame.select(pl.when(pl.all() != "").then(pl.all()).name.keep()).get_columns())

@@ -130,7 +130,8 @@ def _data_block(sheet: SheetData, start: int) -> _Block:
     meta = frame.select(filled=filled).with_columns(width=table.widths.slice(start),
                                                     pos=pl.int_range(start, start + frame.height, dtype=pl.Int64))
     keep = meta["filled"] > 0
-    meta = meta.filter(keep)
+    every = bool(keep.all())  # (no blank row: nothing to filter out)
+    meta = meta if every else meta.filter(keep)
     positions = meta["pos"]
 
     def width_reasons(width: int, labelled: int) -> pl.Series:
@@ -139,7 +140,7 @@ def _data_block(sheet: SheetData, start: int) -> _Block:
                            .when(f > labelled).then(pl.format(_LONG.format("{}", labelled), f))
                            .otherwise(pl.lit(None, pl.String)).alias("r_width")).to_series()
 
-    return _Block(positions + 1, frame.filter(keep).get_columns(), frame.height,
+    return _Block(positions + 1, (frame if every else frame.filter(keep)).get_columns(), frame.height,
                   lambda chosen: table.pick(positions.gather(chosen).to_list()), width_reasons)
 
 
@@ -178,21 +179,22 @@ def _parse_rows(sheet: SheetData, header: Header, month: Month, cat: ItemCatalog
     frame = _row_frame(sheet, block.numbers, column, by_id, month, cat, acc, factors)
     frame = frame.hstack(keys).with_columns(r_width=block.width_reasons(width, labelled),
                                             _summary=pl.Series(summary, dtype=pl.Boolean), _i=pl.int_range(pl.len()))
-    frame = frame.filter(~pl.col("_summary"))
+    if any(summary):
+        frame = frame.filter(~pl.col("_summary"))
     tally.data_rows = frame.height
     other = frame["other"].drop_nulls()
     tally.wrong_month = other.len()
     tally.months_seen.update(other.to_list())
     _collect_notes(frame, sheet, acc)
     reasons = ["r_width", *(f"r_{f}" for f in IDENTITY_CHECKS), *(f"r_{i}" for i in cat.item_ids)]
-    frame = frame.with_columns(
-        _bad=pl.any_horizontal(pl.col(reasons).is_not_null()),
-        _reason=pl.concat_str(reasons, separator="；", ignore_nulls=True))
-    bad = frame.filter(pl.col("_bad")).select("row", "code", "name", "_reason", "_i")
+    # (lazy: the reasons are joined for the quarantined rows only, and only the columns used are filtered)
+    frame = frame.with_columns(_bad=pl.any_horizontal(pl.col(reasons).is_not_null()))
+    bad = frame.lazy().filter(pl.col("_bad")).select(
+        "row", "code", "name", pl.concat_str(reasons, separator="；", ignore_nulls=True).alias("_reason"), "_i").collect()
     for r, values in zip(bad.iter_rows(), block.values(bad["_i"].to_list())):
         acc.quarantine.append({"file": sheet.file, "sheet": sheet.sheet, "row": r[0], "org_code": r[1], "name": r[2],
                                "period": str(month), "reason": r[3], "raw": _raw_json(values)})
-    accepted = frame.filter(~pl.col("_bad")).select(record_columns(cat))
+    accepted = frame.select(*record_columns(cat), "_bad").filter(~pl.col("_bad")).drop("_bad")
     acc.frames.append(accepted)
     if any("小计" not in f"{s['org_code']}{s['name']}" for s in tally.summaries):
         for item_id in cat.item_ids:  # in row order, as the checks always added them up
@@ -233,7 +235,8 @@ def _row_frame(sheet: SheetData, numbers: Sequence[int], column: Callable[[str],
 def _collect_notes(frame: pl.DataFrame, sheet: SheetData, acc: _Accumulator) -> None:
     """What was restored or assumed, and the check-character warnings, row by row (only rows that have one)."""
     notes = [f"n_{f}" for f in IDENTITY_CHECKS if f"n_{f}" in frame.columns]
-    flagged = frame.filter(pl.any_horizontal(pl.col([*notes, "w_org_code"]).is_not_null()))
+    flagged = frame.lazy().filter(pl.any_horizontal(pl.col([*notes, "w_org_code"]).is_not_null())).select(
+        "row", "name", "org_code", "period", "region_code", *notes, "w_org_code").collect()
     for r in flagged.iter_rows(named=True):
         spot = f"{sheet.file} 工作表“{sheet.sheet}”第 {r['row']} 行"
         acc.value_notes.extend(f"{spot}：{r[n]}" for n in notes if r[n] is not None)
