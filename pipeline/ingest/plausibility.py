@@ -78,8 +78,9 @@ def _peer_reasons(df: pl.DataFrame, r: Rules) -> list[tuple[int, int, str]]:
         chosen = None
         for level in ("type_sub", "type_group"):
             keyed = ratios.with_columns(_key=pl.col(level).fill_null(""))
-            stats = keyed.group_by("period", "_key").agg(_n=pl.len(), _mid=_median("ratio"))
-            got = keyed.join(stats, on=["period", "_key"], how="left").filter(pl.col("_n") >= r.min_peers)
+            # (the group's count and median beside each row by a window, not a join of every row with its group)
+            got = keyed.with_columns(_n=pl.len().over("period", "_key"), _mid=_median("ratio").over("period", "_key")
+                                     ).filter(pl.col("_n") >= r.min_peers)
             got = got.with_columns(_level=pl.lit(level), _shown=pl.col(level))
             chosen = got if chosen is None else pl.concat([chosen, got.filter(~pl.col("_i").is_in(chosen["_i"].implode()))],
                                                           how="diagonal_relaxed")
