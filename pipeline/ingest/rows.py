@@ -113,6 +113,22 @@ class _Block:
     width_reasons: Callable[[int, int], pl.Series]  # (header width, labelled width) → r_width
 
 
+def _filled_widths(frame: pl.DataFrame) -> pl.Series:
+    """Each row's filled width (columns up to its last cell that is not empty or blank; 0 for a blank row, as
+    values._is_blank). A row whose last cell is filled has the full width: the other cells are looked at only
+    for the rows whose last cell is empty (most rows of an export fill the last column)."""
+    def filled(i: int, c: str) -> pl.Expr:
+        # (arithmetic, not when/then: polars 1.44 gives a when/then whose condition is all true as one value)
+        return (pl.col(c).str.strip_chars() != "").fill_null(False).cast(pl.Int64) * (i + 1)
+
+    full = frame.select(filled(frame.width - 1, frame.columns[-1]).alias("filled")).to_series()
+    short = (full == 0).arg_true()
+    if short.len():
+        rest = frame[short].select(pl.max_horizontal([filled(i, c) for i, c in enumerate(frame.columns)]))
+        full = full.scatter(short, rest.to_series())
+    return full.alias("filled")
+
+
 def _data_block(sheet: SheetData, start: int) -> _Block:
     """The rows after the header (position ``start`` on), from the row tuples or (a columnar CSV) the table."""
     if sheet.table is None:
@@ -125,10 +141,8 @@ def _data_block(sheet: SheetData, start: int) -> _Block:
     frame = pl.DataFrame(list(table.cells)).slice(start)
     # the filled width (up to the last cell that is not empty or blank); 0 for a blank row (values._is_blank)
     # (arithmetic, not when/then: polars 1.44 gives a when/then whose condition is all true as one value)
-    filled = pl.max_horizontal([(pl.col(c).str.strip_chars() != "").fill_null(False).cast(pl.Int64) * (i + 1)
-                                for i, c in enumerate(frame.columns)])
-    meta = frame.select(filled=filled).with_columns(width=table.widths.slice(start),
-                                                    pos=pl.int_range(start, start + frame.height, dtype=pl.Int64))
+    meta = pl.DataFrame({"filled": _filled_widths(frame)}).with_columns(
+        width=table.widths.slice(start), pos=pl.int_range(start, start + frame.height, dtype=pl.Int64))
     keep = meta["filled"] > 0
     every = bool(keep.all())  # (no blank row: nothing to filter out)
     meta = meta if every else meta.filter(keep)
