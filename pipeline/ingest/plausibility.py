@@ -75,16 +75,17 @@ def _peer_reasons(df: pl.DataFrame, r: Rules) -> list[tuple[int, int, str]]:
         ratios = df.lazy().filter((pl.col(check.numerator) > 0) & (pl.col(check.denominator) > 0)).select(
             "_i", "period", "type_sub", "type_group", ratio=pl.col(check.numerator) / pl.col(check.denominator)
         ).collect()  # (lazy: only these columns are filtered, not the whole table)
-        chosen = None
-        for level in ("type_sub", "type_group"):
-            keyed = ratios.with_columns(_key=pl.col(level).fill_null(""))
-            # (the group's count and median beside each row by a window, not a join of every row with its group)
-            got = keyed.with_columns(_n=pl.len().over("period", "_key"), _mid=_median("ratio").over("period", "_key")
-                                     ).filter(pl.col("_n") >= r.min_peers)
-            got = got.with_columns(_level=pl.lit(level), _shown=pl.col(level))
-            chosen = got if chosen is None else pl.concat([chosen, got.filter(~pl.col("_i").is_in(chosen["_i"].implode()))],
-                                                          how="diagonal_relaxed")
-        assert chosen is not None
+        # each group's count and median beside its rows (windows, not a join of every row with its group); a row is
+        # compared within its sub-type when that has min_peers rows with a ratio, else within its group
+        ratios = ratios.with_columns(**{
+            name: expr.over("period", pl.col(level).fill_null(""))
+            for level in ("type_sub", "type_group")
+            for name, expr in ((f"_n_{level}", pl.len()), (f"_mid_{level}", _median("ratio")))})
+        enough = pl.col("_n_type_sub") >= r.min_peers
+        chosen = pl.concat([
+            ratios.filter(enough).select("_i", "ratio", _n="_n_type_sub", _mid="_mid_type_sub", _shown="type_sub"),
+            ratios.filter(~enough & (pl.col("_n_type_group") >= r.min_peers)).select(
+                "_i", "ratio", _n="_n_type_group", _mid="_mid_type_group", _shown="type_group")])
         held = chosen.filter((pl.col("_mid") > 0) & (pl.col("ratio") >= r.hold_ratio * pl.col("_mid")))
         for i, ratio, mid, n, shown in held.select("_i", "ratio", "_mid", "_n", "_shown").iter_rows():
             out.append((i, n_check, f"{check.label} {_fmt(ratio)} 千元，是同月{shown}（{n} 家）中位数 "
