@@ -68,7 +68,7 @@ def bench(n: int, regions: int, profile: Path | None) -> dict[str, float]:
         out = json.loads(proc.stdout.strip().splitlines()[-1])
         out["rows"] = registry.height * 24
         out["mib"] = size / 1024 / 1024
-        out["duckdb_s"] = duckdb_reference(project, "csv")
+        out["duckdb_s"], out["duckdb_cpu"] = duckdb_reference(project, "csv")
     return out
 
 
@@ -84,12 +84,13 @@ def main() -> None:
         return
     print(f"load average at start: {os.getloadavg()[0]:.2f} ({os.cpu_count()} cores)")
     print("| reporters × 24 | rows | CSV MiB | ingest wall s | ingest CPU s | peak RSS GB | CPU µs/row "
-          "| DuckDB read + sums s | ratio (wall) |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| DuckDB read + sums s | DuckDB CPU s | ratio (wall) | ratio (CPU) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in args.reporters:
         r = bench(n, args.regions, args.profile)
         print(f"| {n:,} | {int(r['rows']):,} | {r['mib']:.0f} | {r['wall']:.1f} | {r['cpu']:.1f} | {r['rss_gb']:.2f} "
-              f"| {r['cpu'] / r['rows'] * 1e6:.1f} | {r['duckdb_s']:.2f} | {r['wall'] / r['duckdb_s']:.1f}× |",
+              f"| {r['cpu'] / r['rows'] * 1e6:.1f} | {r['duckdb_s']:.2f} | {r['duckdb_cpu']:.2f} "
+              f"| {r['wall'] / r['duckdb_s']:.1f}× | {r['cpu'] / r['duckdb_cpu']:.1f}× |",
               flush=True)
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
 

@@ -40,7 +40,9 @@ def strings(values: Sequence[Any]) -> pl.Series | None:
 def per_value(values: Sequence[Any], fn: Callable[[Any], tuple[Any, ...]], schema: dict[str, Any],
               cache: Cache) -> pl.DataFrame:
     """``fn`` (one cell → a tuple of results) over a column, called once per distinct value (cached across
-    sheets in ``cache``); one result row per cell, in order."""
+    sheets in ``cache``); one result row per cell, in order. Text cells: the readings so far are a table in the
+    cache (key column ``_key``), so a sheet is one join against it and ``fn`` runs only for values not seen yet
+    (the cells the join did not find: a second join once they are read)."""
     series = strings(values)
     if series is None:  # typed cells: keyed by type too (True == 1, but a bool is not a number)
         keys: list[Any] = [(type(v), v) for v in values]
@@ -48,15 +50,24 @@ def per_value(values: Sequence[Any], fn: Callable[[Any], tuple[Any, ...]], schem
             if key not in cache:
                 cache[key] = fn(key[1])
         return pl.DataFrame([cache[k] for k in keys], schema=schema, orient="row")
-    distinct = series.unique(maintain_order=True)
-    found = []
-    for key in distinct.to_list():
-        if key not in cache:
-            cache[key] = fn(key)
-        found.append(cache[key])
-    table = pl.DataFrame(found, schema=schema, orient="row").with_columns(distinct.alias("_key"))
-    return (pl.DataFrame({"_key": series}).join(table, on="_key", how="left", nulls_equal=True, maintain_order="left")
-            .drop("_key"))
+    known: pl.DataFrame | None = cache.get(_TEXT_READINGS)
+    cells = pl.DataFrame({"_key": series})
+    if known is not None:  # the common case once a sheet or two are read: every value is in the table
+        got = cells.join(known, on="_key", how="left", nulls_equal=True, maintain_order="left")
+        if got["_known"].null_count() == 0:
+            return got.drop("_key", "_known")
+        distinct = got.filter(pl.col("_known").is_null()).select(pl.col("_key").unique(maintain_order=True))
+    else:
+        distinct = cells.select(pl.col("_key").unique(maintain_order=True))
+    new = distinct["_key"]
+    table = pl.DataFrame([fn(key) for key in new.to_list()], schema=schema, orient="row").with_columns(
+        new, _known=pl.lit(True))
+    known = table if known is None else pl.concat([known, table], how="vertical")
+    cache[_TEXT_READINGS] = known
+    return cells.join(known, on="_key", how="left", nulls_equal=True, maintain_order="left").drop("_key", "_known")
+
+
+_TEXT_READINGS = ("columnar.per_value", "text readings")  # the cache entry of per_value's table (not a cell key)
 
 
 def _python_number(value: Any) -> float | None:

@@ -24,6 +24,9 @@ import polars as pl
 
 # the control characters files._CONTROL strips (with a note) on the csv.reader path, in polars' regex syntax
 CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+# every byte but those characters: deleting them from the UTF-8 text leaves its control characters (all ASCII, and
+# the bytes of a multi-byte UTF-8 character are all 0x80 or above), one C pass instead of a regex over the text
+_NOT_CONTROL = bytes(b for b in range(256) if not (b <= 0x08 or b in (0x0B, 0x0C) or 0x0E <= b <= 0x1F or b == 0x7F))
 
 
 @dataclass(frozen=True)
@@ -58,9 +61,12 @@ class TextTable:
 
 def read(text: str, delimiter: str, max_chars: int) -> TextTable | None:
     """The records of a decoded CSV as columns, or None when csv.reader must read it (see the module text)."""
-    whole = pl.Series([text])
-    if delimiter != "," or text.startswith("\ufeff") or whole.str.contains(CONTROL).item():
+    if delimiter != "," or text.startswith("\ufeff"):
         return None
+    data = text.encode("utf-8")
+    if data.translate(None, _NOT_CONTROL):
+        return None
+    whole = pl.Series([text])
     outside = _outside_quotes(whole)
     if outside is None:
         return None
@@ -76,14 +82,16 @@ def read(text: str, delimiter: str, max_chars: int) -> TextTable | None:
     if width == 0 or widths.len() != lines.len():
         return None
     try:
-        frame = pl.read_csv(io.BytesIO(text.encode("utf-8")), has_header=False, infer_schema=False,
+        frame = pl.read_csv(io.BytesIO(data), has_header=False, infer_schema=False,
                             schema={f"c{i}": pl.String for i in range(width)}, separator=",", quote_char='"',
                             raise_if_empty=False)
     except pl.exceptions.PolarsError:
         return None
     if frame.height != widths.len():
         return None
-    longest = frame.select(pl.max_horizontal(pl.all().str.len_chars().max())).item()
+    longest = frame.select(pl.max_horizontal(pl.all().str.len_bytes().max())).item()  # (a character is ≥ 1 byte)
+    if longest is not None and longest > max_chars:
+        longest = frame.select(pl.max_horizontal(pl.all().str.len_chars().max())).item()
     if longest is not None and longest > max_chars:
         return None  # csv.reader's path refuses it, naming the row and column
     cells = tuple(frame.select(pl.when(pl.all() != "").then(pl.all()).name.keep()).get_columns())

@@ -22,9 +22,14 @@ class Resolved:
     conflicts: pl.DataFrame  # every row of an unresolvable group (same latest 上报时间, different values)
 
 
-def resolve(df: pl.DataFrame) -> Resolved:
-    """Split the accepted rows into kept / replaced / conflicting."""
+def resolve(df: pl.DataFrame, *, sort_kept: bool = True) -> Resolved:
+    """Split the accepted rows into kept / replaced / conflicting. ``kept`` is sorted by (机构, 报告期, 上报时间,
+    file, sheet, row); with ``sort_kept=False`` a table without a repeated (机构, 报告期) is kept in its own order
+    (for a caller that sorts the rows itself: sorting every column of a country's table costs seconds)."""
     content = [c for c in df.columns if c not in WHERE]
+    if not sort_kept and not df.select(KEY).is_duplicated().any():
+        none = df.clear()
+        return Resolved(df, none.with_columns(reason=pl.lit(RESUBMITTED)), none)
     ordered = df.sort([*KEY, "submitted_at", "file", "sheet", "row"], nulls_last=False)
     repeated = ordered.select(pl.all_horizontal(pl.col(k).eq_missing(pl.col(k).shift(1)) for k in KEY).any()).item()
     if not repeated:  # the common case, every (机构, 报告期) once (sorted: a repeat is next to its key)

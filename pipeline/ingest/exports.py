@@ -108,7 +108,7 @@ def _tables(acc: _Accumulator, cat: ItemCatalogue) -> tuple[pl.DataFrame, pl.Dat
              "name": row["name"], "period": row["period"],
              "reason": f"机构类别代码“{row['type_code']}”不在机构类别目录（institution_types.csv）中", "raw": ""}
         )
-    res = duplicates.resolve(classified)
+    res = duplicates.resolve(classified, sort_kept=False)  # (every row that is kept is one (机构, 报告期): sorted below)
     del classified
     resolved, replaced = res.kept, res.replaced
     labels = {it.id: it.label for it in cat.all}

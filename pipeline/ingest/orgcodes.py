@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from operator import mul
 from typing import Any, Mapping
 
 ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)  # GB 11714-1997, positions 1–8
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100-2015: no I, O, S, V, Z
 USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))  # 1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28
+_USCC_VALUES = {c: i for i, c in enumerate(USCC_CHARS)}
 _FLOAT_DIGITS = 15  # an Excel number keeps 15 significant digits
 
 
@@ -38,9 +40,12 @@ def org_check_char(body: str) -> str | None:
 
 def uscc_check_char(body: str) -> str | None:
     """The GB 32100 check character of a 17-character body, or None if a character is outside the code set."""
-    if len(body) != 17 or any(c not in USCC_CHARS for c in body):
+    if len(body) != 17:
         return None
-    total = sum(USCC_CHARS.index(c) * w for c, w in zip(body, USCC_WEIGHTS))
+    try:  # (once per distinct code, but a country has hundreds of thousands: no generator per character)
+        total = sum(map(mul, map(_USCC_VALUES.__getitem__, body), USCC_WEIGHTS))
+    except KeyError:  # a character outside the code set
+        return None
     return USCC_CHARS[(31 - total % 31) % 31]
 
 

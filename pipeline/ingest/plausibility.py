@@ -72,17 +72,20 @@ def _peer_reasons(df: pl.DataFrame, r: Rules) -> list[tuple[int, int, str]]:
     institution's sub-type when it has min_peers peers with a ratio, else its group."""
     out: list[tuple[int, int, str]] = []
     for n_check, check in enumerate(r.peer_checks):
-        ratios = df.filter((pl.col(check.numerator) > 0) & (pl.col(check.denominator) > 0)).select(
-            "_i", "period", "type_sub", "type_group", ratio=pl.col(check.numerator) / pl.col(check.denominator))
-        chosen = None
-        for level in ("type_sub", "type_group"):
-            keyed = ratios.with_columns(_key=pl.col(level).fill_null(""))
-            stats = keyed.group_by("period", "_key").agg(_n=pl.len(), _mid=_median("ratio"))
-            got = keyed.join(stats, on=["period", "_key"], how="left").filter(pl.col("_n") >= r.min_peers)
-            got = got.with_columns(_level=pl.lit(level), _shown=pl.col(level))
-            chosen = got if chosen is None else pl.concat([chosen, got.filter(~pl.col("_i").is_in(chosen["_i"].implode()))],
-                                                          how="diagonal_relaxed")
-        assert chosen is not None
+        ratios = df.lazy().filter((pl.col(check.numerator) > 0) & (pl.col(check.denominator) > 0)).select(
+            "_i", "period", "type_sub", "type_group", ratio=pl.col(check.numerator) / pl.col(check.denominator)
+        ).collect()  # (lazy: only these columns are filtered, not the whole table)
+        # each group's count and median beside its rows (windows, not a join of every row with its group); a row is
+        # compared within its sub-type when that has min_peers rows with a ratio, else within its group
+        ratios = ratios.with_columns(**{
+            name: expr.over("period", pl.col(level).fill_null(""))
+            for level in ("type_sub", "type_group")
+            for name, expr in ((f"_n_{level}", pl.len()), (f"_mid_{level}", _median("ratio")))})
+        enough = pl.col("_n_type_sub") >= r.min_peers
+        chosen = pl.concat([
+            ratios.filter(enough).select("_i", "ratio", _n="_n_type_sub", _mid="_mid_type_sub", _shown="type_sub"),
+            ratios.filter(~enough & (pl.col("_n_type_group") >= r.min_peers)).select(
+                "_i", "ratio", _n="_n_type_group", _mid="_mid_type_group", _shown="type_group")])
         held = chosen.filter((pl.col("_mid") > 0) & (pl.col("ratio") >= r.hold_ratio * pl.col("_mid")))
         for i, ratio, mid, n, shown in held.select("_i", "ratio", "_mid", "_n", "_shown").iter_rows():
             out.append((i, n_check, f"{check.label} {_fmt(ratio)} 千元，是同月{shown}（{n} 家）中位数 "
@@ -95,12 +98,14 @@ def _history_reasons(df: pl.DataFrame, r: Rules) -> list[tuple[int, int, str]]:
     (their values above 0), for institutions with more than min_history rows."""
     out: list[tuple[int, int, str]] = []
     labels = {it.id: it.label for it in catalogues.items().items}
-    sized = df.with_columns(_members=pl.len().over("org_code")).filter(pl.col("_members") > r.min_history)
+    # institutions by a number (_o: the rank of the code), so that the sorts and windows below are on numbers
+    sized = (df.lazy().select("_i", _o=pl.col("org_code").rank("dense"), *dict.fromkeys(r.history_items))
+             .filter(pl.len().over("_o") > r.min_history).collect())
     for n_item, item in enumerate(r.history_items, start=len(r.peer_checks)):
         # the positive values of each institution, sorted; a row's "others" are its group without one copy of its value
-        pos = sized.filter(pl.col(item) > 0).select("_i", "org_code", v=pl.col(item)).sort("org_code", "v")
-        pos = pos.filter(pl.len().over("org_code") - 1 >= r.min_history)
-        pos = pos.with_columns(_k=pl.int_range(pl.len()).over("org_code"), _m=pl.len().over("org_code") - 1,
+        pos = sized.filter(pl.col(item) > 0).select("_i", "_o", v=pl.col(item)).sort("_o", "v")
+        pos = pos.filter(pl.len().over("_o") - 1 >= r.min_history)
+        pos = pos.with_columns(_k=pl.int_range(pl.len()).over("_o"), _m=pl.len().over("_o") - 1,
                                _g=pl.int_range(pl.len()))
 
         def at(p: pl.Expr) -> pl.Expr:  # position p of the others → position in the sorted column

@@ -11,7 +11,7 @@ import polars as pl
 from pipeline.catalogues import ItemCatalogue
 from pipeline.errors import UserError, location
 from pipeline.ingest import columnar, decimals
-from pipeline.ingest.files import SheetData
+from pipeline.ingest.files import HEAD_ROWS, SheetData
 from pipeline.ingest.header import Header, check_duplicate_columns, column_letter, check_required, locate_header, missing_items, money_factors
 from pipeline.ingest.values import _is_blank, _raw_json, parse_number
 from pipeline.period import Month
@@ -113,6 +113,22 @@ class _Block:
     width_reasons: Callable[[int, int], pl.Series]  # (header width, labelled width) → r_width
 
 
+def _filled_widths(frame: pl.DataFrame) -> pl.Series:
+    """Each row's filled width (columns up to its last cell that is not empty or blank; 0 for a blank row, as
+    values._is_blank). A row whose last cell is filled has the full width: the other cells are looked at only
+    for the rows whose last cell is empty (most rows of an export fill the last column)."""
+    def filled(i: int, c: str) -> pl.Expr:
+        # (arithmetic, not when/then: polars 1.44 gives a when/then whose condition is all true as one value)
+        return (pl.col(c).str.strip_chars() != "").fill_null(False).cast(pl.Int64) * (i + 1)
+
+    full = frame.select(filled(frame.width - 1, frame.columns[-1]).alias("filled")).to_series()
+    short = (full == 0).arg_true()
+    if short.len():
+        rest = frame[short].select(pl.max_horizontal([filled(i, c) for i, c in enumerate(frame.columns)]))
+        full = full.scatter(short, rest.to_series())
+    return full.alias("filled")
+
+
 def _data_block(sheet: SheetData, start: int) -> _Block:
     """The rows after the header (position ``start`` on), from the row tuples or (a columnar CSV) the table."""
     if sheet.table is None:
@@ -125,12 +141,11 @@ def _data_block(sheet: SheetData, start: int) -> _Block:
     frame = pl.DataFrame(list(table.cells)).slice(start)
     # the filled width (up to the last cell that is not empty or blank); 0 for a blank row (values._is_blank)
     # (arithmetic, not when/then: polars 1.44 gives a when/then whose condition is all true as one value)
-    filled = pl.max_horizontal([(pl.col(c).str.strip_chars() != "").fill_null(False).cast(pl.Int64) * (i + 1)
-                                for i, c in enumerate(frame.columns)])
-    meta = frame.select(filled=filled).with_columns(width=table.widths.slice(start),
-                                                    pos=pl.int_range(start, start + frame.height, dtype=pl.Int64))
+    meta = pl.DataFrame({"filled": _filled_widths(frame)}).with_columns(
+        width=table.widths.slice(start), pos=pl.int_range(start, start + frame.height, dtype=pl.Int64))
     keep = meta["filled"] > 0
-    meta = meta.filter(keep)
+    every = bool(keep.all())  # (no blank row: nothing to filter out)
+    meta = meta if every else meta.filter(keep)
     positions = meta["pos"]
 
     def width_reasons(width: int, labelled: int) -> pl.Series:
@@ -139,7 +154,7 @@ def _data_block(sheet: SheetData, start: int) -> _Block:
                            .when(f > labelled).then(pl.format(_LONG.format("{}", labelled), f))
                            .otherwise(pl.lit(None, pl.String)).alias("r_width")).to_series()
 
-    return _Block(positions + 1, frame.filter(keep).get_columns(), frame.height,
+    return _Block(positions + 1, (frame if every else frame.filter(keep)).get_columns(), frame.height,
                   lambda chosen: table.pick(positions.gather(chosen).to_list()), width_reasons)
 
 
@@ -178,21 +193,22 @@ def _parse_rows(sheet: SheetData, header: Header, month: Month, cat: ItemCatalog
     frame = _row_frame(sheet, block.numbers, column, by_id, month, cat, acc, factors)
     frame = frame.hstack(keys).with_columns(r_width=block.width_reasons(width, labelled),
                                             _summary=pl.Series(summary, dtype=pl.Boolean), _i=pl.int_range(pl.len()))
-    frame = frame.filter(~pl.col("_summary"))
+    if any(summary):
+        frame = frame.filter(~pl.col("_summary"))
     tally.data_rows = frame.height
     other = frame["other"].drop_nulls()
     tally.wrong_month = other.len()
     tally.months_seen.update(other.to_list())
     _collect_notes(frame, sheet, acc)
     reasons = ["r_width", *(f"r_{f}" for f in IDENTITY_CHECKS), *(f"r_{i}" for i in cat.item_ids)]
-    frame = frame.with_columns(
-        _bad=pl.any_horizontal(pl.col(reasons).is_not_null()),
-        _reason=pl.concat_str(reasons, separator="；", ignore_nulls=True))
-    bad = frame.filter(pl.col("_bad")).select("row", "code", "name", "_reason", "_i")
+    # (lazy: the reasons are joined for the quarantined rows only, and only the columns used are filtered)
+    frame = frame.with_columns(_bad=pl.any_horizontal(pl.col(reasons).is_not_null()))
+    bad = frame.lazy().filter(pl.col("_bad")).select(
+        "row", "code", "name", pl.concat_str(reasons, separator="；", ignore_nulls=True).alias("_reason"), "_i").collect()
     for r, values in zip(bad.iter_rows(), block.values(bad["_i"].to_list())):
         acc.quarantine.append({"file": sheet.file, "sheet": sheet.sheet, "row": r[0], "org_code": r[1], "name": r[2],
                                "period": str(month), "reason": r[3], "raw": _raw_json(values)})
-    accepted = frame.filter(~pl.col("_bad")).select(record_columns(cat))
+    accepted = frame.select(*record_columns(cat), "_bad").filter(~pl.col("_bad")).drop("_bad")
     acc.frames.append(accepted)
     if any("小计" not in f"{s['org_code']}{s['name']}" for s in tally.summaries):
         for item_id in cat.item_ids:  # in row order, as the checks always added them up
@@ -233,7 +249,8 @@ def _row_frame(sheet: SheetData, numbers: Sequence[int], column: Callable[[str],
 def _collect_notes(frame: pl.DataFrame, sheet: SheetData, acc: _Accumulator) -> None:
     """What was restored or assumed, and the check-character warnings, row by row (only rows that have one)."""
     notes = [f"n_{f}" for f in IDENTITY_CHECKS if f"n_{f}" in frame.columns]
-    flagged = frame.filter(pl.any_horizontal(pl.col([*notes, "w_org_code"]).is_not_null()))
+    flagged = frame.lazy().filter(pl.any_horizontal(pl.col([*notes, "w_org_code"]).is_not_null())).select(
+        "row", "name", "org_code", "period", "region_code", *notes, "w_org_code").collect()
     for r in flagged.iter_rows(named=True):
         spot = f"{sheet.file} 工作表“{sheet.sheet}”第 {r['row']} 行"
         acc.value_notes.extend(f"{spot}：{r[n]}" for n in notes if r[n] is not None)
@@ -265,8 +282,12 @@ def check_summary_rows(sheet: SheetData, tally: _SheetTally, cat: ItemCatalogue)
 def _all_blank(sheet: SheetData) -> bool:
     if sheet.table is None:
         return all(_is_blank(vals) for _, vals in sheet.rows)
-    return not pl.DataFrame(list(sheet.table.cells)).select(
-        pl.any_horizontal(pl.all().str.strip_chars() != "").any()).item()
+    def any_filled(frame: pl.DataFrame) -> bool:
+        return bool(frame.select(pl.any_horizontal(pl.all().str.strip_chars() != "").any()).item())
+
+    frame = pl.DataFrame(list(sheet.table.cells))
+    # the first rows (the header, as a rule) decide almost every sheet without a pass over the whole table
+    return not any_filled(frame.head(HEAD_ROWS)) and not any_filled(frame)
 
 
 def _ingest_sheet(sheet: SheetData, month: Month, cat: ItemCatalogue, acc: _Accumulator) -> bool:

@@ -56,3 +56,16 @@ def test_group_median_is_statistics_median(n: int) -> None:
     values = [rnd.uniform(0, 100) for _ in range(n)]
     got = pl.DataFrame({"v": values}).select(_median("v")).item()
     assert got == median(values)
+
+
+def test_filled_widths_by_hand() -> None:
+    """Each row's filled width (up to its last cell that is not empty or blank), whether or not its last cell is
+    filled: worked out by hand for the rows below."""
+    from pipeline.ingest.rows import _filled_widths
+
+    rows = [("a", None, "1"), ("a", " ", None), (None, None, None), (" ", "\u3000", ""), (None, "x", " "),
+            ("1", "2", "3"), (None, None, "0")]
+    frame = pl.DataFrame(rows, schema={f"c{i}": pl.String for i in range(3)}, orient="row")
+    assert _filled_widths(frame).to_list() == [3, 1, 0, 0, 2, 3, 3]
+    assert _filled_widths(frame.head(0)).to_list() == []
+    assert _filled_widths(frame.filter(pl.col("c2").is_not_null() & (pl.col("c2") != " "))).to_list() == [3, 0, 3, 3]
