@@ -3,7 +3,7 @@ the catalogue's rules over the canonical rows."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -202,29 +202,45 @@ def check_band(df: pl.DataFrame, rule: Rule, ctx: RuleContext) -> pl.DataFrame:
                            "den_value", *dict.fromkeys(num_items + den_items)), rule, text)
 
 
-def _histories(df: pl.DataFrame, items: Sequence[str]) -> Iterator[pl.DataFrame]:
-    """Long rows in histories, one item at a time (the wide rows sorted once): one row per institution × month of
-    that item, each history in month order, `idx` the month number, `_g` the history's (institution's) id, so a
-    history rule works on consecutive rows keyed by integers, linear in rows (a self-join on the institution would
-    pair every month with every other). A country's long rows of all items at once (tens of millions) are never
-    in memory together."""
-    wide = df.select("org_code", "period", *items).with_columns(idx=period_index()).sort("org_code", "idx")
-    starts = (pl.col("org_code") != pl.col("org_code").shift(1)).fill_null(True)
-    keys = wide.select("org_code", "period", "idx", _g=starts.cum_sum())
-    for item in items:
-        yield keys.select("org_code", "period", "idx", item=pl.lit(item), value=wide[item], _g="_g")
+def _histories(df: pl.DataFrame, items: Sequence[str]) -> pl.DataFrame:
+    """The wide rows of the items in histories: one row per institution × month, each history in month order,
+    `idx` the month number, `_g` the history's (institution's) id, so a history rule works on consecutive rows keyed
+    by integers, linear in rows (a self-join on the institution would pair every month with every other). The rows
+    are put in order by integer keys (the institution code as a categorical's index: one pass over the text, not a
+    text sort), once for all the items of a rule; each item's long rows are made only for its violations."""
+    wide = df.select("org_code", "period", *items).with_columns(
+        idx=period_index(), _key=pl.col("org_code").cast(pl.Categorical).to_physical())
+    wide = wide.sort("_key", "idx", maintain_order=True)
+    starts = (pl.col("_key") != pl.col("_key").shift(1)).fill_null(True)  # a null code: a history of its own row
+    return wide.with_columns(_g=starts.cum_sum()).drop("_key")
 
 
-def _month_before(months: int) -> pl.Expr:
-    """Over `_histories` rows: the value of the same history `months` months before, null when not filed (one row
-    per month, so that row is at most `months` rows back)."""
-    return pl.coalesce([_earlier_row(rows, pl.col("idx") - pl.col("idx").shift(rows) == months)
+def _long_rows(wide: pl.DataFrame, item: str, **columns: pl.Expr | str) -> pl.DataFrame:
+    """One item's rows of `_histories` in the long form the messages use (item, value) with further columns."""
+    return wide.select("org_code", "period", "idx", "_g", item=pl.lit(item), value=pl.col(item), **columns)
+
+
+def _rows_back(months: int) -> pl.Expr:
+    """Over `_histories` rows: how many rows back the same history's month `months` months before is (the nearest
+    such row), null when it was not filed (one row per month, so that row is at most `months` rows back)."""
+    return pl.coalesce([pl.when((pl.col("_g") == pl.col("_g").shift(rows))
+                                & (pl.col("idx") - pl.col("idx").shift(rows) == months)).then(pl.lit(rows, pl.Int64))
                         for rows in range(1, months + 1)])
 
 
-def _earlier_row(rows: int, within: pl.Expr) -> pl.Expr:
-    """The value `rows` rows before in the same history when `within` holds for it, else null."""
-    return pl.when((pl.col("_g") == pl.col("_g").shift(rows)) & within).then(pl.col("value").shift(rows))
+def _month_before(item: str, months: int, back: pl.Expr) -> pl.Expr:
+    """The item's value in the same history `months` months before (``back``: `_rows_back`), for an item without
+    null values (with them: `_month_before_with_nulls`)."""
+    if months == 1:
+        return pl.when(back.is_not_null()).then(pl.col(item).shift(1))
+    return pl.col(item).gather(pl.int_range(pl.len(), dtype=pl.Int64) - back)
+
+
+def _month_before_with_nulls(item: str, months: int) -> pl.Expr:
+    """As `_month_before` for an item with null values: the nearest earlier row of that month with a value."""
+    return pl.coalesce([pl.when((pl.col("_g") == pl.col("_g").shift(rows))
+                                & (pl.col("idx") - pl.col("idx").shift(rows) == months)).then(pl.col(item).shift(rows))
+                        for rows in range(1, months + 1)])
 
 
 def check_change(df: pl.DataFrame, rule: Rule, ctx: RuleContext) -> pl.DataFrame:
@@ -232,16 +248,20 @@ def check_change(df: pl.DataFrame, rule: Rule, ctx: RuleContext) -> pl.DataFrame
     items = rule.items("items")
     shift = CHANGE_BASES[rule.params["base"]]
     max_pct, min_base = rule.number("max_pct"), rule.number("min_base", 0.0)
+    wide = _histories(df, items).with_columns(_back=_rows_back(-shift))  # the base month's row: once for all items
+    bases = {item: (_month_before_with_nulls(item, -shift) if wide[item].null_count()
+                    else _month_before(item, -shift, pl.col("_back"))) for item in items}
+    wide = wide.with_columns(**{f"_base_{i}": base for i, base in enumerate(bases.values())})
 
-    def violations(this: pl.DataFrame) -> pl.DataFrame:  # one item's histories: its long rows only in memory
-        d = this.with_columns(base=_month_before(-shift)).filter(pl.col("base").is_not_null())
-        d = d.with_columns(base_period=index_period(pl.col("idx") + shift))
-        d = d.filter((pl.col("base") > 0) & (pl.col("base") >= min_base)).with_columns(
-            observed=(pl.col("value") - pl.col("base")) / pl.col("base") * 100,
-            limit_low=pl.lit(-max_pct), limit_high=pl.lit(max_pct))
-        return d.filter(pl.col("observed").abs() > max_pct + EPS)
+    def violations(i: int, item: str) -> pl.DataFrame:  # one item: only its violations are made long
+        d = _long_rows(wide, item, base=pl.col(f"_base_{i}"))
+        d = d.filter(pl.col("base").is_not_null() & (pl.col("base") > 0) & (pl.col("base") >= min_base))
+        d = d.with_columns(observed=(pl.col("value") - pl.col("base")) / pl.col("base") * 100).filter(
+            pl.col("observed").abs() > max_pct + EPS)
+        return d.with_columns(base_period=index_period(pl.col("idx") + shift), limit_low=pl.lit(-max_pct),
+                              limit_high=pl.lit(max_pct))
 
-    bad = pl.concat([violations(this) for this in _histories(df, items)], how="vertical")
+    bad = pl.concat([violations(i, item) for i, item in enumerate(items)], how="vertical")
 
     def text(r: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
         label = item_label(r["item"])
@@ -256,11 +276,31 @@ def check_unit_jump(df: pl.DataFrame, rule: Rule, ctx: RuleContext) -> pl.DataFr
     """value / median(own previous months) within [low_ratio, high_ratio] (≈ factor): 元 filed as 千元."""
     window = int(rule.number("history_months", 12))
     min_history = int(rule.number("min_history", 3))
-    # The window of each row is the institution's own previous `window` months, [idx − window, idx − 1]: a rolling
-    # aggregation over each (institution, item) history, keyed by integers (text keys cost ~5x), linear in rows;
-    # one item at a time, so that only its long rows are in memory.
-    bad = pl.concat([_unit_jumps(this, window, min_history, rule) for this in _histories(df, rule.items("items"))],
-                    how="vertical")
+    # The window of each row is the institution's own previous `window` months, [idx − window, idx − 1]: one rolling
+    # aggregation over each institution's history for all the items at once, keyed by integers (text keys cost
+    # ~5x), linear in rows; each item's long rows are made only for its findings.
+    items = rule.items("items")
+    wide = _histories(df, items)
+    aggs = []
+    for i, item in enumerate(items):
+        positive = pl.col(item).filter(pl.col(item) > 0)
+        aggs += [positive.median().alias(f"_median_{i}"), positive.len().cast(pl.UInt32).alias(f"_months_{i}")]
+    stats = wide.rolling(index_column="idx", period=f"{window}i", offset=f"-{window + 1}i", closed="right",
+                         group_by="_g").agg(aggs)
+    if stats.select("_g", "idx").equals(wide.select("_g", "idx")):  # one window per row, in the rows' order: the
+        d = wide.hstack(stats.drop("_g", "idx").get_columns())  # usual case, no join
+    else:  # e.g. two rows of one history in the same month
+        d = wide.join(stats.unique(["_g", "idx"], keep="first"), on=["_g", "idx"], how="inner")
+    low, high = rule.number("low_ratio"), rule.number("high_ratio")
+
+    def jumps(i: int, item: str) -> pl.DataFrame:
+        this = _long_rows(d, item, median=pl.col(f"_median_{i}"), months=pl.col(f"_months_{i}"))
+        this = this.filter((pl.col("months") >= min_history) & (pl.col("median") > 0))
+        this = this.with_columns(observed=pl.col("value") / pl.col("median"), limit_low=pl.lit(low),
+                                 limit_high=pl.lit(high))
+        return this.filter((pl.col("observed") >= pl.col("limit_low")) & (pl.col("observed") <= pl.col("limit_high")))
+
+    bad = pl.concat([jumps(i, item) for i, item in enumerate(items)], how="vertical")
 
     def text(r: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
         label = item_label(r["item"])
@@ -269,21 +309,6 @@ def check_unit_jump(df: pl.DataFrame, rule: Rule, ctx: RuleContext) -> pl.DataFr
         return fields, {label: r["value"], f"{label}（此前{r['months']}个月中位数）": r["median"]}
 
     return emit(bad, rule, text)
-
-
-def _unit_jumps(this: pl.DataFrame, window: int, min_history: int, rule: Rule) -> pl.DataFrame:
-    """The `_histories` rows whose value ÷ the median of the positive values of their window is in the band."""
-    positive = pl.col("value").filter(pl.col("value") > 0)
-    stats = this.rolling(index_column="idx", period=f"{window}i", offset=f"-{window + 1}i", closed="right",
-                         group_by="_g").agg(median=positive.median(), months=positive.len().cast(pl.UInt32))
-    if stats.select("_g", "idx").equals(this.select("_g", "idx")):  # one window per row, in the rows' order: the
-        d = this.hstack(stats.select("median", "months").get_columns())  # usual case, no join (~60 % of the rule)
-    else:  # e.g. two rows of one history in the same month
-        d = this.join(stats.unique(["_g", "idx"], keep="first"), on=["_g", "idx"], how="inner")
-    d = d.filter((pl.col("months") >= min_history) & (pl.col("median") > 0))
-    d = d.with_columns(observed=pl.col("value") / pl.col("median"), limit_low=pl.lit(rule.number("low_ratio")),
-                       limit_high=pl.lit(rule.number("high_ratio")))
-    return d.filter((pl.col("observed") >= pl.col("limit_low")) & (pl.col("observed") <= pl.col("limit_high")))
 
 
 def check_annual_sum(df: pl.DataFrame, rule: Rule, ctx: RuleContext) -> pl.DataFrame:
