@@ -276,21 +276,20 @@ def check_unit_jump(df: pl.DataFrame, rule: Rule, ctx: RuleContext) -> pl.DataFr
     """value / median(own previous months) within [low_ratio, high_ratio] (≈ factor): 元 filed as 千元."""
     window = int(rule.number("history_months", 12))
     min_history = int(rule.number("min_history", 3))
-    # The window of each row is the institution's own previous `window` months, [idx − window, idx − 1]: one rolling
-    # aggregation over each institution's history for all the items at once, keyed by integers (text keys cost
-    # ~5x), linear in rows; each item's long rows are made only for its findings.
+    # The window of each row is the institution's own previous `window` months, [idx − window, idx − 1]: rolling
+    # windows by a time that keeps histories apart (history id × 10^6 + month number: two histories are always
+    # more than a window apart), over the rows already in history order, integers only, linear in rows, all the
+    # items in one pass; two rows of one history in the same month share their window. Each item's long rows are
+    # made only for its findings.
     items = rule.items("items")
-    wide = _histories(df, items)
-    aggs = []
+    wide = _histories(df, items).with_columns(_t=pl.col("_g").cast(pl.Int64) * 1_000_000 + pl.col("idx"))
+    span = {"window_size": f"{window}i", "closed": "left"}
+    stats = []
     for i, item in enumerate(items):
-        positive = pl.col(item).filter(pl.col(item) > 0)
-        aggs += [positive.median().alias(f"_median_{i}"), positive.len().cast(pl.UInt32).alias(f"_months_{i}")]
-    stats = wide.rolling(index_column="idx", period=f"{window}i", offset=f"-{window + 1}i", closed="right",
-                         group_by="_g").agg(aggs)
-    if stats.select("_g", "idx").equals(wide.select("_g", "idx")):  # one window per row, in the rows' order: the
-        d = wide.hstack(stats.drop("_g", "idx").get_columns())  # usual case, no join
-    else:  # e.g. two rows of one history in the same month
-        d = wide.join(stats.unique(["_g", "idx"], keep="first"), on=["_g", "idx"], how="inner")
+        positive = (pl.col(item) > 0).fill_null(False)
+        stats += [pl.when(positive).then(pl.col(item)).rolling_median_by("_t", **span).alias(f"_median_{i}"),
+                  positive.cast(pl.UInt32).rolling_sum_by("_t", **span).cast(pl.UInt32).alias(f"_months_{i}")]
+    d = wide.with_columns(stats)
     low, high = rule.number("low_ratio"), rule.number("high_ratio")
 
     def jumps(i: int, item: str) -> pl.DataFrame:
