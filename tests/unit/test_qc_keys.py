@@ -34,3 +34,17 @@ def test_text_codes_give_equal_integers_for_equal_texts_across_frames() -> None:
     assert ia[1] == ib[2] and ia[3] == ib[0] and ia[2] is None
     assert len({ia[0], ia[1], ia[3], ib[1]}) == 4
     assert sorted(["X2", "X1", "X3", "X9"]) == [t for _, t in sorted(zip(ia[:2] + ia[3:] + ib[1:2], ["X2", "X1", "X3", "X9"]))]
+
+
+def test_filing_status_is_in_period_county_code_order_whatever_the_order_of_the_due_rows() -> None:
+    from pipeline.period import Month
+    from pipeline.qc import checks as qc
+    from tests.unit.test_qc import CLEAN, REGISTRY, REPLACED
+
+    oct_, nov = Month(2025, 10), Month(2025, 11)
+    in_order = qc.filing_status(qc.due_list(REGISTRY, [oct_, nov], 20), CLEAN, REPLACED)
+    shuffled_due = qc.due_list(REGISTRY, [nov, oct_], 20).sample(fraction=1.0, shuffle=True, seed=5)
+    shuffled = qc.filing_status(shuffled_due, CLEAN, REPLACED)
+    assert in_order.equals(shuffled)
+    assert in_order.equals(in_order.sort("period", "region_code", "org_code"))
+    assert in_order["period"].unique().sort().to_list() == ["2025-10", "2025-11"]
