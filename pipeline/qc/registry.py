@@ -122,7 +122,8 @@ def _kept_names(clean: pl.DataFrame) -> pl.DataFrame:
 
 
 def _replaced_with_kept(clean: pl.DataFrame, replaced: pl.DataFrame) -> pl.DataFrame:
-    return replaced.join(_kept_names(clean), on=["org_code", "period"], how="left").with_columns(
+    kept = _kept_names(clean.filter(pl.col("org_code").is_in(replaced["org_code"].unique().implode())))  # the few
+    return replaced.join(kept, on=["org_code", "period"], how="left").with_columns(
         same_name=pl.col("kept_name").is_null() | (normalised_name("name") == normalised_name("kept_name")))
 
 

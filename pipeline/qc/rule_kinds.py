@@ -403,9 +403,12 @@ def run_rules(clean: pl.DataFrame, rules: Sequence[Rule], context: RuleContext |
     found = [run_rule(df, rule, ctx) for rule in rules if rule.enabled]
     if not found:
         return _empty(RESULT_SCHEMA)
-    identity = df.select("org_code", "period", *[c for c in IDENTITY_COLUMNS if c in df.columns]).unique(
+    violations = pl.concat(found, how="diagonal_relaxed")
+    # the identity of the institutions with findings only (a country's rows are not made unique for a few of them)
+    rows = df.filter(pl.col("org_code").is_in(violations["org_code"].unique().implode()))
+    identity = rows.select("org_code", "period", *[c for c in IDENTITY_COLUMNS if c in df.columns]).unique(
         ["org_code", "period"], keep="last")
-    out = pl.concat(found, how="diagonal_relaxed").join(identity, on=["org_code", "period"], how="left")
+    out = violations.join(identity, on=["org_code", "period"], how="left")
     for column in IDENTITY_COLUMNS:
         if column not in out.columns:
             out = out.with_columns(pl.lit(None, pl.Utf8).alias(column))
