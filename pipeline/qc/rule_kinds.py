@@ -186,7 +186,9 @@ def _band_columns(bands: Sequence[Mapping[str, Any]], rule_id: str) -> list[pl.E
 def check_band(df: pl.DataFrame, rule: Rule, ctx: RuleContext) -> pl.DataFrame:
     """numerator / denominator × scale within the band of the institution's type (first matching band)."""
     num_items, den_items = rule.items("numerator"), rule.items("denominator")
-    d = df.with_columns(num_value=pl.sum_horizontal(num_items), den_value=pl.sum_horizontal(den_items))
+    scope = [c for c in SCOPE_FIELDS if c in df.columns]  # the bands' `where` fields: only these columns are carried
+    d = df.select("org_code", "period", *scope, *dict.fromkeys(num_items + den_items)).with_columns(
+        num_value=pl.sum_horizontal(num_items), den_value=pl.sum_horizontal(den_items))
     d = d.filter((pl.col("den_value") > 0) & (pl.col("den_value") >= rule.number("min_denominator", 0.0)))
     d = d.with_columns(*_band_columns(rule.params["bands"], rule.id),
                        observed=pl.col("num_value") / pl.col("den_value") * rule.number("scale", 1.0))
