@@ -319,9 +319,11 @@ def check_annual_sum(df: pl.DataFrame, rule: Rule, ctx: RuleContext) -> pl.DataF
     months is R001's 漏报); a year without annual report is skipped with a note in ``ctx``."""
     pairs = {str(m): str(a) for m, a in rule.params["pairs"].items()}
     tolerance, min_diff = rule.number("tolerance"), rule.number("min_diff", 0.0)
-    monthly = df.with_columns(year=pl.col("period").str.slice(0, 4).cast(pl.Int64))
-    sums = monthly.group_by("org_code", "year").agg(pl.col("period").n_unique().alias("_months"),
-                                                    *[pl.col(m).sum() for m in pairs])
+    # grouped by the institution as an integer (a categorical's index) and the year: only the columns summed
+    monthly = df.select("org_code", "period", *dict.fromkeys(pairs)).with_columns(
+        year=pl.col("period").str.slice(0, 4).cast(pl.Int64), _org=pl.col("org_code").cast(pl.Categorical).to_physical())
+    sums = monthly.group_by("_org", "year").agg(pl.col("org_code").first(), pl.col("period").n_unique().alias("_months"),
+                                                *[pl.col(m).sum() for m in pairs]).drop("_org")
     full = sums.filter(pl.col("_months") == 12).drop("_months")
     annual = ctx.annual
     have = set() if annual is None else set(annual["year"].unique().to_list())
