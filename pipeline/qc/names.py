@@ -14,13 +14,16 @@ def check_printable_names(clean: pl.DataFrame, registry: pl.DataFrame) -> None:
     Chinese error naming the institution and where its name comes from (export file and row, or the registry)."""
     from pipeline.render.html_fonts import missing_glyphs
 
+    # The glyph check needs each distinct name once (a country files the same names every month); the places a
+    # name comes from are worked out only when some character lacks a glyph.
+    distinct = pl.concat([clean.select("name"), registry.select("name")]).drop_nulls("name").unique()
+    missing = missing_glyphs("".join(distinct["name"].to_list()))
+    if not missing:
+        return
     sources = [clean.select("name", "org_code", where=pl.format("导出文件 {} 第 {} 行", "file", "row"))
                if {"file", "row"} <= set(clean.columns) else clean.select("name", "org_code", where=pl.lit("导出文件")),
                registry.select("name", "org_code", where=pl.lit("机构名录"))]
     names = pl.concat(sources).drop_nulls("name").unique(maintain_order=True)
-    missing = missing_glyphs("".join(names["name"].to_list()))
-    if not missing:
-        return
     lacking = set(missing)
     found = [r for r in names.iter_rows(named=True) if lacking & set(r["name"])][:5]
     listed = "；".join(f"机构“{r['name']}”（代码 {r['org_code']}，{r['where']}）" for r in found)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -94,11 +94,13 @@ def registry_frame(raw: pl.DataFrame, source: str = "registry.csv") -> pl.DataFr
 def due_list(registry: pl.DataFrame, months: Sequence[Month], due_day: int) -> pl.DataFrame:
     """应报: institution × month for institutions open in the month, not branches, of a monthly-filing type."""
     frames = []
+    # in county and code order within each month: the filing status's order, when the months are in order
+    monthly = registry.filter(pl.col("files_monthly") & ~pl.col("is_branch")).sort("region_code", "org_code")
     for m in months:
         open_in = ((pl.col("opened").is_null() | (pl.col("opened") <= m.last_day))
                    & (pl.col("closed").is_null() | (pl.col("closed") >= m.first_day)))
         frames.append(
-            registry.filter(pl.col("files_monthly") & ~pl.col("is_branch") & open_in)
+            monthly.filter(open_in)
             .select("org_code", "name", "region_code", "type_code", "type_group", "type_sub")
             .with_columns(period=pl.lit(str(m)), due_date=pl.lit(m.due_date(due_day), pl.Date))
         )
@@ -120,7 +122,8 @@ def _kept_names(clean: pl.DataFrame) -> pl.DataFrame:
 
 
 def _replaced_with_kept(clean: pl.DataFrame, replaced: pl.DataFrame) -> pl.DataFrame:
-    return replaced.join(_kept_names(clean), on=["org_code", "period"], how="left").with_columns(
+    kept = _kept_names(clean.filter(pl.col("org_code").is_in(replaced["org_code"].unique().implode())))  # the few
+    return replaced.join(kept, on=["org_code", "period"], how="left").with_columns(
         same_name=pl.col("kept_name").is_null() | (normalised_name("name") == normalised_name("kept_name")))
 
 
@@ -132,30 +135,73 @@ def resubmissions(clean: pl.DataFrame, replaced: pl.DataFrame) -> pl.DataFrame:
         ["period", "org_code", "replaced_at"], nulls_last=False)
 
 
-def submissions(clean: pl.DataFrame, replaced: pl.DataFrame, held: pl.DataFrame | None = None) -> pl.DataFrame:
-    """Per (org_code, period) filed: the first submission time and the number of submissions. ``held``: the
-    submissions ingest held back as conflicting (org_code, period, submitted_at, submissions): filed all the same."""
+def _filed_rows(clean: pl.DataFrame, replaced: pl.DataFrame, held: pl.DataFrame | None) -> pl.DataFrame:
+    """Every submission (org_code, period, submitted_at, submissions = 1, or the count of a held group)."""
     kept = clean.select("org_code", "period", "submitted_at", submissions=pl.lit(1, pl.Int64))
     earlier = resubmissions(clean, replaced).select("org_code", "period", submitted_at="replaced_at",
                                                     submissions=pl.lit(1, pl.Int64))
     parts = [kept, earlier] if held is None else [kept, earlier, held.select(list(kept.columns)).cast(kept.schema)]
-    return pl.concat(parts).group_by("org_code", "period").agg(
+    return pl.concat(parts)
+
+
+def submissions(clean: pl.DataFrame, replaced: pl.DataFrame, held: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Per (org_code, period) filed: the first submission time and the number of submissions. ``held``: the
+    submissions ingest held back as conflicting (org_code, period, submitted_at, submissions): filed all the same."""
+    return _filed_rows(clean, replaced, held).group_by("org_code", "period").agg(
         first_at=pl.col("submitted_at").min(), submissions=pl.col("submissions").sum().cast(pl.Int64))
+
+
+def text_codes(*columns: pl.Series) -> pl.Enum:
+    """The distinct texts of the columns as one Enum in sorted order: cast to it, equal texts get equal integers
+    and the integers sort as the texts do, so a join, grouping or sort over a country's rows compares integers,
+    each text hashed once."""
+    texts = pl.concat([c.cast(pl.Utf8).rename("text") for c in columns]).drop_nulls().unique().sort()
+    return pl.Enum(texts)
+
+
+def as_integer(column: str, codes: pl.Enum) -> pl.Expr:
+    return pl.col(column).cast(codes).to_physical()
 
 
 def filing_status(due: pl.DataFrame, clean: pl.DataFrame, replaced: pl.DataFrame,
                   held: pl.DataFrame | None = None) -> pl.DataFrame:
     """One row per 应报 institution-month: filed, first submission time, on time, days late (``held``: see
-    ``submissions``)."""
-    subs = submissions(clean, replaced, held).with_columns(filed=pl.lit(True))
-    status = due.join(subs, on=["org_code", "period"], how="left").with_columns(
+    ``submissions``). Keyed by integers: (institution, month) as one number, the same in the 应报 rows and the
+    submissions."""
+    filed = _filed_rows(clean, replaced, held)
+    orgs, periods = (text_codes(due[c], filed[c]) for c in ("org_code", "period"))
+    key = (as_integer("org_code", orgs).cast(pl.UInt64) * pl.lit(1 << 32, pl.UInt64)
+           + as_integer("period", periods).cast(pl.UInt64)).alias("_key")
+    subs = filed.group_by(key).agg(first_at=pl.col("submitted_at").min(),
+                                   submissions=pl.col("submissions").sum().cast(pl.Int64)).with_columns(filed=pl.lit(True))
+    status = due.with_columns(key).join(subs, on="_key", how="left", maintain_order="left").with_columns(
         filed=pl.col("filed").fill_null(False), submissions=pl.col("submissions").fill_null(0))
     late_days = (pl.col("first_at").dt.date() - pl.col("due_date")).dt.total_days()
     status = status.with_columns(
         on_time=pl.col("filed") & pl.col("first_at").is_not_null() & (late_days <= 0).fill_null(False),
         days_late=pl.when(late_days > 0).then(late_days).otherwise(None).cast(pl.Int64),
     ).rename({"first_at": "submitted_at"})
-    return status.select(list(FILING_SCHEMA)).cast(FILING_SCHEMA).sort(["period", "region_code", "org_code"])
+    status = status.select(list(FILING_SCHEMA)).cast(FILING_SCHEMA)
+    keys = sort_key(status, ["period", "region_code", "org_code"], {"period": periods, "org_code": orgs})
+    if len(keys) == 1 and status.select(keys[0])[:, 0].is_sorted():  # the 应报 rows of due_list are in order
+        return status
+    return status.sort(*keys)
+
+
+def sort_key(frame: pl.DataFrame, columns: Sequence[str], codes: Mapping[str, pl.Enum] | None = None) -> list[pl.Expr]:
+    """Keys that sort as the text columns do one after the other (nulls first, as a sort of the texts): each column's
+    position among its sorted distinct texts (``codes``: Enums already made for some of them), packed into the bits
+    of one integer when they fit in 64, so a sort on several text columns is a sort on one number."""
+    known = {} if codes is None else codes
+    enums = [known[c] if c in known else text_codes(frame[c]) for c in columns]
+    widths = [(len(e.categories) + 1).bit_length() for e in enums]  # + 1: a null sorts first, as 0
+    if sum(widths) > 64:
+        return [as_integer(c, e) for c, e in zip(columns, enums)]
+    key: pl.Expr = pl.lit(0, pl.UInt64)
+    for column, enum, width in zip(columns, enums, widths):
+        position = (as_integer(column, enum).cast(pl.UInt64) + pl.lit(1, pl.UInt64)).fill_null(pl.lit(0, pl.UInt64))
+        key = key * pl.lit(1 << width, pl.UInt64) + position
+    return [key]
 
 
 def code_conflicts(clean: pl.DataFrame, replaced: pl.DataFrame, registry: pl.DataFrame) -> pl.DataFrame:
@@ -165,7 +211,7 @@ def code_conflicts(clean: pl.DataFrame, replaced: pl.DataFrame, registry: pl.Dat
         *cols, other_name="kept_name", where=pl.lit("同一报告期内两次报送的机构名称不同"))
     reg = registry.select("org_code", registry_name="name")
     same_text = (pl.col("name") == pl.col("registry_name")).fill_null(False)  # equal text, equal when normalised:
-    vs_registry = clean.join(reg, on="org_code", how="inner").filter(~same_text).filter(  # normalise only the rest
+    vs_registry = clean.select(cols).join(reg, on="org_code", how="inner").filter(~same_text).filter(  # normalise only the rest
         normalised_name("name") != normalised_name("registry_name")).select(
         *cols, other_name="registry_name", where=pl.lit("报送的机构名称与机构名录不一致"))
     return pl.concat([within, vs_registry]).sort(["period", "org_code", "name"])
@@ -185,13 +231,13 @@ def _unexpected_reason(registry_row: dict[str, Any] | None, month: Month) -> str
 
 def unexpected_filers(clean: pl.DataFrame, due: pl.DataFrame, registry: pl.DataFrame) -> pl.DataFrame:
     """Rows filed by institutions that are not 应报 in that month, with the reason."""
-    extra = clean.join(due.select("org_code", "period"), on=["org_code", "period"], how="anti")
+    columns = ("org_code", "period", "name", "region_code", "type_code", "type_group", "type_sub")
+    extra = clean.select(columns).join(due.select("org_code", "period"), on=["org_code", "period"], how="anti")
     by_code = {r["org_code"]: r for r in registry.filter(pl.col("org_code").is_in(extra["org_code"].unique().to_list()))
                .iter_rows(named=True)}
     reasons = [_unexpected_reason(by_code.get(code), Month.parse(period))
                for code, period in extra.select("org_code", "period").iter_rows()]
-    columns = ("org_code", "period", "name", "region_code", "type_code", "type_group", "type_sub")
-    return extra.select(columns).with_columns(reason=pl.Series(reasons, dtype=pl.Utf8))
+    return extra.with_columns(reason=pl.Series(reasons, dtype=pl.Utf8))
 
 
 # ============================================================================ registry-check issues

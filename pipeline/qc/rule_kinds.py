@@ -3,7 +3,7 @@ the catalogue's rules over the canonical rows."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -186,7 +186,9 @@ def _band_columns(bands: Sequence[Mapping[str, Any]], rule_id: str) -> list[pl.E
 def check_band(df: pl.DataFrame, rule: Rule, ctx: RuleContext) -> pl.DataFrame:
     """numerator / denominator × scale within the band of the institution's type (first matching band)."""
     num_items, den_items = rule.items("numerator"), rule.items("denominator")
-    d = df.with_columns(num_value=pl.sum_horizontal(num_items), den_value=pl.sum_horizontal(den_items))
+    scope = [c for c in SCOPE_FIELDS if c in df.columns]  # the bands' `where` fields: only these columns are carried
+    d = df.select("org_code", "period", *scope, *dict.fromkeys(num_items + den_items)).with_columns(
+        num_value=pl.sum_horizontal(num_items), den_value=pl.sum_horizontal(den_items))
     d = d.filter((pl.col("den_value") > 0) & (pl.col("den_value") >= rule.number("min_denominator", 0.0)))
     d = d.with_columns(*_band_columns(rule.params["bands"], rule.id),
                        observed=pl.col("num_value") / pl.col("den_value") * rule.number("scale", 1.0))
@@ -202,29 +204,45 @@ def check_band(df: pl.DataFrame, rule: Rule, ctx: RuleContext) -> pl.DataFrame:
                            "den_value", *dict.fromkeys(num_items + den_items)), rule, text)
 
 
-def _histories(df: pl.DataFrame, items: Sequence[str]) -> Iterator[pl.DataFrame]:
-    """Long rows in histories, one item at a time (the wide rows sorted once): one row per institution × month of
-    that item, each history in month order, `idx` the month number, `_g` the history's (institution's) id, so a
-    history rule works on consecutive rows keyed by integers, linear in rows (a self-join on the institution would
-    pair every month with every other). A country's long rows of all items at once (tens of millions) are never
-    in memory together."""
-    wide = df.select("org_code", "period", *items).with_columns(idx=period_index()).sort("org_code", "idx")
-    starts = (pl.col("org_code") != pl.col("org_code").shift(1)).fill_null(True)
-    keys = wide.select("org_code", "period", "idx", _g=starts.cum_sum())
-    for item in items:
-        yield keys.select("org_code", "period", "idx", item=pl.lit(item), value=wide[item], _g="_g")
+def _histories(df: pl.DataFrame, items: Sequence[str]) -> pl.DataFrame:
+    """The wide rows of the items in histories: one row per institution × month, each history in month order,
+    `idx` the month number, `_g` the history's (institution's) id, so a history rule works on consecutive rows keyed
+    by integers, linear in rows (a self-join on the institution would pair every month with every other). The rows
+    are put in order by integer keys (the institution code as a categorical's index: one pass over the text, not a
+    text sort), once for all the items of a rule; each item's long rows are made only for its violations."""
+    wide = df.select("org_code", "period", *items).with_columns(
+        idx=period_index(), _key=pl.col("org_code").cast(pl.Categorical).to_physical())
+    wide = wide.sort("_key", "idx", maintain_order=True)
+    starts = (pl.col("_key") != pl.col("_key").shift(1)).fill_null(True)  # a null code: a history of its own row
+    return wide.with_columns(_g=starts.cum_sum()).drop("_key")
 
 
-def _month_before(months: int) -> pl.Expr:
-    """Over `_histories` rows: the value of the same history `months` months before, null when not filed (one row
-    per month, so that row is at most `months` rows back)."""
-    return pl.coalesce([_earlier_row(rows, pl.col("idx") - pl.col("idx").shift(rows) == months)
+def _long_rows(wide: pl.DataFrame, item: str, **columns: pl.Expr | str) -> pl.DataFrame:
+    """One item's rows of `_histories` in the long form the messages use (item, value) with further columns."""
+    return wide.select("org_code", "period", "idx", "_g", item=pl.lit(item), value=pl.col(item), **columns)
+
+
+def _rows_back(months: int) -> pl.Expr:
+    """Over `_histories` rows: how many rows back the same history's month `months` months before is (the nearest
+    such row), null when it was not filed (one row per month, so that row is at most `months` rows back)."""
+    return pl.coalesce([pl.when((pl.col("_g") == pl.col("_g").shift(rows))
+                                & (pl.col("idx") - pl.col("idx").shift(rows) == months)).then(pl.lit(rows, pl.Int64))
                         for rows in range(1, months + 1)])
 
 
-def _earlier_row(rows: int, within: pl.Expr) -> pl.Expr:
-    """The value `rows` rows before in the same history when `within` holds for it, else null."""
-    return pl.when((pl.col("_g") == pl.col("_g").shift(rows)) & within).then(pl.col("value").shift(rows))
+def _month_before(item: str, months: int, back: pl.Expr) -> pl.Expr:
+    """The item's value in the same history `months` months before (``back``: `_rows_back`), for an item without
+    null values (with them: `_month_before_with_nulls`)."""
+    if months == 1:
+        return pl.when(back.is_not_null()).then(pl.col(item).shift(1))
+    return pl.col(item).gather(pl.int_range(pl.len(), dtype=pl.Int64) - back)
+
+
+def _month_before_with_nulls(item: str, months: int) -> pl.Expr:
+    """As `_month_before` for an item with null values: the nearest earlier row of that month with a value."""
+    return pl.coalesce([pl.when((pl.col("_g") == pl.col("_g").shift(rows))
+                                & (pl.col("idx") - pl.col("idx").shift(rows) == months)).then(pl.col(item).shift(rows))
+                        for rows in range(1, months + 1)])
 
 
 def check_change(df: pl.DataFrame, rule: Rule, ctx: RuleContext) -> pl.DataFrame:
@@ -232,16 +250,20 @@ def check_change(df: pl.DataFrame, rule: Rule, ctx: RuleContext) -> pl.DataFrame
     items = rule.items("items")
     shift = CHANGE_BASES[rule.params["base"]]
     max_pct, min_base = rule.number("max_pct"), rule.number("min_base", 0.0)
+    wide = _histories(df, items).with_columns(_back=_rows_back(-shift))  # the base month's row: once for all items
+    bases = {item: (_month_before_with_nulls(item, -shift) if wide[item].null_count()
+                    else _month_before(item, -shift, pl.col("_back"))) for item in items}
+    wide = wide.with_columns(**{f"_base_{i}": base for i, base in enumerate(bases.values())})
 
-    def violations(this: pl.DataFrame) -> pl.DataFrame:  # one item's histories: its long rows only in memory
-        d = this.with_columns(base=_month_before(-shift)).filter(pl.col("base").is_not_null())
-        d = d.with_columns(base_period=index_period(pl.col("idx") + shift))
-        d = d.filter((pl.col("base") > 0) & (pl.col("base") >= min_base)).with_columns(
-            observed=(pl.col("value") - pl.col("base")) / pl.col("base") * 100,
-            limit_low=pl.lit(-max_pct), limit_high=pl.lit(max_pct))
-        return d.filter(pl.col("observed").abs() > max_pct + EPS)
+    def violations(i: int, item: str) -> pl.DataFrame:  # one item: only its violations are made long
+        d = _long_rows(wide, item, base=pl.col(f"_base_{i}"))
+        d = d.filter(pl.col("base").is_not_null() & (pl.col("base") > 0) & (pl.col("base") >= min_base))
+        d = d.with_columns(observed=(pl.col("value") - pl.col("base")) / pl.col("base") * 100).filter(
+            pl.col("observed").abs() > max_pct + EPS)
+        return d.with_columns(base_period=index_period(pl.col("idx") + shift), limit_low=pl.lit(-max_pct),
+                              limit_high=pl.lit(max_pct))
 
-    bad = pl.concat([violations(this) for this in _histories(df, items)], how="vertical")
+    bad = pl.concat([violations(i, item) for i, item in enumerate(items)], how="vertical")
 
     def text(r: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
         label = item_label(r["item"])
@@ -256,11 +278,30 @@ def check_unit_jump(df: pl.DataFrame, rule: Rule, ctx: RuleContext) -> pl.DataFr
     """value / median(own previous months) within [low_ratio, high_ratio] (≈ factor): 元 filed as 千元."""
     window = int(rule.number("history_months", 12))
     min_history = int(rule.number("min_history", 3))
-    # The window of each row is the institution's own previous `window` months, [idx − window, idx − 1]: a rolling
-    # aggregation over each (institution, item) history, keyed by integers (text keys cost ~5x), linear in rows;
-    # one item at a time, so that only its long rows are in memory.
-    bad = pl.concat([_unit_jumps(this, window, min_history, rule) for this in _histories(df, rule.items("items"))],
-                    how="vertical")
+    # The window of each row is the institution's own previous `window` months, [idx − window, idx − 1]: rolling
+    # windows by a time that keeps histories apart (history id × 10^6 + month number: two histories are always
+    # more than a window apart), over the rows already in history order, integers only, linear in rows, all the
+    # items in one pass; two rows of one history in the same month share their window. Each item's long rows are
+    # made only for its findings.
+    items = rule.items("items")
+    wide = _histories(df, items).with_columns(_t=pl.col("_g").cast(pl.Int64) * 1_000_000 + pl.col("idx"))
+    span = {"window_size": f"{window}i", "closed": "left"}
+    stats = []
+    for i, item in enumerate(items):
+        positive = (pl.col(item) > 0).fill_null(False)
+        stats += [pl.when(positive).then(pl.col(item)).rolling_median_by("_t", **span).alias(f"_median_{i}"),
+                  positive.cast(pl.UInt32).rolling_sum_by("_t", **span).cast(pl.UInt32).alias(f"_months_{i}")]
+    d = wide.with_columns(stats)
+    low, high = rule.number("low_ratio"), rule.number("high_ratio")
+
+    def jumps(i: int, item: str) -> pl.DataFrame:
+        this = _long_rows(d, item, median=pl.col(f"_median_{i}"), months=pl.col(f"_months_{i}"))
+        this = this.filter((pl.col("months") >= min_history) & (pl.col("median") > 0))
+        this = this.with_columns(observed=pl.col("value") / pl.col("median"), limit_low=pl.lit(low),
+                                 limit_high=pl.lit(high))
+        return this.filter((pl.col("observed") >= pl.col("limit_low")) & (pl.col("observed") <= pl.col("limit_high")))
+
+    bad = pl.concat([jumps(i, item) for i, item in enumerate(items)], how="vertical")
 
     def text(r: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
         label = item_label(r["item"])
@@ -271,21 +312,6 @@ def check_unit_jump(df: pl.DataFrame, rule: Rule, ctx: RuleContext) -> pl.DataFr
     return emit(bad, rule, text)
 
 
-def _unit_jumps(this: pl.DataFrame, window: int, min_history: int, rule: Rule) -> pl.DataFrame:
-    """The `_histories` rows whose value ÷ the median of the positive values of their window is in the band."""
-    positive = pl.col("value").filter(pl.col("value") > 0)
-    stats = this.rolling(index_column="idx", period=f"{window}i", offset=f"-{window + 1}i", closed="right",
-                         group_by="_g").agg(median=positive.median(), months=positive.len().cast(pl.UInt32))
-    if stats.select("_g", "idx").equals(this.select("_g", "idx")):  # one window per row, in the rows' order: the
-        d = this.hstack(stats.select("median", "months").get_columns())  # usual case, no join (~60 % of the rule)
-    else:  # e.g. two rows of one history in the same month
-        d = this.join(stats.unique(["_g", "idx"], keep="first"), on=["_g", "idx"], how="inner")
-    d = d.filter((pl.col("months") >= min_history) & (pl.col("median") > 0))
-    d = d.with_columns(observed=pl.col("value") / pl.col("median"), limit_low=pl.lit(rule.number("low_ratio")),
-                       limit_high=pl.lit(rule.number("high_ratio")))
-    return d.filter((pl.col("observed") >= pl.col("limit_low")) & (pl.col("observed") <= pl.col("limit_high")))
-
-
 def check_annual_sum(df: pl.DataFrame, rule: Rule, ctx: RuleContext) -> pl.DataFrame:
     """Σ of an institution's 12 monthly reports of a year vs its annual report, per pair (monthly id → annual id):
     |annual − Σ12| ÷ Σ12 > tolerance (and |annual − Σ12| > min_diff) is a violation, filed under December of the
@@ -293,9 +319,11 @@ def check_annual_sum(df: pl.DataFrame, rule: Rule, ctx: RuleContext) -> pl.DataF
     months is R001's 漏报); a year without annual report is skipped with a note in ``ctx``."""
     pairs = {str(m): str(a) for m, a in rule.params["pairs"].items()}
     tolerance, min_diff = rule.number("tolerance"), rule.number("min_diff", 0.0)
-    monthly = df.with_columns(year=pl.col("period").str.slice(0, 4).cast(pl.Int64))
-    sums = monthly.group_by("org_code", "year").agg(pl.col("period").n_unique().alias("_months"),
-                                                    *[pl.col(m).sum() for m in pairs])
+    # grouped by the institution as an integer (a categorical's index) and the year: only the columns summed
+    monthly = df.select("org_code", "period", *dict.fromkeys(pairs)).with_columns(
+        year=pl.col("period").str.slice(0, 4).cast(pl.Int64), _org=pl.col("org_code").cast(pl.Categorical).to_physical())
+    sums = monthly.group_by("_org", "year").agg(pl.col("org_code").first(), pl.col("period").n_unique().alias("_months"),
+                                                *[pl.col(m).sum() for m in pairs]).drop("_org")
     full = sums.filter(pl.col("_months") == 12).drop("_months")
     annual = ctx.annual
     have = set() if annual is None else set(annual["year"].unique().to_list())
@@ -379,9 +407,12 @@ def run_rules(clean: pl.DataFrame, rules: Sequence[Rule], context: RuleContext |
     found = [run_rule(df, rule, ctx) for rule in rules if rule.enabled]
     if not found:
         return _empty(RESULT_SCHEMA)
-    identity = df.select("org_code", "period", *[c for c in IDENTITY_COLUMNS if c in df.columns]).unique(
+    violations = pl.concat(found, how="diagonal_relaxed")
+    # the identity of the institutions with findings only (a country's rows are not made unique for a few of them)
+    rows = df.filter(pl.col("org_code").is_in(violations["org_code"].unique().implode()))
+    identity = rows.select("org_code", "period", *[c for c in IDENTITY_COLUMNS if c in df.columns]).unique(
         ["org_code", "period"], keep="last")
-    out = pl.concat(found, how="diagonal_relaxed").join(identity, on=["org_code", "period"], how="left")
+    out = violations.join(identity, on=["org_code", "period"], how="left")
     for column in IDENTITY_COLUMNS:
         if column not in out.columns:
             out = out.with_columns(pl.lit(None, pl.Utf8).alias(column))

@@ -41,3 +41,14 @@ def test_institutions_do_not_share_history_and_gaps_are_allowed() -> None:
             ("B", "2025-07", 100_000.0)]
     # A: three positive months within the window (gaps between them), ratio 2500 → flagged; B has no history.
     assert _flagged(rows) == [("A", "2025-07")]
+
+
+def test_two_rows_of_one_month_share_the_window_of_the_months_before() -> None:
+    # Two rows in 2025-04: each is compared with 2025-01..03 only (not with the other row of its month), and 2025-05
+    # sees all five earlier rows: median(100, 100, 100, 100, 100 000) = 100 over 5 months.
+    rows = [("A", "2025-01", 100.0), ("A", "2025-02", 100.0), ("A", "2025-03", 100.0), ("A", "2025-04", 100_000.0),
+            ("A", "2025-04", 100.0), ("A", "2025-05", 200_000.0)]
+    found = qc.check_unit_jump(_frame(rows), RULE, qc.RuleContext())
+    got = sorted((r["period"], r["observed"]) for r in found.iter_rows(named=True))
+    assert got == [("2025-04", 1000.0), ("2025-05", 2000.0)]
+    assert "5个月" in found.filter(pl.col("period") == "2025-05")["values"][0]
