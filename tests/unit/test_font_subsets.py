@@ -193,3 +193,23 @@ def test_glyph_records_are_made_on_demand_and_kept(fonts_copy: Path, monkeypatch
     del glyphs[names[0]]
     assert len(glyphs) == len(raw) and "extra" in glyphs and names[0] not in glyphs and names[0] in raw
     assert glyphs[names[5]] is one  # the glyphs made earlier are kept
+
+
+@pytest.mark.parametrize("filename", [SERIF_FILENAME, REGULAR_FILENAME])
+def test_fonts_opened_lazily_give_the_bytes_of_fonts_read_whole(fonts_copy: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 filename: str) -> None:
+    """Subsets open the font with lazy=True (tables decompiled as the subsetter reads them): the bytes must be those
+    of a font whose tables are decompiled whole (fontTools' default), without the parsed-table reuse either."""
+    font = fonts_copy / filename
+    sets = [CHARS, {chr(c) for c in range(0x4E00, 0x4E00 + 300)} | set("0123456789（）、，。%")]
+    lazy = [html_fonts._subset_woff2(font, chars) for chars in sets]
+    opened: list[object] = []
+
+    def whole(file, **kwargs):  # type: ignore[no-untyped-def]
+        opened.append(kwargs.get("lazy"))
+        return TTFont(file, **{**kwargs, "lazy": None})
+
+    monkeypatch.setattr(html_fonts, "TTFont", whole)
+    monkeypatch.setattr(html_fonts, "_reuse_parsed", lambda font, digest: None)
+    assert lazy == [html_fonts._subset_woff2(font, chars) for chars in sets]
+    assert opened == [True, True]  # the subsets do open lazily
