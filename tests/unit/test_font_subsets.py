@@ -146,3 +146,70 @@ def test_the_brotli_quality_changes_the_compression_only(fonts_copy: Path, monke
     assert _decoded(fast) == _decoded(slow)
     stream = _decoded(fast)[0]  # and the quality is brotli's 9, worked out by brotli itself
     assert brotli.compress(stream, mode=brotli.MODE_FONT, quality=9) in fast
+
+
+@pytest.mark.parametrize("filename", [SERIF_FILENAME, REGULAR_FILENAME])
+def test_reused_parsed_tables_give_the_bytes_fonttools_makes_by_itself(fonts_copy: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch,
+                                                                       filename: str) -> None:
+    """The glyph order, glyph records and metrics read for a font's first subset in a process are reused for the
+    next subsets of that file (html_fonts._Parsed): each later subset, with glyphs before and after the earlier
+    one's, must be the bytes fontTools makes when it reads every table from the file itself (the reuse switched
+    off), and the reuse must not leak one subset's changes into the next."""
+    font = fonts_copy / filename
+    monkeypatch.setattr(html_fonts, "_PARSED", {})
+    first = html_fonts._subset_woff2(font, {"岳", "阳"})
+    assert len(html_fonts._PARSED) == 1  # read once for this file ...
+    parsed = next(iter(html_fonts._PARSED.values()))
+    assert len(parsed.glyph_order) > 30000 and filename.endswith(".ttf") == (parsed.glyf is not None)
+    others = [{"市", "阳", "1", "\u3000"}, {chr(c) for c in range(0x4E00, 0x4E00 + 200)} | set("0123456789（），。"),
+              {"岳", "阳"}]
+    reused = [html_fonts._subset_woff2(font, chars) for chars in others]
+    assert len(html_fonts._PARSED) == 1  # ... and used for the others
+    monkeypatch.setattr(html_fonts, "_reuse_parsed", lambda font, digest: None)
+    assert reused == [html_fonts._subset_woff2(font, chars) for chars in others]
+    assert reused[-1] == first
+    with TTFont(io.BytesIO(reused[1])) as subset:
+        assert set(subset.getBestCmap()) == {c for c in range(0x4E00, 0x4E00 + 200)} | {ord(c) for c in "0123456789（），。"}
+
+
+def test_glyph_records_are_made_on_demand_and_kept(fonts_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reused 'glyf' table makes a Glyph from its bytes when the subsetter first looks it up (a few of the
+    font's 31,000), keeps it from then on, and behaves as a dict of every glyph otherwise."""
+    from fontTools.ttLib.tables._g_l_y_f import Glyph
+
+    font = fonts_copy / REGULAR_FILENAME
+    monkeypatch.setattr(html_fonts, "_PARSED", {})
+    html_fonts._subset_woff2(font, CHARS)
+    raw = next(iter(html_fonts._PARSED.values())).glyf
+    assert raw is not None
+    glyphs = html_fonts._GlyphsOnDemand(raw)
+    names = list(raw)
+    assert len(glyphs) == len(raw) and list(glyphs) == names and names[5] in glyphs and "nonexistent" not in glyphs
+    one = glyphs[names[5]]
+    assert isinstance(one, Glyph) and one is glyphs[names[5]] and one.data == raw[names[5]]
+    assert len(glyphs._made) == 1  # only the glyph looked up was made
+    glyphs["extra"] = Glyph()
+    del glyphs[names[0]]
+    assert len(glyphs) == len(raw) and "extra" in glyphs and names[0] not in glyphs and names[0] in raw
+    assert glyphs[names[5]] is one  # the glyphs made earlier are kept
+
+
+@pytest.mark.parametrize("filename", [SERIF_FILENAME, REGULAR_FILENAME])
+def test_fonts_opened_lazily_give_the_bytes_of_fonts_read_whole(fonts_copy: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 filename: str) -> None:
+    """Subsets open the font with lazy=True (tables decompiled as the subsetter reads them): the bytes must be those
+    of a font whose tables are decompiled whole (fontTools' default), without the parsed-table reuse either."""
+    font = fonts_copy / filename
+    sets = [CHARS, {chr(c) for c in range(0x4E00, 0x4E00 + 300)} | set("0123456789（）、，。%")]
+    lazy = [html_fonts._subset_woff2(font, chars) for chars in sets]
+    opened: list[object] = []
+
+    def whole(file, **kwargs):  # type: ignore[no-untyped-def]
+        opened.append(kwargs.get("lazy"))
+        return TTFont(file, **{**kwargs, "lazy": None})
+
+    monkeypatch.setattr(html_fonts, "TTFont", whole)
+    monkeypatch.setattr(html_fonts, "_reuse_parsed", lambda font, digest: None)
+    assert lazy == [html_fonts._subset_woff2(font, chars) for chars in sets]
+    assert opened == [True, True]  # the subsets do open lazily
