@@ -125,6 +125,15 @@ class DvcGraph:
                 out[key] = locked[key] if key in locked else self.param(key)
         return dict(sorted(out.items()))
 
+    def lock_sha256_without(self, stage: str | None) -> str | None:
+        """SHA-256 of dvc.lock's stage entries other than `stage` (canonical JSON). The release stage records this,
+        not the file's hash: the file holds the release stage's own entry (the md5 of the index it wrote last
+        time), so hashing the whole file would make each fresh release depend on the one before it."""
+        if self.lock_sha256 is None:
+            return None
+        kept = {name: entry for name, entry in self.lock.items() if name != stage}
+        return sha256_bytes(json.dumps(kept, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8"))
+
     def lock_entry_sha256(self, stage: str) -> str | None:
         entry = self.lock.get(stage)
         if entry is None:

@@ -278,7 +278,7 @@ def build_manifest(ctx: Context, inst: Instance, version: int, folder: Path) -> 
         "stage": stage,
         "stage_in_dvc_yaml": stage in ctx.graph.stages,
         "git": ctx.git,
-        "dvc_lock": {"sha256": ctx.graph.lock_sha256,
+        "dvc_lock": {"stages_sha256": ctx.graph.lock_sha256_without(_release_stage(ctx)),
                      "stage_entry_sha256": None if edition.generator else ctx.graph.lock_entry_sha256(stage)},
         "params": params,
         "inputs": inputs,
@@ -286,6 +286,15 @@ def build_manifest(ctx: Context, inst: Instance, version: int, folder: Path) -> 
         "rendered_by": render_info.rendered_by(inst.source_dir, inst.files),
         "files": sorted(files, key=lambda f: f["path"]),
     }
+
+
+def _release_stage(ctx: Context) -> str | None:
+    """The dvc.yaml stage that writes this releases folder (None when it is outside the project or no stage does)."""
+    try:
+        rel = (ctx.releases / release_index.INDEX).resolve().relative_to(ctx.root.resolve()).as_posix()
+    except ValueError:
+        return None
+    return ctx.graph.producer(rel)
 
 
 def _published_hashes(manifest: dict[str, Any]) -> dict[str, str]:

@@ -222,7 +222,7 @@ def test_release_stage_writes_versions_bundles_index_and_catalogue(project, firs
     manifest = json.loads((releases / f"monthly/{period}/v1/manifest.json").read_text(encoding="utf-8"))
     assert manifest["edition"] == "monthly" and manifest["period"] == period and manifest["version"] == 1
     assert manifest["git"]["commit"] == "unknown"  # the copy is a fresh repo without commits
-    assert re.fullmatch(r"[0-9a-f]{64}", manifest["dvc_lock"]["sha256"])
+    assert re.fullmatch(r"[0-9a-f]{64}", manifest["dvc_lock"]["stages_sha256"])
     assert manifest["params"]["period"] == period
     # which backend typeset the published documents: the one `auto` picks here (Quarto when CI installed it)
     from pipeline.render import documents as render
