@@ -70,14 +70,18 @@ def read(text: str, delimiter: str, max_chars: int) -> TextTable | None:
     outside = _outside_quotes(whole)
     if outside is None:
         return None
-    if outside.str.count_matches("\r", literal=True).item() != outside.str.count_matches("\r\n", literal=True).item():
+    carriage = "\r" in text  # (one C scan; most exports end their lines with \n alone)
+    if carriage and (outside.str.count_matches("\r", literal=True).item()
+                     != outside.str.count_matches("\r\n", literal=True).item()):
         return None
     lines = outside.str.split("\n").explode(empty_as_null=False)
     if text.endswith("\n"):
         lines = lines.slice(0, lines.len() - 1)  # csv.reader ends the last record there: no empty one after it
-    lines = lines.str.strip_suffix("\r")
-    widths = pl.select(pl.when(lines == "").then(0).otherwise(lines.str.count_matches(",", literal=True) + 1)
-                       .cast(pl.Int64)).to_series().alias("width")
+    if carriage:
+        lines = lines.str.strip_suffix("\r")
+    # a record has one field more than its commas, a blank line none
+    widths = (lines.str.count_matches(",", literal=True).cast(pl.Int64)
+              + (lines.str.len_bytes() > 0).cast(pl.Int64)).alias("width")
     width = int(widths.max() or 0)
     if width == 0 or widths.len() != lines.len():
         return None

@@ -128,9 +128,23 @@ def _tables(acc: _Accumulator, cat: ItemCatalogue) -> tuple[pl.DataFrame, pl.Dat
     quarantine = _frame(acc.quarantine, QUARANTINE_SCHEMA).sort(["file", "sheet", "row"])
     summary_schema = {"file": pl.Utf8, "sheet": pl.Utf8, "row": pl.Int64, "org_code": pl.Utf8, "name": pl.Utf8}
     summary_schema.update({item_id: pl.Float64 for item_id in cat.item_ids})
-    clean = kept.sort(["period", "org_code"])
+    clean = sorted_by_period_and_code(kept)
     del kept
     return clean, replaced, quarantine, _frame(acc.summaries, summary_schema)
+
+
+def sorted_by_period_and_code(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame.sort(["period", "org_code"])`` for rows that are one per (报告期, 机构) (duplicates.resolve kept one).
+
+    The months are read in order, so the rows usually come with their periods already sorted: then only the codes
+    are sorted, within each period (one single-key sort per month, instead of a two-key sort of the whole table),
+    and the columns are gathered once in that order. Otherwise (or with a null key) the full sort."""
+    period = frame["period"]
+    if frame.height < 2 or period.null_count() or frame["org_code"].null_count() or not period.is_sorted():
+        return frame.sort(["period", "org_code"])
+    keys = frame.select("period", "org_code").with_row_index("_i")
+    order = keys.select(pl.col("_i").sort_by("org_code").over("period")).to_series()
+    return frame[order]
 
 
 def read_counties(path: Path) -> dict[str, str]:
