@@ -520,36 +520,11 @@ def county_sheets(data: QcData, county: County, overview: list[list[Any]] | None
     ]
 
 
-def _write_sheet(ws: Any, sheet: Sheet, title_lines: Sequence[str]) -> None:
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
+def _write_sheet(ws: Any, sheet: Sheet, title_lines: Sequence[str], styles: Any = None) -> None:
+    """`styles`: the workbook's CellStyles (pipeline.render.xlsx), shared by its sheets."""
+    from pipeline.render.xlsx import write_table_sheet
 
-    from pipeline.render.xlsx import set_text
-
-    ws.title = sheet.title
-    for i, line in enumerate(title_lines, start=1):
-        set_text(ws.cell(row=i, column=1), line)
-    ws.cell(row=1, column=1).font = Font(bold=True, size=13)
-    head = len(title_lines) + 2
-    for col, (label, width) in enumerate(zip(sheet.header, sheet.widths), start=1):
-        cell = ws.cell(row=head, column=col)
-        set_text(cell, label)
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        ws.column_dimensions[get_column_letter(col)].width = width
-    if not sheet.rows:
-        set_text(ws.cell(row=head + 1, column=1), NONE_TEXT)
-    for r, values in enumerate(sheet.rows, start=head + 1):
-        for c, value in enumerate(values, start=1):
-            cell = ws.cell(row=r, column=c)
-            if isinstance(value, str):
-                set_text(cell, value)
-            else:
-                cell.value = fmt.display_value(value, 1) if isinstance(value, float) else value
-                if isinstance(value, float):
-                    cell.number_format = "0.0"
-            cell.alignment = Alignment(vertical="top", wrap_text=isinstance(value, str) and len(value) > 20)
-    ws.freeze_panes = ws.cell(row=head + 1, column=1)
+    write_table_sheet(ws, sheet.title, sheet.header, sheet.widths, sheet.rows, title_lines, NONE_TEXT, styles)
 
 
 INSTRUCTIONS = (
@@ -562,13 +537,16 @@ def county_workbook(data: QcData, code: str, org_name: str, county: County | Non
                     overview: list[list[Any]] | None = None) -> Any:
     from openpyxl import Workbook
 
+    from pipeline.render.xlsx import CellStyles
+
     name = data.regions.name(code)
     wb = Workbook()
     wb.remove(wb.active)
     head = [f"{name}（{code}）医疗卫生机构月报质控问题清单", f"{_quarter_span(data.summary)}　{org_name}"]
+    styles = CellStyles()
     for i, sheet in enumerate(county_sheets(data, county_frames(data)[code] if county is None else county, overview)):
         extra = list(INSTRUCTIONS) if i == 0 else []
-        _write_sheet(wb.create_sheet(), sheet, head + extra)
+        _write_sheet(wb.create_sheet(), sheet, head + extra, styles)
     wb.properties.creator = org_name
     wb.properties.title = head[0]
     return wb
