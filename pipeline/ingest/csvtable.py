@@ -17,6 +17,7 @@ the length limit (refused, with its row and column), or a record count that does
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +27,7 @@ import polars as pl
 CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 # every byte but those characters: deleting them from the UTF-8 text leaves its control characters (all ASCII, and
 # the bytes of a multi-byte UTF-8 character are all 0x80 or above), one C pass instead of a regex over the text
-_NOT_CONTROL = bytes(b for b in range(256) if not (b <= 0x08 or b in (0x0B, 0x0C) or 0x0E <= b <= 0x1F or b == 0x7F))
+_NOT_CONTROL = bytes(b for b in range(256) if not re.match(CONTROL, chr(b)))
 
 
 @dataclass(frozen=True)

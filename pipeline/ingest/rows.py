@@ -139,8 +139,6 @@ def _data_block(sheet: SheetData, start: int) -> _Block:
                       lambda width, labelled: _width_reasons(sheet, rows, width, labelled))
     table = sheet.table
     frame = pl.DataFrame(list(table.cells)).slice(start)
-    # the filled width (up to the last cell that is not empty or blank); 0 for a blank row (values._is_blank)
-    # (arithmetic, not when/then: polars 1.44 gives a when/then whose condition is all true as one value)
     meta = pl.DataFrame({"filled": _filled_widths(frame)}).with_columns(
         width=table.widths.slice(start), pos=pl.int_range(start, start + frame.height, dtype=pl.Int64))
     keep = meta["filled"] > 0

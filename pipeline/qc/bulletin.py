@@ -527,13 +527,6 @@ def county_sheets(data: QcData, county: County, overview: list[list[Any]] | None
     ]
 
 
-def _write_sheet(ws: Any, sheet: Sheet, title_lines: Sequence[str], styles: Any = None) -> None:
-    """`styles`: the workbook's CellStyles (pipeline.render.xlsx), shared by its sheets."""
-    from pipeline.render.xlsx import write_table_sheet
-
-    write_table_sheet(ws, sheet.title, sheet.header, sheet.widths, sheet.rows, title_lines, NONE_TEXT, styles)
-
-
 INSTRUCTIONS = (
     "请逐条核实：漏报、迟报请督促机构补报并说明原因；重报、机构代码问题请核实机构代码和名称；",
     "审核“错误”须在直报系统中更正后重新上报；“警告”请核实，数据无误的在“核实情况”栏说明原因。",
@@ -544,7 +537,7 @@ def county_workbook(data: QcData, code: str, org_name: str, county: County | Non
                     overview: list[list[Any]] | None = None) -> Any:
     from openpyxl import Workbook
 
-    from pipeline.render.xlsx import CellStyles
+    from pipeline.render.xlsx import CellStyles, write_table_sheet
 
     name = data.regions.name(code)
     wb = Workbook()
@@ -553,7 +546,8 @@ def county_workbook(data: QcData, code: str, org_name: str, county: County | Non
     styles = CellStyles()
     for i, sheet in enumerate(county_sheets(data, county_frames(data)[code] if county is None else county, overview)):
         extra = list(INSTRUCTIONS) if i == 0 else []
-        _write_sheet(wb.create_sheet(), sheet, head + extra, styles)
+        write_table_sheet(wb.create_sheet(), sheet.title, sheet.header, sheet.widths, sheet.rows, head + extra,
+                          NONE_TEXT, styles)  # one CellStyles for the workbook's sheets
     wb.properties.creator = org_name
     wb.properties.title = head[0]
     return wb

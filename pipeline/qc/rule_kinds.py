@@ -204,6 +204,12 @@ def check_band(df: pl.DataFrame, rule: Rule, ctx: RuleContext) -> pl.DataFrame:
                            "den_value", *dict.fromkeys(num_items + den_items)), rule, text)
 
 
+def _org_number() -> pl.Expr:
+    """The institution code as an integer (its categorical index: one hash lookup per row, no text sort), for
+    groupings and sorts that need each institution's rows together but not in code order."""
+    return pl.col("org_code").cast(pl.Categorical).to_physical()
+
+
 def _histories(df: pl.DataFrame, items: Sequence[str]) -> pl.DataFrame:
     """The wide rows of the items in histories: one row per institution × month, each history in month order,
     `idx` the month number, `_g` the history's (institution's) id, so a history rule works on consecutive rows keyed
@@ -211,7 +217,7 @@ def _histories(df: pl.DataFrame, items: Sequence[str]) -> pl.DataFrame:
     are put in order by integer keys (the institution code as a categorical's index: one pass over the text, not a
     text sort), once for all the items of a rule; each item's long rows are made only for its violations."""
     wide = df.select("org_code", "period", *items).with_columns(
-        idx=period_index(), _key=pl.col("org_code").cast(pl.Categorical).to_physical())
+        idx=period_index(), _key=_org_number())
     wide = wide.sort("_key", "idx", maintain_order=True)
     starts = (pl.col("_key") != pl.col("_key").shift(1)).fill_null(True)  # a null code: a history of its own row
     return wide.with_columns(_g=starts.cum_sum()).drop("_key")
@@ -225,9 +231,13 @@ def _long_rows(wide: pl.DataFrame, item: str, **columns: pl.Expr | str) -> pl.Da
 def _rows_back(months: int) -> pl.Expr:
     """Over `_histories` rows: how many rows back the same history's month `months` months before is (the nearest
     such row), null when it was not filed (one row per month, so that row is at most `months` rows back)."""
-    return pl.coalesce([pl.when((pl.col("_g") == pl.col("_g").shift(rows))
-                                & (pl.col("idx") - pl.col("idx").shift(rows) == months)).then(pl.lit(rows, pl.Int64))
+    return pl.coalesce([pl.when(_months_back_at(rows, months)).then(pl.lit(rows, pl.Int64))
                         for rows in range(1, months + 1)])
+
+
+def _months_back_at(rows: int, months: int) -> pl.Expr:
+    """Over `_histories` rows: the row `rows` rows before is the same history's month `months` months before."""
+    return (pl.col("_g") == pl.col("_g").shift(rows)) & (pl.col("idx") - pl.col("idx").shift(rows) == months)
 
 
 def _month_before(item: str, months: int, back: pl.Expr) -> pl.Expr:
@@ -240,8 +250,7 @@ def _month_before(item: str, months: int, back: pl.Expr) -> pl.Expr:
 
 def _month_before_with_nulls(item: str, months: int) -> pl.Expr:
     """As `_month_before` for an item with null values: the nearest earlier row of that month with a value."""
-    return pl.coalesce([pl.when((pl.col("_g") == pl.col("_g").shift(rows))
-                                & (pl.col("idx") - pl.col("idx").shift(rows) == months)).then(pl.col(item).shift(rows))
+    return pl.coalesce([pl.when(_months_back_at(rows, months)).then(pl.col(item).shift(rows))
                         for rows in range(1, months + 1)])
 
 
@@ -321,7 +330,7 @@ def check_annual_sum(df: pl.DataFrame, rule: Rule, ctx: RuleContext) -> pl.DataF
     tolerance, min_diff = rule.number("tolerance"), rule.number("min_diff", 0.0)
     # grouped by the institution as an integer (a categorical's index) and the year: only the columns summed
     monthly = df.select("org_code", "period", *dict.fromkeys(pairs)).with_columns(
-        year=pl.col("period").str.slice(0, 4).cast(pl.Int64), _org=pl.col("org_code").cast(pl.Categorical).to_physical())
+        year=pl.col("period").str.slice(0, 4).cast(pl.Int64), _org=_org_number())
     sums = monthly.group_by("_org", "year").agg(pl.col("org_code").first(), pl.col("period").n_unique().alias("_months"),
                                                 *[pl.col(m).sum() for m in pairs]).drop("_org")
     full = sums.filter(pl.col("_months") == 12).drop("_months")
