@@ -231,11 +231,20 @@ def atomic_dir(target: Path, *, seeded: bool = False) -> Iterator[Path]:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def load_yaml(text: str) -> Any:
+    """``yaml.safe_load`` with libyaml's parser when PyYAML has it: the same safe constructors and resolvers build the
+    same objects (tests/unit/test_io_utils_yaml.py compares every catalogue), about ten times faster — the
+    catalogues were a good part of each report stage's own time. Raises yaml.YAMLError like safe_load."""
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 (a safe loader)
+
+
 def read_yaml(path: Path, what: str = "目录文件") -> Any:
     """A YAML catalogue's content; unreadable or malformed → UserError "<what> <file> 无法读取：…"."""
     import yaml
 
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise UserError(f"{what} {path.name} 无法读取：{exc}") from exc

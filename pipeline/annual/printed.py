@@ -9,10 +9,10 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-import yaml
 
 from pipeline.figures import FigureLog, flow_period, stock_period
 from pipeline.ingest.annual_reports import ITEMS_PATH
+from pipeline.io_utils import load_yaml
 
 # The annual types (AnnualResult, AnnualIndicator from indicators.py; AnnualTable, AnnualTableSpec from report.py)
 # are not imported: report.py imports this module.
@@ -22,7 +22,7 @@ AnnualResult = AnnualIndicator = AnnualTable = AnnualTableSpec = Any
 @cache
 def item_kinds() -> dict[str, str]:
     """stock / flow / flag of each annual item (annual_items.yaml)."""
-    raw = yaml.safe_load(ITEMS_PATH.read_text(encoding="utf-8")) or {}
+    raw = load_yaml(ITEMS_PATH.read_text(encoding="utf-8")) or {}
     return {str(e["id"]): str(e.get("kind", "")) for e in raw.get("items") or []}
 
 

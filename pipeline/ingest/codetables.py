@@ -23,6 +23,7 @@ import yaml
 from pipeline import CATALOGUE_DIR, catalogues
 from pipeline.catalogues import InstitutionType
 from pipeline.errors import UserError
+from pipeline.io_utils import load_yaml
 
 CODE_TABLES = CATALOGUE_DIR / "code_tables.yaml"
 _CODE_NAME = re.compile(r"^([0-9A-Z]{1,4})[\s\-_:.、|/]*(\D.*)$")
@@ -81,7 +82,7 @@ def _table(field: str, raw: dict[str, Any], source: str) -> CodeTable:
 def code_tables(path: Path = CODE_TABLES) -> dict[str, CodeTable]:
     """The tables of code_tables.yaml, validated, keyed by canonical field (reg_type, sponsor, hospital_level)."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path.read_text(encoding="utf-8"))
         tables = {field: _table(field, body, path.name) for field, body in raw["tables"].items()}
     except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
         raise UserError(f"目录文件 {path.name} 无法读取：{exc}",

@@ -13,6 +13,7 @@ import yaml
 from pipeline import catalogues
 from pipeline.errors import UserError
 from pipeline.ingest import annual_reports
+from pipeline.io_utils import load_yaml
 from pipeline.qc.common import REGISTRY_CHECK_NAMES, RULES_PATH, SCOPE_FIELDS, SEVERITIES
 
 # ============================================================================ catalogue
@@ -188,7 +189,7 @@ def _parse_checks(raw: Any) -> dict[str, RegistryCheck]:
 @lru_cache(maxsize=None)
 def load_rules(path: Path = RULES_PATH) -> RuleCatalogue:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise UserError(f"质控规则目录 {path.name} 无法读取：{exc}") from exc
     rules = tuple(_parse_rule(entry) for entry in raw.get("rules") or [])
