@@ -49,6 +49,7 @@ from pipeline.ingest.annual_reports import (
     read_institutions,
     read_registry,
 )
+from pipeline.io_utils import load_yaml
 from pipeline.life import mortality
 from pipeline.monthly.indicators import (
     CITY_LEVEL,
@@ -126,7 +127,7 @@ class AnnualCatalogue:
 
 def _yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise UserError(f"目录文件 {path.name} 无法读取：{exc}") from exc
 
@@ -386,19 +387,61 @@ class AnnualResult:
     def city(self) -> str:
         return self.regions.city_code
 
+    # The texts, charts and monitoring ask for some 400 single values and the tables for every cell: a filter on the
+    # whole table per value was a query each. The table is built once and not changed afterwards, so its rows are
+    # indexed once by (indicator, year, region, breakdown), the first row of a key winning as the filter's [0] did.
+    _index: dict[tuple[str, int, str, str], int] | None = field(default=None, init=False, repr=False, compare=False)
+    _columns: dict[str, list[Any]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _years: dict[int, pl.DataFrame] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _lookups: dict[int, dict[tuple[str, str, str], dict[str, Any]]] = field(default_factory=dict, init=False,
+                                                                            repr=False, compare=False)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if name == "table":  # a new table (never done by the pipeline) drops what was worked out from the old one
+            super().__setattr__("_index", None)
+            super().__setattr__("_columns", {})
+            super().__setattr__("_years", {})
+            super().__setattr__("_lookups", {})
+
+    def _row_index(self) -> dict[tuple[str, int, str, str], int]:
+        if self._index is None:
+            keys = zip(self.table["indicator_id"].to_list(), self.table["year"].to_list(),
+                       self.table["region_code"].to_list(), self.table["breakdown_id"].to_list())
+            index: dict[tuple[str, int, str, str], int] = {}
+            for i, key in enumerate(keys):
+                index.setdefault(key, i)
+            self._index = index
+        return self._index
+
+    def _column(self, column: str) -> list[Any]:
+        if column not in self._columns:
+            self._columns[column] = self.table[column].to_list()
+        return self._columns[column]
+
     def value(self, indicator_id: str, year: int | None = None, region: str | None = None,
               breakdown: str | None = None, column: str = "value") -> float | None:
         ai = self.catalogue.indicator(indicator_id)
-        hit = self.table.filter(
-            (pl.col("indicator_id") == indicator_id) & (pl.col("year") == (year or self.year))
-            & (pl.col("region_code") == (region or self.city)) & (pl.col("breakdown_id") == (breakdown or ai.breakdown))
-        )
-        if hit.height == 0 or hit[column][0] is None:
+        i = self._row_index().get((indicator_id, year or self.year, region or self.city, breakdown or ai.breakdown))
+        if i is None:
             return None
-        return float(hit[column][0])
+        v = self._column(column)[i]
+        return None if v is None else float(v)
 
     def for_year(self, year: int | None = None) -> pl.DataFrame:
-        return self.table.filter(pl.col("year") == (year or self.year))
+        y = year or self.year
+        if y not in self._years:
+            self._years[y] = self.table.filter(pl.col("year") == y)
+        return self._years[y]
+
+    def lookup(self, year: int | None = None) -> dict[tuple[str, str, str], dict[str, Any]]:
+        """The year's rows by (indicator, breakdown, region), each row as a dict (the last row of a key, as a dict
+        comprehension over the rows gives); worked out once per year for all the tables."""
+        y = year or self.year
+        if y not in self._lookups:
+            self._lookups[y] = {(r["indicator_id"], r["breakdown_id"], r["region_code"]): r
+                                for r in self.for_year(y).iter_rows(named=True)}
+        return self._lookups[y]
 
 
 def with_opening_average(frame: pl.DataFrame, previous: pl.DataFrame | None, items: Sequence[str]) -> pl.DataFrame:
@@ -531,17 +574,23 @@ def _finish(long: pl.DataFrame, cat: AnnualCatalogue, regions: Regions) -> pl.Da
     base = long.select("indicator_id", "breakdown_id", "region_code", (pl.col("year") + 1).alias("year"),
                        pl.col("value").alias("base_value"))
     long = long.join(base, on=keys, how="left")
-    change = pl.lit(None, pl.Float64)
-    change_unit = pl.lit(None, pl.Utf8)
+    # The change expression depends only on the indicator's kind of change (growth rate or difference), so one
+    # branch per kind, not a when-chain of one branch per indicator (a hundred nested branches over the table).
+    kinds: dict[str, list[str]] = {}
+    exprs: dict[str, pl.Expr] = {}
     for ai in cat.indicators:
-        is_ind = pl.col("indicator_id") == ai.id
-        change = pl.when(is_ind).then(change_expr(ai.ind)).otherwise(change)
-        change_unit = pl.when(is_ind).then(pl.lit(ai.ind.change_label)).otherwise(change_unit)
-    long = long.with_columns(change=change.cast(pl.Float64), change_unit=change_unit)
+        expr = change_expr(ai.ind)
+        kinds.setdefault(str(expr), []).append(ai.id)
+        exprs.setdefault(str(expr), expr)
+    change = pl.lit(None, pl.Float64)
+    for key, ids in kinds.items():
+        change = pl.when(pl.col("indicator_id").is_in(ids)).then(exprs[key]).otherwise(change)
+    long = long.with_columns(change=change.cast(pl.Float64))
     meta_ind = pl.DataFrame({
         "indicator_id": [a.id for a in cat.indicators], "indicator": [a.name for a in cat.indicators],
         "unit": [a.unit for a in cat.indicators], "decimals": [a.decimals for a in cat.indicators],
         "source": [a.source for a in cat.indicators],
+        "change_unit": pl.Series([a.ind.change_label for a in cat.indicators], dtype=pl.Utf8),
     })
     meta_bd = pl.DataFrame({"breakdown_id": [b.id for b in cat.breakdowns], "breakdown": [b.label for b in cat.breakdowns],
                             "depth": [b.depth for b in cat.breakdowns], "_bd_order": list(range(len(cat.breakdowns)))})

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-import yaml
 
 from pipeline import CATALOGUE_DIR, fmt, zones
 from pipeline.annual import chapters, front, printed, reconcile
@@ -47,7 +46,7 @@ from pipeline.annual.monitoring import (
 )
 from pipeline.annual.texts import Facts, change_decimals, resolve, section_texts, summary_paragraphs
 from pipeline.errors import UserError
-from pipeline.io_utils import write_csv, write_text
+from pipeline.io_utils import load_yaml, write_csv, write_text
 from pipeline.monthly.indicators import CITY_LEVEL
 from pipeline.render import tables
 from pipeline.workdays import NATIONAL_WORKING_DAYS, convention_text, parse_convention
@@ -92,7 +91,7 @@ def table_specs(path: Path = TABLES_PATH) -> dict[str, AnnualTableSpec]:
     cat = load_catalogue()
     known = {a.id for a in cat.indicators}
     bds = {b.id for b in cat.breakdowns}
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))["tables"]
+    raw = load_yaml(path.read_text(encoding="utf-8"))["tables"]
     out: dict[str, AnnualTableSpec] = {}
     for tid, e in raw.items():
         rows = e["rows"]
@@ -231,8 +230,7 @@ def _indicator_table(spec: AnnualTableSpec, result: AnnualResult, number: int,
 
 def build_table(spec: AnnualTableSpec, result: AnnualResult, number: int) -> AnnualTable:
     cat = result.catalogue
-    t = result.for_year()
-    lookup = {(r["indicator_id"], r["breakdown_id"], r["region_code"]): r for r in t.iter_rows(named=True)}
+    lookup = result.lookup()
     city = result.city
     year = result.year
 
