@@ -14,7 +14,7 @@ from pipeline import fmt
 from pipeline.life.compute import LifeExpectancyResult
 from pipeline.life.inputs import SEX_ORDER
 from pipeline.life.report_text import a0_text, placeholder_text
-from pipeline.render.xlsx import save_workbook
+from pipeline.render.xlsx import CellStyles, save_workbook
 
 XLSX_TABLE_COLUMNS: tuple[tuple[str, str, str], ...] = (
     # (life-table column, header, number format)
@@ -59,6 +59,7 @@ def write_xlsx(result: LifeExpectancyResult, target: Path) -> None:
     wb.properties.title = f"{result.regions.city_name}{p.year}年寿命表"
     bold = Font(bold=True)
     used: set[str] = set()
+    styles = CellStyles()  # the number format of each column worked out once for the workbook, not per cell
 
     # Summary.
     ws = wb.active
@@ -76,7 +77,7 @@ def write_xlsx(result: LifeExpectancyResult, target: Path) -> None:
                    "是" if r["unstable"] else "否", r["status"] or None, r["e0_unadjusted"], r["e0_previous"],
                    fmt.display_value(r["e0_change"], 2), r["rank"]])
     _style_sheet(ws, formats, [10, 18, 6, 14, 14, 14, 12, 12, 12, 10, 22, 14, 12, 10, 6], bold, Alignment,
-                 get_column_letter)
+                 get_column_letter, styles)
 
     # One sheet per region.
     table_header = ["性别", "年龄组"] + [h.format(pct=pct) for _, h, _ in XLSX_TABLE_COLUMNS]
@@ -92,7 +93,7 @@ def write_xlsx(result: LifeExpectancyResult, target: Path) -> None:
         for r in part.iter_rows(named=True):
             ws.append([r["sex"], r["age_label"], *(r[c] for c, _, _ in XLSX_TABLE_COLUMNS)])
         _style_sheet(ws, table_formats, [6, 12] + [14] * len(XLSX_TABLE_COLUMNS), bold, Alignment,
-                     get_column_letter)
+                     get_column_letter, styles)
 
     # Notes.
     ws = wb.create_sheet(_sheet_title(NOTES_SHEET, used))
@@ -114,14 +115,17 @@ def write_xlsx(result: LifeExpectancyResult, target: Path) -> None:
 
 
 def _style_sheet(ws: Any, formats: Sequence[str], widths: Sequence[int], bold: Any, alignment: Any,
-                 column_letter: Any) -> None:
+                 column_letter: Any, styles: CellStyles) -> None:
     for cell in ws[1]:
         cell.font = bold
         cell.alignment = alignment(horizontal="center", vertical="center", wrap_text=True)
     for idx, (number_format, width) in enumerate(zip(formats, widths), start=1):
         ws.column_dimensions[column_letter(idx)].width = width
-        for row in ws.iter_rows(min_row=2, min_col=idx, max_col=idx):
-            row[0].number_format = number_format
+    # Row by row, column by column as before (the workbook's format list fills in the same order); a body cell
+    # has no other format, so the first cell of each format is styled by openpyxl and the rest copy its style.
+    for row in ws.iter_rows(min_row=2, max_col=len(formats)):
+        for cell, number_format in zip(row, formats):
+            styles.apply(cell, number_format=number_format)
     for row in ws.iter_rows():
         for cell in row:
             if isinstance(cell.value, str) and cell.value.startswith("="):
