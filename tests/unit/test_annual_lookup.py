@@ -99,3 +99,26 @@ def test_parse_numbers_blanks_commas_and_the_first_bad_column() -> None:
         parse_numbers(bad, ["c", "b"], Path("x.csv"), blank_is_zero=False)
     with pytest.raises(UserError, match="列“a”有非数字的值：“,”"):  # a lone comma is not a blank
         parse_numbers(pl.DataFrame({"a": [","]}), ["a"], Path("x.csv"), blank_is_zero=False)
+
+
+def test_evaluate_many_gives_each_indicators_own_values() -> None:
+    from pipeline.annual.indicators import evaluate, evaluate_many
+
+    cat = load_catalogue()
+    # two counties of a by-region file (population 400,000 and 250,000); the second has 丙类 cases blank (待公布)
+    frame = pl.DataFrame({"breakdown_id": ["total", "total"], "region_code": [COUNTY, "430603"],
+                          "year": pl.Series([2025, 2025], dtype=pl.Int32), "ab_cases": [1_000.0, 500.0],
+                          "c_cases": [250.0, None], "ab_deaths": [2.0, 0.0], "c_deaths": [0.0, None],
+                          "population": [400_000.0, 250_000.0], "days": [365.0, 365.0], "working_days": [251.0, 251.0],
+                          "price_level": [None, None]}, schema_overrides={"price_level": pl.Float64})
+    items = [(i, ai) for i, ai in enumerate(cat.indicators) if ai.source == "infectious_diseases"]
+    many = evaluate_many(items, frame)
+    assert many.columns == ["breakdown_id", "region_code", "year", "value", "indicator_id", "_ind_order"]
+    got = {(r["indicator_id"], r["region_code"]): r["value"] for r in many.iter_rows(named=True)}
+    assert got[("notifiable_incidence", COUNTY)] == pytest.approx(312.5)  # (1000 + 250) ÷ 400,000 × 10万
+    assert got[("ab_incidence", "430603")] == pytest.approx(200.0)  # 500 ÷ 250,000 × 10万
+    assert got[("notifiable_cases", "430603")] is None  # a blank input stays blank, not 500
+    assert {r["indicator_id"]: r["_ind_order"] for r in many.iter_rows(named=True)} == {ai.id: i for i, ai in items}
+    for _, ai in items:  # each value is what evaluating the indicator alone gives
+        alone = evaluate(ai, frame)
+        assert [got[(ai.id, code)] for code in alone["region_code"]] == alone["value"].to_list()
