@@ -34,16 +34,17 @@ class Source:
 def institution_aggregates(df: pl.DataFrame, regions: Regions, breakdowns: Sequence[Breakdown],
                            columns: Sequence[str]) -> pl.DataFrame:
     """Σ items per breakdown × region (the city and every county-level unit), on a complete grid."""
-    long = pl.concat([df.filter(breakdown_filter(b)).with_columns(breakdown_id=pl.lit(b.id)) for b in breakdowns],
-                     how="vertical")
+    # One lazy query for the whole aggregation (a filter and a label per breakdown were two queries each).
+    long = pl.concat([df.lazy().filter(breakdown_filter(b)).with_columns(breakdown_id=pl.lit(b.id))
+                      for b in breakdowns], how="vertical")
     sums = [pl.col(c).sum() for c in columns]
     by_region = long.group_by(["breakdown_id", "region_code"]).agg(sums)
     city = long.group_by("breakdown_id").agg(sums).with_columns(region_code=pl.lit(regions.city_code))
-    agg = pl.concat([by_region, city.select(by_region.columns)], how="vertical")
-    grid = pl.DataFrame({"breakdown_id": [b.id for b in breakdowns]}).join(
-        pl.DataFrame({"region_code": regions.codes}), how="cross")
+    agg = pl.concat([by_region, city.select("breakdown_id", "region_code", *columns)], how="vertical")
+    grid = pl.LazyFrame({"breakdown_id": [b.id for b in breakdowns]}).join(
+        pl.LazyFrame({"region_code": regions.codes}), how="cross")
     return grid.join(agg, on=["breakdown_id", "region_code"], how="left").with_columns(
-        [pl.col(c).fill_null(0.0) for c in columns])
+        [pl.col(c).fill_null(0.0) for c in columns]).collect()
 
 
 def read_region_source(path: Path, source: Source, regions: Regions) -> pl.DataFrame:
