@@ -122,3 +122,33 @@ def test_evaluate_many_gives_each_indicators_own_values() -> None:
     for _, ai in items:  # each value is what evaluating the indicator alone gives
         alone = evaluate(ai, frame)
         assert [got[(ai.id, code)] for code in alone["region_code"]] == alone["value"].to_list()
+
+
+def _parse_numbers_by_expressions(df: pl.DataFrame, columns: list[str], *, blank_is_zero: bool) -> pl.DataFrame:
+    """The earlier implementation, kept here as the reference: strip, drop commas, blank → 0 or null, cast."""
+    exprs = []
+    for c in columns:
+        text = pl.col(c).cast(pl.Utf8).str.strip_chars().str.replace_all(",", "")
+        text = pl.when(text.is_in(["", "-", "—"])).then(pl.lit("0" if blank_is_zero else None)).otherwise(text)
+        exprs.append(text.cast(pl.Float64, strict=False).alias(c))
+    return df.with_columns(exprs)
+
+
+def test_parse_numbers_fast_path_matches_the_full_path() -> None:
+    import random
+
+    rnd = random.Random(20261206)
+    numbers = ["1", "12.5", "-3", "+4", "1e3", ".5", "5.", "-0", "1234567.891", "0"]
+    messy = [" 7 ", "1,234", "1,234.5", "\u30008", "", "-", "—", "  ", None]
+    # clean columns (the fast path), messy ones (the full path) and all-null / empty ones
+    cols = {f"clean{i}": [rnd.choice(numbers + [None]) for _ in range(50)] for i in range(4)}
+    cols |= {f"messy{i}": [rnd.choice(numbers + messy) for _ in range(50)] for i in range(4)}
+    cols["nulls"] = [None] * 50
+    df = pl.DataFrame(cols, schema={c: pl.Utf8 for c in cols})
+    for blank_is_zero in (True, False):
+        got = parse_numbers(df, list(cols), Path("x.csv"), blank_is_zero=blank_is_zero)
+        want = _parse_numbers_by_expressions(df, list(cols), blank_is_zero=blank_is_zero)
+        assert got.equals(want) and got.schema == want.schema
+    empty = df.head(0)
+    assert parse_numbers(empty, list(cols), Path("x.csv"), blank_is_zero=True).schema == \
+        _parse_numbers_by_expressions(empty, list(cols), blank_is_zero=True).schema
