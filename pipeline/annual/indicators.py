@@ -361,6 +361,9 @@ def check_inputs(paths: AnnualPaths, settings: AnnualSettings, catalogue: Annual
 # ---------------------------------------------------------------------------- engine
 
 
+LOOKUP_FIELDS = ("value", "base_value", "change")  # the table fields read from the indicator table (rank, province: not)
+
+
 @dataclass
 class AnnualResult:
     settings: AnnualSettings
@@ -406,12 +409,10 @@ class AnnualResult:
 
     def _row_index(self) -> dict[tuple[str, int, str, str], int]:
         if self._index is None:
-            keys = zip(self.table["indicator_id"].to_list(), self.table["year"].to_list(),
-                       self.table["region_code"].to_list(), self.table["breakdown_id"].to_list())
-            index: dict[tuple[str, int, str, str], int] = {}
-            for i, key in enumerate(keys):
-                index.setdefault(key, i)
-            self._index = index
+            keys = list(zip(self.table["indicator_id"].to_list(), self.table["year"].to_list(),
+                            self.table["region_code"].to_list(), self.table["breakdown_id"].to_list()))
+            # built from the last row back, so that for a repeated key the first row is the one kept
+            self._index = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1)))
         return self._index
 
     def _column(self, column: str) -> list[Any]:
@@ -435,12 +436,14 @@ class AnnualResult:
         return self._years[y]
 
     def lookup(self, year: int | None = None) -> dict[tuple[str, str, str], dict[str, Any]]:
-        """The year's rows by (indicator, breakdown, region), each row as a dict (the last row of a key, as a dict
-        comprehension over the rows gives); worked out once per year for all the tables."""
+        """The year's value, base_value and change by (indicator, breakdown, region) — the columns a table cell can
+        show — (the last row of a key, as a dict comprehension over the rows gives); worked out once per year for
+        all the tables."""
         y = year or self.year
         if y not in self._lookups:
+            rows = self.for_year(y).select("indicator_id", "breakdown_id", "region_code", *LOOKUP_FIELDS)
             self._lookups[y] = {(r["indicator_id"], r["breakdown_id"], r["region_code"]): r
-                                for r in self.for_year(y).iter_rows(named=True)}
+                                for r in rows.iter_rows(named=True)}
         return self._lookups[y]
 
 
