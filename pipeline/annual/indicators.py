@@ -31,6 +31,7 @@ from pipeline import CATALOGUE_DIR, catalogues, scopes
 from pipeline.annual import comparison as comparison_mod
 from pipeline.annual import plans as plans_mod
 from pipeline.annual import targets as targets_mod
+from pipeline.annual.evaluate import evaluate, evaluate_many, premature_ncd
 from pipeline.annual.readers import (
     Source,
     institution_aggregates,
@@ -50,12 +51,10 @@ from pipeline.ingest.annual_reports import (
     read_registry,
 )
 from pipeline.io_utils import load_yaml
-from pipeline.life import mortality
 from pipeline.monthly.indicators import (
     CITY_LEVEL,
     Regions,
     change_expr,
-    indicator_expr,
     load_population,
     load_regions,
     population_for,
@@ -471,53 +470,6 @@ def _year_frame(frame: pl.DataFrame, year: int, workdays: int, population: pl.Da
     )
 
 
-def _value_expr(ai: AnnualIndicator) -> pl.Expr:
-    """The value of an indicator without share_of or method: a row-wise expression on its source frame."""
-    value = indicator_expr(ai.ind)
-    # a blank input (e.g. 待省公布) stays blank: sum_horizontal would otherwise read it as 0
-    present = pl.all_horizontal([pl.col(c).is_not_null() for c in ai.ind.numerator])
-    value = pl.when(present).then(value).otherwise(None)
-    if ai.deflate:
-        value = pl.when(pl.col("price_level") > 0).then(value / pl.col("price_level") * 100).otherwise(None)
-    return value.cast(pl.Float64)
-
-
-KEYS = ("breakdown_id", "region_code", "year")
-
-
-def evaluate_many(indicators: Sequence[tuple[int, AnnualIndicator]], frame: pl.DataFrame) -> pl.DataFrame:
-    """breakdown_id, region_code, year, value, indicator_id, _ind_order of (catalogue order, indicator) pairs on one
-    source frame, in one query: each value is row-wise, so computing them side by side gives what one select per
-    indicator gave (86 indicators × 6 years were as many queries, plus one more each to label the rows)."""
-    wide = frame.select(*KEYS, *[_value_expr(ai).alias(ai.id) for _, ai in indicators])
-    order = pl.DataFrame({"indicator_id": [ai.id for _, ai in indicators],
-                          "_ind_order": [i for i, _ in indicators]}, schema={"indicator_id": pl.Utf8, "_ind_order": pl.Int32})
-    return wide.unpivot(index=list(KEYS), variable_name="indicator_id", value_name="value").join(
-        order, on="indicator_id", how="left").select(*KEYS, "value", "indicator_id", "_ind_order")
-
-
-def evaluate(ai: AnnualIndicator, frame: pl.DataFrame) -> pl.DataFrame:
-    """breakdown_id, region_code, year, value of one catalogue indicator on one source frame."""
-    if ai.share_of is None:
-        return frame.select(*KEYS, _value_expr(ai).alias("value"))
-    num = pl.sum_horizontal([pl.col(i) for i in ai.ind.numerator])
-    whole = frame.filter(pl.col("breakdown_id") == ai.share_of).select("region_code", "year", num.alias("_whole"))
-    frame = frame.join(whole, on=["region_code", "year"], how="left")
-    value = pl.when(pl.col("_whole") > 0).then(num * ai.ind.scale / pl.col("_whole")).otherwise(None)
-    if ai.deflate:
-        value = pl.when(pl.col("price_level") > 0).then(value / pl.col("price_level") * 100).otherwise(None)
-    return frame.select(*KEYS, value.cast(pl.Float64).alias("value"))
-
-
-def _premature_ncd(ai: AnnualIndicator, frame: pl.DataFrame, regions: Regions, year: int) -> pl.DataFrame:
-    counties = frame.filter(pl.col("region_code") != regions.city_code)
-    city = counties.with_columns(region_code=pl.lit(regions.city_code))
-    result = mortality.premature_mortality(pl.concat([counties, city], how="vertical"), ai.causes, ["region_code"])
-    out = pl.DataFrame({"region_code": regions.codes}).join(result, on="region_code", how="left")
-    return out.select(pl.lit("total").alias("breakdown_id"), "region_code", pl.lit(year, pl.Int32).alias("year"),
-                      (pl.col("value") * ai.ind.scale).alias("value"))
-
-
 def compute(paths: AnnualPaths, settings: AnnualSettings, catalogue: AnnualCatalogue | None = None) -> AnnualResult:
     """The tidy annual indicator table for every year from the plan's baseline year to the report year."""
     cat = catalogue or load_catalogue()
@@ -582,7 +534,7 @@ def compute(paths: AnnualPaths, settings: AnnualSettings, catalogue: AnnualCatal
                 plain.setdefault(ai.source, []).append((order, ai))
                 continue
             if ai.method == "premature_ncd":
-                part = _premature_ncd(ai, frame, regions, year)
+                part = premature_ncd(ai, frame, regions, year)
             else:
                 part = evaluate(ai, frame)
             pieces.append(part.with_columns(indicator_id=pl.lit(ai.id), _ind_order=pl.lit(order, pl.Int32)))

@@ -102,7 +102,7 @@ def test_parse_numbers_blanks_commas_and_the_first_bad_column() -> None:
 
 
 def test_evaluate_many_gives_each_indicators_own_values() -> None:
-    from pipeline.annual.indicators import evaluate, evaluate_many
+    from pipeline.annual.evaluate import evaluate, evaluate_many
 
     cat = load_catalogue()
     # two counties of a by-region file (population 400,000 and 250,000); the second has 丙类 cases blank (待公布)
