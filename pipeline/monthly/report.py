@@ -44,7 +44,7 @@ from pipeline.monthly.wording import (  # noqa: F401  (re-exported: tests and th
     summary_paragraphs,
 )
 from pipeline.period import Month
-from pipeline.render import tables
+from pipeline.render import chart_engine, tables
 
 CITY_TABLES = ("visits_by_type", "discharges_by_type", "visits_by_region", "discharges_by_region",
                "bed_use_by_type", "bed_use_by_region", "cost_by_type", "resources_by_region")
@@ -308,6 +308,7 @@ def build_edition(table: pl.DataFrame, month: Month, region_code: str, out_dir: 
                   filing: pl.DataFrame | None = None, annual: pl.DataFrame | None = None) -> MonthlyDocument:
     """Write indicators.csv, tables.xlsx, the charts, report.md and figures.json (every printed figure with its
     scope) of one edition; `annual` is the annual report's year-end resources (resources.annual_year_end)."""
+    chart_engine.warm_up()  # the chart engine starts on the other core while the tables are built
     t = for_period(table, month)
     city = city_code(t)
     county = region_code != city
