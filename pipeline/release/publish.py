@@ -51,6 +51,7 @@ from pipeline.release.manifest import (
     file_entry,
     manifest_bytes,
     read_manifest,
+    sha256_bytes,
     sha256_file,
     sums_text,
     tree_files,
@@ -405,8 +406,8 @@ class BundleResult:
     size: int
 
 
-def recipient_items(ctx: Context, recipient: Recipient, latest: dict[tuple[str, str | None], Released]
-                    ) -> tuple[list[bundles.BundleItem], list[str]]:
+def recipient_items(ctx: Context, recipient: Recipient, latest: dict[tuple[str, str | None], Released],
+                    read: Callable[[Path], bytes] = Path.read_bytes) -> tuple[list[bundles.BundleItem], list[str]]:
     items: list[bundles.BundleItem] = []
     absent: list[str] = []
     for eid in recipient.editions:
@@ -418,7 +419,7 @@ def recipient_items(ctx: Context, recipient: Recipient, latest: dict[tuple[str, 
         cls = ctx.catalogue.classifications[edition.classification]
         if recipient.kind not in cls.kinds or (cls.own_region and rel.instance.region_code != recipient.region_code):
             raise UserError(f"内部错误：{recipient.name} 不应收到 {rel.instance.title}（密级 {cls.id}）")
-        files = {name: path.read_bytes() for name, path in tree_files(rel.path).items()}
+        files = {name: read(path) for name, path in tree_files(rel.path).items()}
         items.append(bundles.BundleItem(
             edition=eid, name=edition.name, title=rel.instance.title, classification=cls.id,
             classification_note=cls.note, period=rel.instance.period, region_code=rel.instance.region_code,
@@ -429,12 +430,29 @@ def recipient_items(ctx: Context, recipient: Recipient, latest: dict[tuple[str, 
 
 def release_bundles(ctx: Context, period: str, latest: dict[tuple[str, str | None], Released]) -> list[BundleResult]:
     folder = ctx.releases / BUNDLES_DIR / period
-    results: list[BundleResult] = []
+    results: list[BundleResult | None] = []
+    to_write: list[tuple[int, Recipient, int, dict[str, bytes]]] = []
+    # Version folders are read-only once released, so each file is read once for all the bundles that carry it:
+    # one bytes object per file, whose hash (the key of the deflate streams and digests) is computed once.
+    contents: dict[Path, bytes] = {}
+
+    def read(path: Path) -> bytes:
+        if path not in contents:
+            contents[path] = path.read_bytes()
+        return contents[path]
+
+    digests: dict[bytes, str] = {}
+
+    def digest(data: bytes) -> str:
+        if data not in digests:
+            digests[data] = sha256_bytes(data)
+        return digests[data]
+
     for recipient in ctx.catalogue.recipients:
-        items, absent = recipient_items(ctx, recipient, latest)
+        items, absent = recipient_items(ctx, recipient, latest, read)
         info = {"id": recipient.id, "name": recipient.name, "kind": recipient.kind,
                 "kind_label": ctx.catalogue.kinds[recipient.kind], "region_code": recipient.region_code}
-        entries = bundles.bundle_entries(info, period, items, absent)
+        entries = bundles.bundle_entries(info, period, items, absent, digest)
         versions = bundle_versions(folder, recipient.id, period)
         if versions:
             latest_path = folder / bundle_name(recipient.id, period, versions[-1])
@@ -442,18 +460,25 @@ def release_bundles(ctx: Context, period: str, latest: dict[tuple[str, str | Non
                 results.append(BundleResult(recipient, versions[-1], latest_path, "unchanged",
                                             latest_path.stat().st_size))
                 continue
-        data = bundles.deterministic_zip(entries)
-        version = versions[-1] + 1 if versions else 1
+        to_write.append((len(results), recipient, versions[-1] + 1 if versions else 1, entries))
+        results.append(None)
+    # every distinct content of the new bundles compressed once, in parallel, before the zips are laid out
+    deflated = bundles.Deflated()
+    written: dict[str, str] = {}
+    deflated.prepare(data for *_, entries in to_write for data in entries.values())
+    for slot, recipient, version, entries in to_write:
+        data = bundles.deterministic_zip(entries, deflated)
         path = folder / bundle_name(recipient.id, period, version)
         if path.exists():  # never overwrite a bundle that was sent
             raise UserError(f"收件包 {path} 已存在，不能覆盖")
         with atomic_path(path) as tmp:
             tmp.write_bytes(data)
         os.chmod(path, 0o444)
-        results.append(BundleResult(recipient, version, path, "new", len(data)))
-    entries = [(p.name, sha256_file(p)) for p in sorted(folder.glob("*.zip"))]
-    write_if_changed(folder / SUMS, sums_text(entries).encode("utf-8"))
-    return results
+        results[slot] = BundleResult(recipient, version, path, "new", len(data))
+        written[path.name] = sha256_bytes(data)
+    sums = [(p.name, written.get(p.name) or sha256_file(p)) for p in sorted(folder.glob("*.zip"))]
+    write_if_changed(folder / SUMS, sums_text(sums).encode("utf-8"))
+    return [r for r in results if r is not None]
 
 
 # ---------------------------------------------------------------------------

@@ -6,9 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import random
 import shutil
 import subprocess
 import zipfile
+import zlib
 from pathlib import Path
 
 import openpyxl
@@ -43,6 +45,57 @@ def test_deterministic_zip_sorted_fixed_times_same_bytes():
         assert zf.read("c/y/z.csv") == b"3" * 1000
     with pytest.raises(ValueError):
         bundles.deterministic_zip({"../evil": b""})
+
+
+def _zipfile_reference(entries: dict[str, bytes]) -> bytes:
+    """What release wrote before it laid zips out itself: zipfile.writestr, entry by entry."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in sorted(entries):
+            info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = 0o100644 << 16
+            zf.writestr(info, entries[name], compresslevel=6)
+    return buffer.getvalue()
+
+
+def _varied_entries() -> dict[str, bytes]:
+    rng = random.Random(7)
+    return {
+        "README.txt": "\ufeff收件单位：某单位\r\n".encode() * 50,
+        "empty.txt": b"",
+        "monthly/2025-12/v1/report.pdf": bytes(rng.randrange(256) for _ in range(70_000)),  # incompressible
+        "monthly/2025-12/v1/indicators.csv": b"region,value\n" + b"430602,1.5\n" * 40_000,
+        "odd/名称.txt": b"non-ASCII name: zipfile sets the UTF-8 flag",
+        "a": b"x",
+    }
+
+
+def test_deterministic_zip_is_byte_for_byte_what_zipfile_writes():
+    entries = _varied_entries()
+    assert bundles.deterministic_zip(entries) == _zipfile_reference(entries)
+    for name, data in entries.items():  # each member alone too (offsets, central directory of one entry)
+        assert bundles.deterministic_zip({name: data}) == _zipfile_reference({name: data})
+
+
+def test_shared_deflate_streams_give_the_bytes_of_separate_zips():
+    entries = _varied_entries()
+    other = {"x/report.pdf": entries["monthly/2025-12/v1/report.pdf"], "y.csv": b"different content\n" * 99}
+    deflated = bundles.Deflated()
+    deflated.prepare([*entries.values(), *other.values()], workers=2)  # threads
+    assert bundles.deterministic_zip(entries, deflated) == _zipfile_reference(entries)
+    assert bundles.deterministic_zip(other, deflated) == _zipfile_reference(other)
+    # a content never gets another content's stream: equal keys are equal bytes
+    crc, stream = deflated.get(b"different content\n" * 99)
+    assert zlib.decompress(stream, -15) == b"different content\n" * 99 and crc == zlib.crc32(b"different content\n" * 99)
+    assert deflated.get(b"new") == (zlib.crc32(b"new"), bundles.raw_deflate(b"new"))
+
+
+def test_zip_past_the_zip64_limits_is_left_to_zipfile(monkeypatch):
+    entries = _varied_entries()
+    monkeypatch.setattr(bundles, "_ZIP64_LIMIT", 1000)  # as if the members were over 2 GiB
+    assert bundles.deterministic_zip(entries) == _zipfile_reference(entries)
 
 
 def test_bundle_entries_carry_readme_info_and_checksums():
