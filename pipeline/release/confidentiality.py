@@ -18,7 +18,9 @@ k 为最短名称的长度；机构名称都在 6 个字以上，不会与县市
 from __future__ import annotations
 
 import csv
+import functools
 import html as html_lib
+import itertools
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -52,10 +54,18 @@ class Registry:
             index.setdefault(name[:k], []).append(name)
         return cls(code_region, name_regions, k, {p: tuple(v) for p, v in index.items()})
 
+    @functools.cached_property
+    def _starts(self) -> re.Pattern[str]:
+        """Where a name can begin: a character some name begins with (a handful, the county and town names)."""
+        firsts = sorted({p[0] for p in self.by_prefix})
+        return re.compile("(?=[" + "".join(re.escape(c) for c in firsts) + "])" if firsts else "(?!)")
+
     def names_in(self, text: str) -> set[str]:
+        # The regex scan (in C) skips every position no name can start at; the rest is the prefix lookup.
         k = self.prefix_len
         found: set[str] = set()
-        for i in range(len(text) - k + 1):
+        for m in self._starts.finditer(text, 0, max(len(text) - k + 1, 0)):
+            i = m.start()
             for name in self.by_prefix.get(text[i:i + k], ()):
                 if text.startswith(name, i):
                     found.add(name)
@@ -111,9 +121,11 @@ def html_text(data: str) -> tuple[str, set[str]]:
     return "\n".join(dict.fromkeys(p.strip() for p in parser.parts if p.strip())), parser.tags
 
 
-def html_problems(data: str) -> list[str]:
-    """Outgoing HTML must be self-contained and hold no embedded row-level data."""
-    _, tags = html_text(data)
+def html_problems(data: str, tags: set[str] | None = None) -> list[str]:
+    """Outgoing HTML must be self-contained and hold no embedded row-level data. `tags`: the elements html_text
+    found, when the caller has parsed the page already."""
+    if tags is None:
+        _, tags = html_text(data)
     problems = [f"含有 <{t}> 元素" for t in _FORBIDDEN_TAGS if t in tags]
     if _EXTERNAL_RE.search(data):
         problems.append("引用了外部资源（http:// 或 https://），离线时无法打开")
@@ -135,7 +147,9 @@ def xlsx_text(path: Path) -> str:
 
 
 def csv_text(data: str) -> str:
-    cells = dict.fromkeys(c.strip() for row in csv.reader(data.splitlines()) for c in row if c.strip())
+    # the unique stripped cells in first-seen order; map and dict.fromkeys keep the per-cell work in C
+    cells = dict.fromkeys(map(str.strip, itertools.chain.from_iterable(csv.reader(data.splitlines()))))
+    cells.pop("", None)
     return "\n".join(cells)
 
 
@@ -181,9 +195,13 @@ def violations(found: list[Found], scope: str, region_code: str | None) -> list[
 
 def screen_file(path: Path, registry: Registry, scope: str, region_code: str | None) -> list[str]:
     problems: list[str] = []
-    if path.suffix.lower() in (".html", ".htm"):
-        problems += html_problems(path.read_text(encoding="utf-8", errors="replace"))
-    text = file_text(path)
+    text: str | None
+    if path.suffix.lower() in (".html", ".htm"):  # parsed once, for both the problems and the text
+        data = path.read_text(encoding="utf-8", errors="replace")
+        text, tags = html_text(data)
+        problems += html_problems(data, tags)
+    else:
+        text = file_text(path)
     if text is not None:
         for f in violations(institutions_in(text, registry), scope, region_code):
             where = "、".join(sorted(f.regions))

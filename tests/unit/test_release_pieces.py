@@ -299,6 +299,35 @@ def test_outgoing_html_must_hold_no_scripts_external_resources_or_chart_data():
 # ---------------------------------------------------------------------------
 
 
+def test_names_found_are_every_name_the_text_contains():
+    names = {"岳阳楼区人民医院": frozenset({"430602"}), "岳阳楼区人民医院分院": frozenset({"430602"}),
+             "平江县中医医院": frozenset({"430626"}), "汨罗市卫生院": frozenset({"430681"})}
+    registry = confidentiality.Registry.build({}, names)
+    rng = random.Random(3)
+    pieces = [*names, "岳阳", "平江县", "汨罗", "市", "中医", "医院", "\n", "，", "A", "1"]
+    for _ in range(300):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 12)))
+        assert registry.names_in(text) == {n for n in names if n in text}, text
+    # overlapping names, a name at the very end, and texts shorter than any name
+    assert registry.names_in("xx岳阳楼区人民医院分院") == {"岳阳楼区人民医院", "岳阳楼区人民医院分院"}
+    assert registry.names_in("岳阳楼区人民医") == set() and registry.names_in("") == set()
+    assert confidentiality.Registry.build({}, {}).names_in("任何文字") == set()
+
+
+def test_csv_text_is_the_unique_stripped_cells_in_order():
+    data = 'a, b ,a\n"x,y",,  \n"q""r",b\n'
+    assert confidentiality.csv_text(data) == "a\nb\nx,y\nq\"r"
+
+
+def test_html_screen_reports_forbidden_elements_and_names_from_one_parse(tmp_path):
+    registry = confidentiality.load_registry(REGISTRY)
+    name = next(iter(registry.name_regions))
+    page = tmp_path / "p.html"
+    page.write_text(f"<html><body><p>{name}</p><script>1</script></body></html>", encoding="utf-8")
+    problems = confidentiality.screen_file(page, registry, "none", None)
+    assert problems[0] == "含有 <script> 元素" and any(name in p for p in problems[1:])
+
+
 def test_dictionary_covers_every_indicator_with_its_formula():
     from pipeline import catalogues
 
