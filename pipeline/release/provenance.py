@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import yaml
-
+from pipeline.io_utils import load_yaml
 from pipeline.release.manifest import sha256_bytes
 
 _VAR_RE = re.compile(r"\$\{([^}]+)\}")
@@ -53,9 +52,9 @@ class DvcGraph:
         self.lock: dict[str, Any] = {}
         self.lock_sha256: str | None = None
         dvc_yaml, params_yaml, lock = root / "dvc.yaml", root / "params.yaml", root / "dvc.lock"
-        tree = yaml.safe_load(params_yaml.read_text(encoding="utf-8")) if params_yaml.is_file() else {}
+        tree = load_yaml(params_yaml.read_text(encoding="utf-8")) if params_yaml.is_file() else {}
         self.params_tree: dict[str, Any] = tree or {}
-        raw = yaml.safe_load(dvc_yaml.read_text(encoding="utf-8")) if dvc_yaml.is_file() else {}
+        raw = load_yaml(dvc_yaml.read_text(encoding="utf-8")) if dvc_yaml.is_file() else {}
         for name, spec in ((raw or {}).get("stages") or {}).items():
             if not isinstance(spec, dict) or "foreach" in spec or "matrix" in spec:
                 continue
@@ -71,7 +70,7 @@ class DvcGraph:
         if lock.is_file():
             data = lock.read_bytes()
             self.lock_sha256 = sha256_bytes(data)
-            self.lock = (yaml.safe_load(data) or {}).get("stages") or {}
+            self.lock = (load_yaml(data) or {}).get("stages") or {}
 
     def param(self, dotted: str) -> Any:
         node: Any = self.params_tree
