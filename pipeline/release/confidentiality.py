@@ -34,6 +34,23 @@ TEXT_SUFFIXES = {".csv", ".txt", ".md", ".json", ".svg", ".tsv"}
 _FORBIDDEN_TAGS = ("script", "iframe", "object", "embed")
 _EXTERNAL_RE = re.compile(r"""(?:\b(?:src|href|poster|data)\s*=\s*["']?\s*(?:https?:)?//)|(?:url\(\s*["']?\s*(?:https?:)?//)""",
                           re.IGNORECASE)
+# The same pattern read backwards from its "//": a page is searched only at its few "//" (the forward pattern has
+# no literal to skip ahead to, so re tried it at every character of pages that are mostly base64 fonts and SVG).
+_EXTERNAL_REVERSED_RE = re.compile(r"""//(?::s?ptth)?\s*["']?\s*(?:=\s*(?:crs|ferh|retsop|atad)\b|\(lru)""",
+                                   re.IGNORECASE)
+
+
+def references_external(data: str) -> bool:
+    """Whether _EXTERNAL_RE.search(data) finds something: a reversed match starting at some "//"."""
+    j = data.find("//")
+    if j < 0:
+        return False
+    reversed_data, n = data[::-1], len(data)
+    while j >= 0:
+        if _EXTERNAL_REVERSED_RE.match(reversed_data, n - j - 2):
+            return True
+        j = data.find("//", j + 1)
+    return False
 
 
 @dataclass(frozen=True)
@@ -127,7 +144,7 @@ def html_problems(data: str, tags: set[str] | None = None) -> list[str]:
     if tags is None:
         _, tags = html_text(data)
     problems = [f"含有 <{t}> 元素" for t in _FORBIDDEN_TAGS if t in tags]
-    if _EXTERNAL_RE.search(data):
+    if references_external(data):
         problems.append("引用了外部资源（http:// 或 https://），离线时无法打开")
     if re.search(r'"\$schema"\s*:\s*"https://vega|"datasets"\s*:|vegaEmbed', data):
         problems.append("内嵌了 vega/altair 图表规格（其中含明细数据行）")

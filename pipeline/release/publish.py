@@ -233,10 +233,18 @@ class Context:
     git: dict[str, str]
     registry: confidentiality.Registry
     hash_cache: dict[str, dict[str, Any]] = field(default_factory=dict)
+    expand_cache: dict[str, list[str]] = field(default_factory=dict)
+
+    def expand(self, dep: str) -> list[str]:
+        """expand_dep, walked once per run: the 29 manifests name the same input folders (data/raw, …) again and
+        again, and nothing writes into them while release runs."""
+        if dep not in self.expand_cache:
+            self.expand_cache[dep] = expand_dep(self.root, dep)
+        return self.expand_cache[dep]
 
     def inputs(self, paths: list[str]) -> list[dict[str, Any]]:
         out = []
-        for rel in sorted({f for p in paths for f in expand_dep(self.root, p)}):
+        for rel in sorted({f for p in paths for f in self.expand(p)}):
             if rel not in self.hash_cache:
                 self.hash_cache[rel] = file_entry(self.root / rel, rel)
             out.append(self.hash_cache[rel])

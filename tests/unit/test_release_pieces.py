@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import random
+import re
 import shutil
 import subprocess
 import zipfile
@@ -326,6 +327,24 @@ def test_html_screen_reports_forbidden_elements_and_names_from_one_parse(tmp_pat
     page.write_text(f"<html><body><p>{name}</p><script>1</script></body></html>", encoding="utf-8")
     problems = confidentiality.screen_file(page, registry, "none", None)
     assert problems[0] == "含有 <script> 元素" and any(name in p for p in problems[1:])
+
+
+def test_external_reference_check_agrees_with_the_forward_pattern():
+    forward = re.compile(r"""(?:\b(?:src|href|poster|data)\s*=\s*["']?\s*(?:https?:)?//)|"""
+                         r"""(?:url\(\s*["']?\s*(?:https?:)?//)""", re.IGNORECASE)
+    rng = random.Random(11)
+    pieces = ["src", "SRC", "href", "poster", "data", "xdata", "url(", "URL(", "=", " ", "\n", '"', "'", "http:",
+              "https:", "HTTPS:", "//", "/", "a", "-", "<img ", ">", "\u017f", "中"]
+    hits = 0
+    for _ in range(4000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 10)))
+        expected = forward.search(text) is not None
+        hits += expected
+        assert confidentiality.references_external(text) == expected, text
+    assert hits > 30  # the sample holds matches as well as near misses
+    assert confidentiality.references_external('<img src = " https://x/a.png">')
+    assert not confidentiality.references_external('<svg xmlns="http://www.w3.org/2000/svg">')
+    assert not confidentiality.references_external("")
 
 
 def test_dictionary_covers_every_indicator_with_its_formula():
