@@ -36,7 +36,7 @@ from typing import Any
 from pipeline.errors import UserError
 from pipeline.io_utils import atomic_path, write_if_changed
 from pipeline.period import Month, PeriodError, period_label
-from pipeline.release import bundles, changelog, confidentiality, consistency, data_catalogue
+from pipeline.release import bundles, confidentiality, consistency, data_catalogue
 from pipeline.render import render_info
 from pipeline.release import index_page as release_index
 from pipeline.release.catalogue import (
@@ -363,6 +363,8 @@ def release_instance(ctx: Context, inst: Instance) -> Released:
             shutil.copyfile(inst.source_dir / name, staging / name)
         manifest = build_manifest(ctx, inst, version, staging)
         if previous is not None and previous_dir is not None:
+            from pipeline.release import changelog  # only a revision needs it (and pipeline.render.tables)
+
             log = changelog.build(title=inst.title, version=version, previous=versions[-1], old_manifest=previous,
                                   new_manifest=manifest, spec=inst.edition.figures, old_dir=previous_dir,
                                   new_dir=staging)
