@@ -81,6 +81,10 @@ class Deflated:
     def _compute(data: bytes) -> tuple[int, bytes]:
         return zlib.crc32(data), raw_deflate(data)
 
+    def forget(self, data: bytes) -> None:
+        """Drop the stream of a content no bundle still to be written carries (memory, not correctness)."""
+        self._streams.pop(data, None)
+
     def get(self, data: bytes) -> tuple[int, bytes]:
         found = self._streams.get(data)
         if found is None:

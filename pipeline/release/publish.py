@@ -28,6 +28,7 @@ import re
 import shutil
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -416,9 +417,11 @@ class BundleResult:
     size: int
 
 
-def recipient_items(ctx: Context, recipient: Recipient, latest: dict[tuple[str, str | None], Released],
-                    read: Callable[[Path], bytes] = Path.read_bytes) -> tuple[list[bundles.BundleItem], list[str]]:
-    items: list[bundles.BundleItem] = []
+def recipient_selection(ctx: Context, recipient: Recipient, latest: dict[tuple[str, str | None], Released]
+                        ) -> tuple[list[tuple[str, Released]], list[str]]:
+    """The released versions a recipient's bundle carries (edition id, version), checked against the editions'
+    classifications, and a note for each edition it would get that was not released this period."""
+    selection: list[tuple[str, Released]] = []
     absent: list[str] = []
     for eid in recipient.editions:
         edition = ctx.catalogue.edition(eid)
@@ -429,66 +432,106 @@ def recipient_items(ctx: Context, recipient: Recipient, latest: dict[tuple[str, 
         cls = ctx.catalogue.classifications[edition.classification]
         if recipient.kind not in cls.kinds or (cls.own_region and rel.instance.region_code != recipient.region_code):
             raise UserError(f"内部错误：{recipient.name} 不应收到 {rel.instance.title}（密级 {cls.id}）")
-        files = {name: read(path) for name, path in tree_files(rel.path).items()}
-        items.append(bundles.BundleItem(
-            edition=eid, name=edition.name, title=rel.instance.title, classification=cls.id,
-            classification_note=cls.note, period=rel.instance.period, region_code=rel.instance.region_code,
-            version=rel.version, revision=rel.revision, path=f"{rel.instance.rel_dir}/v{rel.version}", files=files,
-        ))
+        selection.append((eid, rel))
+    return selection, absent
+
+
+def bundle_item(ctx: Context, eid: str, rel: Released, files: dict[str, bytes]) -> bundles.BundleItem:
+    edition = ctx.catalogue.edition(eid)
+    cls = ctx.catalogue.classifications[edition.classification]
+    return bundles.BundleItem(
+        edition=eid, name=edition.name, title=rel.instance.title, classification=cls.id,
+        classification_note=cls.note, period=rel.instance.period, region_code=rel.instance.region_code,
+        version=rel.version, revision=rel.revision, path=f"{rel.instance.rel_dir}/v{rel.version}", files=files,
+    )
+
+
+def recipient_items(ctx: Context, recipient: Recipient, latest: dict[tuple[str, str | None], Released]
+                    ) -> tuple[list[bundles.BundleItem], list[str]]:
+    selection, absent = recipient_selection(ctx, recipient, latest)
+    items = [bundle_item(ctx, eid, rel, {name: path.read_bytes() for name, path in tree_files(rel.path).items()})
+             for eid, rel in selection]
     return items, absent
+
+
+class _BundleFiles:
+    """The version folders' files for the bundles of one run, each read (and its SHA-256 and deflate stream
+    computed) once however many bundles carry it: the monthly report goes into all 17 on the sample city.
+
+    A folder's files are dropped, with their streams, once the last bundle that carries it is written, so memory
+    holds the folders still shared by bundles to come plus the current bundle, not every bundle of the period
+    (a county's folders go into one or two bundles). Version folders are read-only once released, so a file's
+    bytes cannot change between the bundles that carry it."""
+
+    def __init__(self, folders: list[Path]) -> None:
+        self.uses = Counter(folders)
+        self.deflated = bundles.Deflated()
+        self._tree: dict[Path, dict[str, Path]] = {}
+        self._bytes: dict[Path, bytes] = {}
+        self._digests: dict[bytes, str] = {}
+
+    def files(self, folder: Path) -> dict[str, bytes]:
+        if folder not in self._tree:
+            self._tree[folder] = tree_files(folder)
+        for path in self._tree[folder].values():
+            if path not in self._bytes:
+                self._bytes[path] = path.read_bytes()
+        return {name: self._bytes[path] for name, path in self._tree[folder].items()}
+
+    def digest(self, data: bytes) -> str:
+        if data not in self._digests:
+            self._digests[data] = sha256_bytes(data)
+        return self._digests[data]
+
+    def done_with(self, folder: Path) -> None:
+        self.uses[folder] -= 1
+        if self.uses[folder] > 0:
+            return
+        for path in self._tree.pop(folder, {}).values():
+            data = self._bytes.pop(path, None)
+            if data is not None:  # equal bytes elsewhere, still to come, are simply compressed again
+                self.deflated.forget(data)
+                self._digests.pop(data, None)
 
 
 def release_bundles(ctx: Context, period: str, latest: dict[tuple[str, str | None], Released]) -> list[BundleResult]:
     folder = ctx.releases / BUNDLES_DIR / period
-    results: list[BundleResult | None] = []
-    to_write: list[tuple[int, Recipient, int, dict[str, bytes]]] = []
-    # Version folders are read-only once released, so each file is read once for all the bundles that carry it:
-    # one bytes object per file, whose hash (the key of the deflate streams and digests) is computed once.
-    contents: dict[Path, bytes] = {}
-
-    def read(path: Path) -> bytes:
-        if path not in contents:
-            contents[path] = path.read_bytes()
-        return contents[path]
-
-    digests: dict[bytes, str] = {}
-
-    def digest(data: bytes) -> str:
-        if data not in digests:
-            digests[data] = sha256_bytes(data)
-        return digests[data]
-
-    for recipient in ctx.catalogue.recipients:
-        items, absent = recipient_items(ctx, recipient, latest, read)
+    results: list[BundleResult] = []
+    written: dict[str, str] = {}
+    selections = [(r, *recipient_selection(ctx, r, latest)) for r in ctx.catalogue.recipients]
+    store = _BundleFiles([rel.path for _, selection, _ in selections for _, rel in selection])
+    for recipient, selection, absent in selections:
+        items = [bundle_item(ctx, eid, rel, store.files(rel.path)) for eid, rel in selection]
         info = {"id": recipient.id, "name": recipient.name, "kind": recipient.kind,
                 "kind_label": ctx.catalogue.kinds[recipient.kind], "region_code": recipient.region_code}
-        entries = bundles.bundle_entries(info, period, items, absent, digest)
-        versions = bundle_versions(folder, recipient.id, period)
-        if versions:
-            latest_path = folder / bundle_name(recipient.id, period, versions[-1])
-            if zip_member(latest_path, SUMS) == entries[SUMS]:  # same entries, same hashes: same zip
-                results.append(BundleResult(recipient, versions[-1], latest_path, "unchanged",
-                                            latest_path.stat().st_size))
-                continue
-        to_write.append((len(results), recipient, versions[-1] + 1 if versions else 1, entries))
-        results.append(None)
-    # every distinct content of the new bundles compressed once, in parallel, before the zips are laid out
-    deflated = bundles.Deflated()
-    written: dict[str, str] = {}
-    deflated.prepare(data for *_, entries in to_write for data in entries.values())
-    for slot, recipient, version, entries in to_write:
-        data = bundles.deterministic_zip(entries, deflated)
-        path = folder / bundle_name(recipient.id, period, version)
-        if path.exists():  # never overwrite a bundle that was sent
-            raise UserError(f"收件包 {path} 已存在，不能覆盖")
-        with atomic_path(path) as tmp:
-            tmp.write_bytes(data)
-        os.chmod(path, 0o444)
-        results[slot] = BundleResult(recipient, version, path, "new", len(data))
-        written[path.name] = sha256_bytes(data)
+        entries = bundles.bundle_entries(info, period, items, absent, store.digest)
+        results.append(_write_bundle(folder, recipient, period, entries, store.deflated, written))
+        for _, rel in selection:
+            store.done_with(rel.path)
     sums = [(p.name, written.get(p.name) or sha256_file(p)) for p in sorted(folder.glob("*.zip"))]
     write_if_changed(folder / SUMS, sums_text(sums).encode("utf-8"))
-    return [r for r in results if r is not None]
+    return results
+
+
+def _write_bundle(folder: Path, recipient: Recipient, period: str, entries: dict[str, bytes],
+                  deflated: bundles.Deflated, written: dict[str, str]) -> BundleResult:
+    """The recipient's bundle: the latest one when its entries are the same, else a new version (its SHA-256 noted
+    in `written`)."""
+    versions = bundle_versions(folder, recipient.id, period)
+    if versions:
+        latest_path = folder / bundle_name(recipient.id, period, versions[-1])
+        if zip_member(latest_path, SUMS) == entries[SUMS]:  # same entries, same hashes: same zip
+            return BundleResult(recipient, versions[-1], latest_path, "unchanged", latest_path.stat().st_size)
+    version = versions[-1] + 1 if versions else 1
+    path = folder / bundle_name(recipient.id, period, version)
+    if path.exists():  # never overwrite a bundle that was sent
+        raise UserError(f"收件包 {path} 已存在，不能覆盖")
+    data = bundles.deterministic_zip(entries, deflated)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    os.chmod(path, 0o444)
+    written[path.name] = sha256_bytes(data)
+    return BundleResult(recipient, version, path, "new", len(data))
 
 
 # ---------------------------------------------------------------------------

@@ -366,3 +366,26 @@ def test_dictionary_covers_every_indicator_with_its_formula():
     assert "总计(total)" in by_id["visits"]["分组"] and "岳阳县" in by_id["visits"]["地区"]
     text = data_catalogue.dictionary_csv(REPO / "data/reference/regions.csv")
     assert text.startswith("\ufeff指标代码,指标名称,单位,定义,计算公式")
+
+
+def test_bundle_files_read_once_and_dropped_after_their_last_bundle(tmp_path):
+    from pipeline.release.publish import _BundleFiles
+
+    shared, own = tmp_path / "monthly/v1", tmp_path / "county/v1"
+    for folder, text in ((shared, b"shared report" * 100), (own, b"county report" * 100)):
+        (folder / "sub").mkdir(parents=True)
+        (folder / "report.html").write_bytes(text)
+        (folder / "sub/SHA256SUMS").write_bytes(text[:20])
+    store = _BundleFiles([shared, own, shared])  # two bundles carry the shared folder, one the county's
+    first = store.files(shared)
+    assert first == {"report.html": b"shared report" * 100, "sub/SHA256SUMS": (b"shared report" * 100)[:20]}
+    store.deflated.prepare(first.values())
+    store.files(own)
+    store.done_with(shared)
+    store.done_with(own)
+    (shared / "report.html").write_bytes(b"not read again")  # still held: the second bundle gets the same bytes
+    assert store.files(shared)["report.html"] is first["report.html"]
+    assert store.deflated.get(first["report.html"]) == (zlib.crc32(first["report.html"]),
+                                                        bundles.raw_deflate(first["report.html"]))
+    store.done_with(shared)
+    assert store._bytes == {} and store._tree == {} and store.deflated._streams == {}
