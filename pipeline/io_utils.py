@@ -231,11 +231,26 @@ def atomic_dir(target: Path, *, seeded: bool = False) -> Iterator[Path]:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def load_yaml(text: str | bytes) -> Any:
+    """yaml.safe_load, parsed by libyaml when PyYAML was built with it (dvc.lock: 0.10 -> 0.015 s). The C parser
+    feeds the same SafeConstructor and resolver, so the same values; a document it rejects is parsed again by the
+    pure-Python loader, so that errors (and their messages) are exactly those of yaml.safe_load."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is not None:
+        try:
+            return yaml.load(text, Loader=loader)  # noqa: S506 - CSafeLoader is the safe loader
+        except yaml.YAMLError:
+            pass
+    return yaml.safe_load(text)
+
+
 def read_yaml(path: Path, what: str = "目录文件") -> Any:
     """A YAML catalogue's content; unreadable or malformed → UserError "<what> <file> 无法读取：…"."""
     import yaml
 
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise UserError(f"{what} {path.name} 无法读取：{exc}") from exc

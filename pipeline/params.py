@@ -8,13 +8,14 @@ from typing import Any
 import yaml
 
 from pipeline.errors import UserError
+from pipeline.io_utils import load_yaml
 
 
 def _load(path: Path) -> Any:
     if not path.is_file():
         raise UserError(f"找不到 {path.name}", hint="请在项目根目录（含 dvc.yaml 和 params.yaml 的目录）下运行")
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return load_yaml(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise UserError(f"{path.name} 格式有误：{exc}", hint="请检查缩进和冒号（YAML 格式）") from exc
 
