@@ -231,13 +231,19 @@ def atomic_dir(target: Path, *, seeded: bool = False) -> Iterator[Path]:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def load_yaml(text: str) -> Any:
-    """``yaml.safe_load`` with libyaml's parser when PyYAML has it: the same safe constructors and resolvers build the
-    same objects (tests/unit/test_io_utils_yaml.py compares every catalogue), about ten times faster — the
-    catalogues were a good part of each report stage's own time. Raises yaml.YAMLError like safe_load."""
+def load_yaml(text: str | bytes) -> Any:
+    """yaml.safe_load, parsed by libyaml when PyYAML was built with it (dvc.lock: 0.10 -> 0.015 s). The C parser
+    feeds the same SafeConstructor and resolver, so the same values; a document it rejects is parsed again by the
+    pure-Python loader, so that errors (and their messages) are exactly those of yaml.safe_load."""
     import yaml
 
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 (a safe loader)
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is not None:
+        try:
+            return yaml.load(text, Loader=loader)  # noqa: S506 - CSafeLoader is the safe loader
+        except yaml.YAMLError:
+            pass
+    return yaml.safe_load(text)
 
 
 def read_yaml(path: Path, what: str = "目录文件") -> Any:

@@ -48,7 +48,7 @@ from pipeline.annual.texts import Facts, change_decimals, resolve, section_texts
 from pipeline.errors import UserError
 from pipeline.io_utils import load_yaml, write_csv, write_text
 from pipeline.monthly.indicators import CITY_LEVEL
-from pipeline.render import tables
+from pipeline.render import chart_engine, tables
 from pipeline.workdays import NATIONAL_WORKING_DAYS, convention_text, parse_convention
 
 TABLES_PATH = CATALOGUE_DIR / "annual_tables.yaml"
@@ -555,6 +555,7 @@ def build_document(result: AnnualResult, out_dir: Path, org_name: str) -> Annual
 def build_annual(*, year: int, raw_dir: Path, reference_dir: Path, life_expectancy_dir: Path | None, out_dir: Path,
                  org_name: str, price_base_year: int, working_days: int | str = NATIONAL_WORKING_DAYS,
                  monthly_indicators: Path | None = None) -> AnnualDocument:
+    chart_engine.warm_up()  # the chart engine starts on the other core while the indicators are computed
     paths = AnnualPaths(raw=Path(raw_dir), reference=Path(reference_dir),
                         life_expectancy=Path(life_expectancy_dir) if life_expectancy_dir else None,
                         monthly_indicators=Path(monthly_indicators) if monthly_indicators else None)

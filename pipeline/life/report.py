@@ -30,6 +30,7 @@ from pipeline.life.report_text import (
     reference_sentence,
 )
 from pipeline.life.report_xlsx import write_xlsx
+from pipeline.render import chart_engine
 
 NOTEBOOK = "life_expectancy.py"
 
@@ -143,6 +144,7 @@ def build_markdown(result: LifeExpectancyResult, org_name: str, chart_rel: str |
 
 def build_report(result: LifeExpectancyResult, out_dir: Path, org_name: str) -> LifeExpectancyDocument:
     """Write summary.csv, life_tables.xlsx, the chart SVG and source/report.md into `out_dir`."""
+    chart_engine.warm_up()  # the chart engine starts on the other core while altair loads and the tables are written
     from pipeline.render import charts
 
     out_dir = Path(out_dir)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import functools
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -44,7 +45,7 @@ from pipeline.monthly.wording import (  # noqa: F401  (re-exported: tests and th
     summary_paragraphs,
 )
 from pipeline.period import Month
-from pipeline.render import tables
+from pipeline.render import chart_engine, tables
 
 CITY_TABLES = ("visits_by_type", "discharges_by_type", "visits_by_region", "discharges_by_region",
                "bed_use_by_type", "bed_use_by_region", "cost_by_type", "resources_by_region")
@@ -308,6 +309,7 @@ def build_edition(table: pl.DataFrame, month: Month, region_code: str, out_dir: 
                   filing: pl.DataFrame | None = None, annual: pl.DataFrame | None = None) -> MonthlyDocument:
     """Write indicators.csv, tables.xlsx, the charts, report.md and figures.json (every printed figure with its
     scope) of one edition; `annual` is the annual report's year-end resources (resources.annual_year_end)."""
+    chart_engine.warm_up()  # the chart engine starts on the other core while the tables are built
     t = for_period(table, month)
     city = city_code(t)
     county = region_code != city
@@ -501,6 +503,24 @@ def _render_editions(jobs: list[_EditionJob], indicators_path: Path, filing_path
         futures = [pool.submit(_render_edition, job, indicators_path, filing_path) for job in jobs]
         for k, future in enumerate(concurrent.futures.as_completed(futures), start=1):
             progress(f"[{k}/{len(jobs)}] {future.result()} 县市区版已生成")
+    del pool, futures
+    _stop_resource_tracker()
+
+
+def _stop_resource_tracker() -> None:
+    """Stop multiprocessing's resource tracker once the pool is gone (POSIX; nothing to do elsewhere).
+
+    A spawn pool starts that tracker as a child of this process, and it ignores SIGTERM. In a Jupyter kernel (the
+    stage runs this in one) ipykernel's shutdown signals every child and waits for it to go, SIGTERM with back-offs
+    first: the tracker added 2.6 s to every county_reports stage (measured with a one-cell notebook, 3.5 s against
+    0.9 s). Closing its pipe is how Python's own tests stop it; the pool's semaphores are freed first, so it has
+    nothing left to clean up. `_stop` is private, hence the guard: without it the stage is only slower."""
+    gc.collect()  # the pool's semaphores unregister themselves when freed; after _stop that would restart the tracker
+    from multiprocessing import resource_tracker
+
+    stop = getattr(getattr(resource_tracker, "_resource_tracker", None), "_stop", None)
+    if callable(stop):
+        stop()
 
 
 def build_county_editions(*, period: str, indicators_path: Path, out_root: Path, org_name: str, backend: str,

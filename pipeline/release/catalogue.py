@@ -16,6 +16,7 @@ import yaml
 
 from pipeline import CATALOGUE_DIR
 from pipeline.errors import UserError
+from pipeline.io_utils import load_yaml
 
 EDITIONS_PATH = CATALOGUE_DIR / "editions.yaml"
 RECIPIENTS_PATH = CATALOGUE_DIR / "recipients.yaml"
@@ -110,7 +111,7 @@ def _load_yaml(path: Path) -> Any:
     if not path.is_file():
         raise UserError(f"找不到目录文件 {path}")
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return load_yaml(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise UserError(f"目录文件 {path.name} 格式有误：{exc}", hint="请检查缩进和冒号（YAML 格式）") from exc
 

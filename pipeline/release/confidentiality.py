@@ -18,7 +18,9 @@ k 为最短名称的长度；机构名称都在 6 个字以上，不会与县市
 from __future__ import annotations
 
 import csv
+import functools
 import html as html_lib
+import itertools
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -32,6 +34,23 @@ TEXT_SUFFIXES = {".csv", ".txt", ".md", ".json", ".svg", ".tsv"}
 _FORBIDDEN_TAGS = ("script", "iframe", "object", "embed")
 _EXTERNAL_RE = re.compile(r"""(?:\b(?:src|href|poster|data)\s*=\s*["']?\s*(?:https?:)?//)|(?:url\(\s*["']?\s*(?:https?:)?//)""",
                           re.IGNORECASE)
+# The same pattern read backwards from its "//": a page is searched only at its few "//" (the forward pattern has
+# no literal to skip ahead to, so re tried it at every character of pages that are mostly base64 fonts and SVG).
+_EXTERNAL_REVERSED_RE = re.compile(r"""//(?::s?ptth)?\s*["']?\s*(?:=\s*(?:crs|ferh|retsop|atad)\b|\(lru)""",
+                                   re.IGNORECASE)
+
+
+def references_external(data: str) -> bool:
+    """Whether _EXTERNAL_RE.search(data) finds something: a reversed match starting at some "//"."""
+    j = data.find("//")
+    if j < 0:
+        return False
+    reversed_data, n = data[::-1], len(data)
+    while j >= 0:
+        if _EXTERNAL_REVERSED_RE.match(reversed_data, n - j - 2):
+            return True
+        j = data.find("//", j + 1)
+    return False
 
 
 @dataclass(frozen=True)
@@ -52,10 +71,18 @@ class Registry:
             index.setdefault(name[:k], []).append(name)
         return cls(code_region, name_regions, k, {p: tuple(v) for p, v in index.items()})
 
+    @functools.cached_property
+    def _starts(self) -> re.Pattern[str]:
+        """Where a name can begin: a character some name begins with (a handful, the county and town names)."""
+        firsts = sorted({p[0] for p in self.by_prefix})
+        return re.compile("(?=[" + "".join(re.escape(c) for c in firsts) + "])" if firsts else "(?!)")
+
     def names_in(self, text: str) -> set[str]:
+        # The regex scan (in C) skips every position no name can start at; the rest is the prefix lookup.
         k = self.prefix_len
         found: set[str] = set()
-        for i in range(len(text) - k + 1):
+        for m in self._starts.finditer(text, 0, max(len(text) - k + 1, 0)):
+            i = m.start()
             for name in self.by_prefix.get(text[i:i + k], ()):
                 if text.startswith(name, i):
                     found.add(name)
@@ -111,11 +138,13 @@ def html_text(data: str) -> tuple[str, set[str]]:
     return "\n".join(dict.fromkeys(p.strip() for p in parser.parts if p.strip())), parser.tags
 
 
-def html_problems(data: str) -> list[str]:
-    """Outgoing HTML must be self-contained and hold no embedded row-level data."""
-    _, tags = html_text(data)
+def html_problems(data: str, tags: set[str] | None = None) -> list[str]:
+    """Outgoing HTML must be self-contained and hold no embedded row-level data. `tags`: the elements html_text
+    found, when the caller has parsed the page already."""
+    if tags is None:
+        _, tags = html_text(data)
     problems = [f"含有 <{t}> 元素" for t in _FORBIDDEN_TAGS if t in tags]
-    if _EXTERNAL_RE.search(data):
+    if references_external(data):
         problems.append("引用了外部资源（http:// 或 https://），离线时无法打开")
     if re.search(r'"\$schema"\s*:\s*"https://vega|"datasets"\s*:|vegaEmbed', data):
         problems.append("内嵌了 vega/altair 图表规格（其中含明细数据行）")
@@ -135,7 +164,9 @@ def xlsx_text(path: Path) -> str:
 
 
 def csv_text(data: str) -> str:
-    cells = dict.fromkeys(c.strip() for row in csv.reader(data.splitlines()) for c in row if c.strip())
+    # the unique stripped cells in first-seen order; map and dict.fromkeys keep the per-cell work in C
+    cells = dict.fromkeys(map(str.strip, itertools.chain.from_iterable(csv.reader(data.splitlines()))))
+    cells.pop("", None)
     return "\n".join(cells)
 
 
@@ -181,9 +212,13 @@ def violations(found: list[Found], scope: str, region_code: str | None) -> list[
 
 def screen_file(path: Path, registry: Registry, scope: str, region_code: str | None) -> list[str]:
     problems: list[str] = []
-    if path.suffix.lower() in (".html", ".htm"):
-        problems += html_problems(path.read_text(encoding="utf-8", errors="replace"))
-    text = file_text(path)
+    text: str | None
+    if path.suffix.lower() in (".html", ".htm"):  # parsed once, for both the problems and the text
+        data = path.read_text(encoding="utf-8", errors="replace")
+        text, tags = html_text(data)
+        problems += html_problems(data, tags)
+    else:
+        text = file_text(path)
     if text is not None:
         for f in violations(institutions_in(text, registry), scope, region_code):
             where = "、".join(sorted(f.regions))

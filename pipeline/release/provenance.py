@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import yaml
-
+from pipeline.io_utils import load_yaml
 from pipeline.release.manifest import sha256_bytes
 
 _VAR_RE = re.compile(r"\$\{([^}]+)\}")
@@ -52,10 +51,12 @@ class DvcGraph:
         self.stages: dict[str, Stage] = {}
         self.lock: dict[str, Any] = {}
         self.lock_sha256: str | None = None
+        self._producers: dict[str, str | None] = {}
+        self._lock_without: dict[str | None, str] = {}
         dvc_yaml, params_yaml, lock = root / "dvc.yaml", root / "params.yaml", root / "dvc.lock"
-        tree = yaml.safe_load(params_yaml.read_text(encoding="utf-8")) if params_yaml.is_file() else {}
+        tree = load_yaml(params_yaml.read_text(encoding="utf-8")) if params_yaml.is_file() else {}
         self.params_tree: dict[str, Any] = tree or {}
-        raw = yaml.safe_load(dvc_yaml.read_text(encoding="utf-8")) if dvc_yaml.is_file() else {}
+        raw = load_yaml(dvc_yaml.read_text(encoding="utf-8")) if dvc_yaml.is_file() else {}
         for name, spec in ((raw or {}).get("stages") or {}).items():
             if not isinstance(spec, dict) or "foreach" in spec or "matrix" in spec:
                 continue
@@ -71,7 +72,7 @@ class DvcGraph:
         if lock.is_file():
             data = lock.read_bytes()
             self.lock_sha256 = sha256_bytes(data)
-            self.lock = (yaml.safe_load(data) or {}).get("stages") or {}
+            self.lock = (load_yaml(data) or {}).get("stages") or {}
 
     def param(self, dotted: str) -> Any:
         node: Any = self.params_tree
@@ -85,11 +86,11 @@ class DvcGraph:
         return _VAR_RE.sub(lambda m: str(self.param(m.group(1).strip())), text).rstrip("/")
 
     def producer(self, path: str) -> str | None:
-        for stage in self.stages.values():
-            for out in stage.outs:
-                if path == out or path.startswith(out + "/"):
-                    return stage.name
-        return None
+        # memoised: each of the 29 manifests walks the same upstream stages and asks about the same deps
+        if path not in self._producers:
+            self._producers[path] = next((stage.name for stage in self.stages.values() for out in stage.outs
+                                          if path == out or path.startswith(out + "/")), None)
+        return self._producers[path]
 
     def upstream(self, stage: str) -> list[str]:
         """The stage and every stage it depends on (through deps that are other stages' outs)."""
@@ -131,8 +132,11 @@ class DvcGraph:
         time), so hashing the whole file would make each fresh release depend on the one before it."""
         if self.lock_sha256 is None:
             return None
-        kept = {name: entry for name, entry in self.lock.items() if name != stage}
-        return sha256_bytes(json.dumps(kept, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8"))
+        if stage not in self._lock_without:  # the same for every manifest of a release: computed once
+            kept = {name: entry for name, entry in self.lock.items() if name != stage}
+            self._lock_without[stage] = sha256_bytes(
+                json.dumps(kept, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8"))
+        return self._lock_without[stage]
 
     def lock_entry_sha256(self, stage: str) -> str | None:
         entry = self.lock.get(stage)

@@ -28,6 +28,7 @@ import re
 import shutil
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +37,7 @@ from typing import Any
 from pipeline.errors import UserError
 from pipeline.io_utils import atomic_path, write_if_changed
 from pipeline.period import Month, PeriodError, period_label
-from pipeline.release import bundles, changelog, confidentiality, consistency, data_catalogue
+from pipeline.release import bundles, confidentiality, consistency, data_catalogue
 from pipeline.render import render_info
 from pipeline.release import index_page as release_index
 from pipeline.release.catalogue import (
@@ -51,6 +52,7 @@ from pipeline.release.manifest import (
     file_entry,
     manifest_bytes,
     read_manifest,
+    sha256_bytes,
     sha256_file,
     sums_text,
     tree_files,
@@ -232,10 +234,18 @@ class Context:
     git: dict[str, str]
     registry: confidentiality.Registry
     hash_cache: dict[str, dict[str, Any]] = field(default_factory=dict)
+    expand_cache: dict[str, list[str]] = field(default_factory=dict)
+
+    def expand(self, dep: str) -> list[str]:
+        """expand_dep, walked once per run: the 29 manifests name the same input folders (data/raw, …) again and
+        again, and nothing writes into them while release runs."""
+        if dep not in self.expand_cache:
+            self.expand_cache[dep] = expand_dep(self.root, dep)
+        return self.expand_cache[dep]
 
     def inputs(self, paths: list[str]) -> list[dict[str, Any]]:
         out = []
-        for rel in sorted({f for p in paths for f in expand_dep(self.root, p)}):
+        for rel in sorted({f for p in paths for f in self.expand(p)}):
             if rel not in self.hash_cache:
                 self.hash_cache[rel] = file_entry(self.root / rel, rel)
             out.append(self.hash_cache[rel])
@@ -354,6 +364,8 @@ def release_instance(ctx: Context, inst: Instance) -> Released:
             shutil.copyfile(inst.source_dir / name, staging / name)
         manifest = build_manifest(ctx, inst, version, staging)
         if previous is not None and previous_dir is not None:
+            from pipeline.release import changelog  # only a revision needs it (and pipeline.render.tables)
+
             log = changelog.build(title=inst.title, version=version, previous=versions[-1], old_manifest=previous,
                                   new_manifest=manifest, spec=inst.edition.figures, old_dir=previous_dir,
                                   new_dir=staging)
@@ -405,9 +417,11 @@ class BundleResult:
     size: int
 
 
-def recipient_items(ctx: Context, recipient: Recipient, latest: dict[tuple[str, str | None], Released]
-                    ) -> tuple[list[bundles.BundleItem], list[str]]:
-    items: list[bundles.BundleItem] = []
+def recipient_selection(ctx: Context, recipient: Recipient, latest: dict[tuple[str, str | None], Released]
+                        ) -> tuple[list[tuple[str, Released]], list[str]]:
+    """The released versions a recipient's bundle carries (edition id, version), checked against the editions'
+    classifications, and a note for each edition it would get that was not released this period."""
+    selection: list[tuple[str, Released]] = []
     absent: list[str] = []
     for eid in recipient.editions:
         edition = ctx.catalogue.edition(eid)
@@ -418,42 +432,106 @@ def recipient_items(ctx: Context, recipient: Recipient, latest: dict[tuple[str, 
         cls = ctx.catalogue.classifications[edition.classification]
         if recipient.kind not in cls.kinds or (cls.own_region and rel.instance.region_code != recipient.region_code):
             raise UserError(f"内部错误：{recipient.name} 不应收到 {rel.instance.title}（密级 {cls.id}）")
-        files = {name: path.read_bytes() for name, path in tree_files(rel.path).items()}
-        items.append(bundles.BundleItem(
-            edition=eid, name=edition.name, title=rel.instance.title, classification=cls.id,
-            classification_note=cls.note, period=rel.instance.period, region_code=rel.instance.region_code,
-            version=rel.version, revision=rel.revision, path=f"{rel.instance.rel_dir}/v{rel.version}", files=files,
-        ))
+        selection.append((eid, rel))
+    return selection, absent
+
+
+def bundle_item(ctx: Context, eid: str, rel: Released, files: dict[str, bytes]) -> bundles.BundleItem:
+    edition = ctx.catalogue.edition(eid)
+    cls = ctx.catalogue.classifications[edition.classification]
+    return bundles.BundleItem(
+        edition=eid, name=edition.name, title=rel.instance.title, classification=cls.id,
+        classification_note=cls.note, period=rel.instance.period, region_code=rel.instance.region_code,
+        version=rel.version, revision=rel.revision, path=f"{rel.instance.rel_dir}/v{rel.version}", files=files,
+    )
+
+
+def recipient_items(ctx: Context, recipient: Recipient, latest: dict[tuple[str, str | None], Released]
+                    ) -> tuple[list[bundles.BundleItem], list[str]]:
+    selection, absent = recipient_selection(ctx, recipient, latest)
+    items = [bundle_item(ctx, eid, rel, {name: path.read_bytes() for name, path in tree_files(rel.path).items()})
+             for eid, rel in selection]
     return items, absent
+
+
+class _BundleFiles:
+    """The version folders' files for the bundles of one run, each read (and its SHA-256 and deflate stream
+    computed) once however many bundles carry it: the monthly report goes into all 17 on the sample city.
+
+    A folder's files are dropped, with their streams, once the last bundle that carries it is written, so memory
+    holds the folders still shared by bundles to come plus the current bundle, not every bundle of the period
+    (a county's folders go into one or two bundles). Version folders are read-only once released, so a file's
+    bytes cannot change between the bundles that carry it."""
+
+    def __init__(self, folders: list[Path]) -> None:
+        self.uses = Counter(folders)
+        self.deflated = bundles.Deflated()
+        self._tree: dict[Path, dict[str, Path]] = {}
+        self._bytes: dict[Path, bytes] = {}
+        self._digests: dict[bytes, str] = {}
+
+    def files(self, folder: Path) -> dict[str, bytes]:
+        if folder not in self._tree:
+            self._tree[folder] = tree_files(folder)
+        for path in self._tree[folder].values():
+            if path not in self._bytes:
+                self._bytes[path] = path.read_bytes()
+        return {name: self._bytes[path] for name, path in self._tree[folder].items()}
+
+    def digest(self, data: bytes) -> str:
+        if data not in self._digests:
+            self._digests[data] = sha256_bytes(data)
+        return self._digests[data]
+
+    def done_with(self, folder: Path) -> None:
+        self.uses[folder] -= 1
+        if self.uses[folder] > 0:
+            return
+        for path in self._tree.pop(folder, {}).values():
+            data = self._bytes.pop(path, None)
+            if data is not None:  # equal bytes elsewhere, still to come, are simply compressed again
+                self.deflated.forget(data)
+                self._digests.pop(data, None)
 
 
 def release_bundles(ctx: Context, period: str, latest: dict[tuple[str, str | None], Released]) -> list[BundleResult]:
     folder = ctx.releases / BUNDLES_DIR / period
     results: list[BundleResult] = []
-    for recipient in ctx.catalogue.recipients:
-        items, absent = recipient_items(ctx, recipient, latest)
+    written: dict[str, str] = {}
+    selections = [(r, *recipient_selection(ctx, r, latest)) for r in ctx.catalogue.recipients]
+    store = _BundleFiles([rel.path for _, selection, _ in selections for _, rel in selection])
+    for recipient, selection, absent in selections:
+        items = [bundle_item(ctx, eid, rel, store.files(rel.path)) for eid, rel in selection]
         info = {"id": recipient.id, "name": recipient.name, "kind": recipient.kind,
                 "kind_label": ctx.catalogue.kinds[recipient.kind], "region_code": recipient.region_code}
-        entries = bundles.bundle_entries(info, period, items, absent)
-        versions = bundle_versions(folder, recipient.id, period)
-        if versions:
-            latest_path = folder / bundle_name(recipient.id, period, versions[-1])
-            if zip_member(latest_path, SUMS) == entries[SUMS]:  # same entries, same hashes: same zip
-                results.append(BundleResult(recipient, versions[-1], latest_path, "unchanged",
-                                            latest_path.stat().st_size))
-                continue
-        data = bundles.deterministic_zip(entries)
-        version = versions[-1] + 1 if versions else 1
-        path = folder / bundle_name(recipient.id, period, version)
-        if path.exists():  # never overwrite a bundle that was sent
-            raise UserError(f"收件包 {path} 已存在，不能覆盖")
-        with atomic_path(path) as tmp:
-            tmp.write_bytes(data)
-        os.chmod(path, 0o444)
-        results.append(BundleResult(recipient, version, path, "new", len(data)))
-    entries = [(p.name, sha256_file(p)) for p in sorted(folder.glob("*.zip"))]
-    write_if_changed(folder / SUMS, sums_text(entries).encode("utf-8"))
+        entries = bundles.bundle_entries(info, period, items, absent, store.digest)
+        results.append(_write_bundle(folder, recipient, period, entries, store.deflated, written))
+        for _, rel in selection:
+            store.done_with(rel.path)
+    sums = [(p.name, written.get(p.name) or sha256_file(p)) for p in sorted(folder.glob("*.zip"))]
+    write_if_changed(folder / SUMS, sums_text(sums).encode("utf-8"))
     return results
+
+
+def _write_bundle(folder: Path, recipient: Recipient, period: str, entries: dict[str, bytes],
+                  deflated: bundles.Deflated, written: dict[str, str]) -> BundleResult:
+    """The recipient's bundle: the latest one when its entries are the same, else a new version (its SHA-256 noted
+    in `written`)."""
+    versions = bundle_versions(folder, recipient.id, period)
+    if versions:
+        latest_path = folder / bundle_name(recipient.id, period, versions[-1])
+        if zip_member(latest_path, SUMS) == entries[SUMS]:  # same entries, same hashes: same zip
+            return BundleResult(recipient, versions[-1], latest_path, "unchanged", latest_path.stat().st_size)
+    version = versions[-1] + 1 if versions else 1
+    path = folder / bundle_name(recipient.id, period, version)
+    if path.exists():  # never overwrite a bundle that was sent
+        raise UserError(f"收件包 {path} 已存在，不能覆盖")
+    data = bundles.deterministic_zip(entries, deflated)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    os.chmod(path, 0o444)
+    written[path.name] = sha256_bytes(data)
+    return BundleResult(recipient, version, path, "new", len(data))
 
 
 # ---------------------------------------------------------------------------

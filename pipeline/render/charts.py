@@ -11,7 +11,8 @@ import altair as alt
 import polars as pl
 import vl_convert as vlc
 
-from pipeline.render.fonts import FONT_FAMILY, ensure_fonts
+from pipeline.render import chart_engine
+from pipeline.render.fonts import FONT_FAMILY
 
 ChartT = TypeVar("ChartT", bound=alt.TopLevelMixin)
 
@@ -32,19 +33,8 @@ TEXT_COLOR = "#222222"
 GRID_COLOR = "#d9d9d9"
 BAR_COLOR = PALETTE[0]
 
-_registered_font_dirs: set[str] = set()
-
-
 class ChartError(ValueError):
     """图表数据不符合要求。"""
-
-
-def _register_fonts() -> None:
-    """每个进程只向 vl-convert 注册一次中文字体目录。"""
-    font_dir = str(ensure_fonts().resolve())
-    if font_dir not in _registered_font_dirs:
-        vlc.register_font_directory(font_dir)
-        _registered_font_dirs.add(font_dir)
 
 
 def configure(chart: ChartT) -> ChartT:
@@ -75,6 +65,12 @@ def configure(chart: ChartT) -> ChartT:
     return cast(ChartT, configured)
 
 
+def _engine() -> None:
+    """The fonts registered and the engine up (waiting for a start begun by chart_engine.warm_up, if any)."""
+    chart_engine.ready()
+    chart_engine.register_fonts()
+
+
 def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
     return chart.to_dict()
 
@@ -86,13 +82,13 @@ def _convert_options() -> dict[str, Any]:
 
 def to_svg(chart: alt.TopLevelMixin) -> str:
     """转为 SVG 字符串（文字保留为 <text>，字体族为 Noto Sans SC）。"""
-    _register_fonts()
+    _engine()
     return vlc.vegalite_to_svg(_spec(chart), **_convert_options())
 
 
 def to_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
     """转为 PNG 字节（scale 为放大倍数，默认 2 倍以便打印清晰）。"""
-    _register_fonts()
+    _engine()
     return vlc.vegalite_to_png(_spec(chart), scale=scale, **_convert_options())
 
 

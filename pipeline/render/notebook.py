@@ -17,6 +17,12 @@ from pipeline.period import Month
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 KERNEL = "python3"
+KERNEL_ARGUMENTS = [
+    "--IPKernelApp.log_level=CRITICAL",  # the kernel's start-up warning about local TCP transport is noise here
+    # No IPython input history: a stage's kernel runs once and nobody scrolls back through it, and setting up the
+    # history store and its saving thread is part of every kernel start (~0.1 s, measured).
+    "--HistoryManager.enabled=False",
+]
 
 
 def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -54,8 +60,12 @@ def execute(source: Path, output: Path, parameters: dict[str, Any], cwd: Path,
                 str(src), str(executed), parameters=parameters, kernel_name=KERNEL, cwd=str(cwd),
                 progress_bar=False, log_output=False, request_save_on_cell_execute=False,
                 stderr_file=sys.stderr,  # progress lines the notebook writes to stderr reach the user live
-                # the kernel's start-up warning about local TCP transport is noise for a statistician
-                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+                extra_arguments=KERNEL_ARGUMENTS,
+                # Every output is written (and renamed into place) by the cells themselves, so once the last cell has
+                # run the kernel has nothing left to do: stop it at once instead of waiting for its interpreter to
+                # wind down (~0.3 s wall, 0.17 CPU s a stage, measured over six runs). jupyter_client kills the
+                # kernel's whole process group.
+                shutdown_kernel="immediate",
             )
         except pm.PapermillExecutionError as exc:
             # An error raised by our own code inside the notebook: show its message, not the traceback.

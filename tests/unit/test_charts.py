@@ -64,3 +64,49 @@ def test_bar_chart_sorted_descending() -> None:
 def test_missing_columns_message_in_chinese() -> None:
     with pytest.raises(charts.ChartError, match="缺少列"):
         charts.trend_chart(pl.DataFrame({"month": [1]}), "趋势", "人次")
+
+
+_CHART_IN_FRESH_PROCESS = """
+import hashlib, sys
+import polars as pl
+from pipeline.render import chart_engine
+if sys.argv[1] == "warm":
+    chart_engine.warm_up()
+    chart_engine.warm_up()  # a second call starts nothing more
+    assert chart_engine.started()
+from pipeline.render import charts
+data = pl.DataFrame({"region": ["岳阳楼区", "华容县", "平江县"], "value": [12.5, 30.25, 7.0]})
+print(hashlib.sha256(charts.to_svg(charts.bar_chart(data, "region", "value", title="各县市区总诊疗人次")).encode()).hexdigest())
+"""
+
+
+def test_warmed_engine_draws_the_same_bytes() -> None:
+    """A stage that starts the chart engine early (chart_engine.warm_up) gets exactly the SVG a cold process draws:
+    each case in its own fresh process, since the engine is one per process."""
+    import subprocess
+    import sys
+
+    def digest(mode: str) -> str:
+        done = subprocess.run([sys.executable, "-c", _CHART_IN_FRESH_PROCESS, mode], capture_output=True, text=True,
+                              check=True)
+        return done.stdout.strip()
+
+    cold, warm = digest("cold"), digest("warm")
+    assert len(cold) == 64
+    assert warm == cold
+
+
+def test_warm_up_failure_is_reported_by_the_first_chart(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An engine start that fails in the background is silent there, but the first real chart repeats the font
+    registration and so reports the same error (here: fonts that cannot be prepared)."""
+    from pipeline.render import chart_engine, fonts
+
+    def broken() -> None:
+        raise fonts.FontError("字体目录不可写")
+
+    monkeypatch.setattr(chart_engine, "ensure_fonts", broken)
+    monkeypatch.setattr(chart_engine, "_warm", None)
+    chart_engine.warm_up()
+    chart_engine.ready()
+    with pytest.raises(fonts.FontError, match="字体目录不可写"):
+        charts.to_svg(charts.bar_chart(pl.DataFrame({"region": ["甲"], "value": [1.0]}), "region", "value", title="t"))

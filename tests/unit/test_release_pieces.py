@@ -6,9 +6,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import random
+import re
 import shutil
 import subprocess
 import zipfile
+import zlib
 from pathlib import Path
 
 import openpyxl
@@ -43,6 +46,57 @@ def test_deterministic_zip_sorted_fixed_times_same_bytes():
         assert zf.read("c/y/z.csv") == b"3" * 1000
     with pytest.raises(ValueError):
         bundles.deterministic_zip({"../evil": b""})
+
+
+def _zipfile_reference(entries: dict[str, bytes]) -> bytes:
+    """What release wrote before it laid zips out itself: zipfile.writestr, entry by entry."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in sorted(entries):
+            info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = 0o100644 << 16
+            zf.writestr(info, entries[name], compresslevel=6)
+    return buffer.getvalue()
+
+
+def _varied_entries() -> dict[str, bytes]:
+    rng = random.Random(7)
+    return {
+        "README.txt": "\ufeff收件单位：某单位\r\n".encode() * 50,
+        "empty.txt": b"",
+        "monthly/2025-12/v1/report.pdf": bytes(rng.randrange(256) for _ in range(70_000)),  # incompressible
+        "monthly/2025-12/v1/indicators.csv": b"region,value\n" + b"430602,1.5\n" * 40_000,
+        "odd/名称.txt": b"non-ASCII name: zipfile sets the UTF-8 flag",
+        "a": b"x",
+    }
+
+
+def test_deterministic_zip_is_byte_for_byte_what_zipfile_writes():
+    entries = _varied_entries()
+    assert bundles.deterministic_zip(entries) == _zipfile_reference(entries)
+    for name, data in entries.items():  # each member alone too (offsets, central directory of one entry)
+        assert bundles.deterministic_zip({name: data}) == _zipfile_reference({name: data})
+
+
+def test_shared_deflate_streams_give_the_bytes_of_separate_zips():
+    entries = _varied_entries()
+    other = {"x/report.pdf": entries["monthly/2025-12/v1/report.pdf"], "y.csv": b"different content\n" * 99}
+    deflated = bundles.Deflated()
+    deflated.prepare([*entries.values(), *other.values()], workers=2)  # threads
+    assert bundles.deterministic_zip(entries, deflated) == _zipfile_reference(entries)
+    assert bundles.deterministic_zip(other, deflated) == _zipfile_reference(other)
+    # a content never gets another content's stream: equal keys are equal bytes
+    crc, stream = deflated.get(b"different content\n" * 99)
+    assert zlib.decompress(stream, -15) == b"different content\n" * 99 and crc == zlib.crc32(b"different content\n" * 99)
+    assert deflated.get(b"new") == (zlib.crc32(b"new"), bundles.raw_deflate(b"new"))
+
+
+def test_zip_past_the_zip64_limits_is_left_to_zipfile(monkeypatch):
+    entries = _varied_entries()
+    monkeypatch.setattr(bundles, "_ZIP64_LIMIT", 1000)  # as if the members were over 2 GiB
+    assert bundles.deterministic_zip(entries) == _zipfile_reference(entries)
 
 
 def test_bundle_entries_carry_readme_info_and_checksums():
@@ -246,6 +300,53 @@ def test_outgoing_html_must_hold_no_scripts_external_resources_or_chart_data():
 # ---------------------------------------------------------------------------
 
 
+def test_names_found_are_every_name_the_text_contains():
+    names = {"岳阳楼区人民医院": frozenset({"430602"}), "岳阳楼区人民医院分院": frozenset({"430602"}),
+             "平江县中医医院": frozenset({"430626"}), "汨罗市卫生院": frozenset({"430681"})}
+    registry = confidentiality.Registry.build({}, names)
+    rng = random.Random(3)
+    pieces = [*names, "岳阳", "平江县", "汨罗", "市", "中医", "医院", "\n", "，", "A", "1"]
+    for _ in range(300):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 12)))
+        assert registry.names_in(text) == {n for n in names if n in text}, text
+    # overlapping names, a name at the very end, and texts shorter than any name
+    assert registry.names_in("xx岳阳楼区人民医院分院") == {"岳阳楼区人民医院", "岳阳楼区人民医院分院"}
+    assert registry.names_in("岳阳楼区人民医") == set() and registry.names_in("") == set()
+    assert confidentiality.Registry.build({}, {}).names_in("任何文字") == set()
+
+
+def test_csv_text_is_the_unique_stripped_cells_in_order():
+    data = 'a, b ,a\n"x,y",,  \n"q""r",b\n'
+    assert confidentiality.csv_text(data) == "a\nb\nx,y\nq\"r"
+
+
+def test_html_screen_reports_forbidden_elements_and_names_from_one_parse(tmp_path):
+    registry = confidentiality.load_registry(REGISTRY)
+    name = next(iter(registry.name_regions))
+    page = tmp_path / "p.html"
+    page.write_text(f"<html><body><p>{name}</p><script>1</script></body></html>", encoding="utf-8")
+    problems = confidentiality.screen_file(page, registry, "none", None)
+    assert problems[0] == "含有 <script> 元素" and any(name in p for p in problems[1:])
+
+
+def test_external_reference_check_agrees_with_the_forward_pattern():
+    forward = re.compile(r"""(?:\b(?:src|href|poster|data)\s*=\s*["']?\s*(?:https?:)?//)|"""
+                         r"""(?:url\(\s*["']?\s*(?:https?:)?//)""", re.IGNORECASE)
+    rng = random.Random(11)
+    pieces = ["src", "SRC", "href", "poster", "data", "xdata", "url(", "URL(", "=", " ", "\n", '"', "'", "http:",
+              "https:", "HTTPS:", "//", "/", "a", "-", "<img ", ">", "\u017f", "中"]
+    hits = 0
+    for _ in range(4000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 10)))
+        expected = forward.search(text) is not None
+        hits += expected
+        assert confidentiality.references_external(text) == expected, text
+    assert hits > 30  # the sample holds matches as well as near misses
+    assert confidentiality.references_external('<img src = " https://x/a.png">')
+    assert not confidentiality.references_external('<svg xmlns="http://www.w3.org/2000/svg">')
+    assert not confidentiality.references_external("")
+
+
 def test_dictionary_covers_every_indicator_with_its_formula():
     from pipeline import catalogues
 
@@ -265,3 +366,26 @@ def test_dictionary_covers_every_indicator_with_its_formula():
     assert "总计(total)" in by_id["visits"]["分组"] and "岳阳县" in by_id["visits"]["地区"]
     text = data_catalogue.dictionary_csv(REPO / "data/reference/regions.csv")
     assert text.startswith("\ufeff指标代码,指标名称,单位,定义,计算公式")
+
+
+def test_bundle_files_read_once_and_dropped_after_their_last_bundle(tmp_path):
+    from pipeline.release.publish import _BundleFiles
+
+    shared, own = tmp_path / "monthly/v1", tmp_path / "county/v1"
+    for folder, text in ((shared, b"shared report" * 100), (own, b"county report" * 100)):
+        (folder / "sub").mkdir(parents=True)
+        (folder / "report.html").write_bytes(text)
+        (folder / "sub/SHA256SUMS").write_bytes(text[:20])
+    store = _BundleFiles([shared, own, shared])  # two bundles carry the shared folder, one the county's
+    first = store.files(shared)
+    assert first == {"report.html": b"shared report" * 100, "sub/SHA256SUMS": (b"shared report" * 100)[:20]}
+    store.deflated.prepare(first.values())
+    store.files(own)
+    store.done_with(shared)
+    store.done_with(own)
+    (shared / "report.html").write_bytes(b"not read again")  # still held: the second bundle gets the same bytes
+    assert store.files(shared)["report.html"] is first["report.html"]
+    assert store.deflated.get(first["report.html"]) == (zlib.crc32(first["report.html"]),
+                                                        bundles.raw_deflate(first["report.html"]))
+    store.done_with(shared)
+    assert store._bytes == {} and store._tree == {} and store.deflated._streams == {}
