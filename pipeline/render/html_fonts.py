@@ -16,6 +16,8 @@ import contextlib
 import functools
 import hashlib
 import io
+import marshal
+import sys
 import types
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
@@ -85,15 +87,9 @@ def document_chars(html_text: str) -> set[str]:
     return {c for c in collector.chars if needs_glyph(c)}
 
 
-@functools.lru_cache(maxsize=16)
-def _cmap(font_path: Path, mtime_ns: int) -> frozenset[int]:
-    """The code points a font covers (read once per font file and process)."""
-    with TTFont(font_path, lazy=True) as font:
-        return frozenset(font.getBestCmap())
-
-
 def cmap(font_path: Path) -> frozenset[int]:
-    return _cmap(font_path, font_path.stat().st_mtime_ns)
+    """The code points a font covers (from its facts: read once per font file and process, worked out once)."""
+    return font_facts(font_path).best_cmap
 
 
 def _uncovered(chars: set[str], font_dir: Path) -> list[str]:
@@ -135,6 +131,86 @@ def font_bytes(font_path: Path) -> tuple[bytes, str]:
     return _font_bytes(font_path, stat.st_size, stat.st_mtime_ns)
 
 
+# What every process used to re-derive from a font file before its first subset, worked out once and kept next to
+# the fonts (<font folder>/facts/): the glyph order (for Noto Sans SC made from the cmap, which fontTools then parses
+# a second time: 0.15 s per face, 0.43 s for HanaMinB), the code points the font covers (the glyph check), and the
+# 'hmtx'/'vmtx' metrics. A stage, and each county worker, starts with these in a few milliseconds. The file is named
+# and stamped with the font file's SHA-256 and _FACTS_FORMAT, and carries the SHA-256 of its own payload: a file cut
+# short, written by another format or for another font is not used (it is worked out again and replaced). The facts
+# are the values fontTools itself reads, so a subset made with them has the same bytes.
+_FACTS_FORMAT = f"font-facts-1-py{sys.version_info[0]}.{sys.version_info[1]}-marshal{marshal.version}"
+_FACTS_MAGIC = b"healthstats font facts\n"
+_METRICS_TAGS = ("hmtx", "vmtx")
+
+
+@dataclass(frozen=True)
+class FontFacts:
+    glyph_order: tuple[str, ...]
+    best_cmap: frozenset[int]  # code points of the font's best Unicode cmap
+    metrics: dict[str, dict[str, tuple[int, int]]]  # 'hmtx'/'vmtx' → glyph name → (advance, side bearing)
+
+
+_FACTS: dict[str, FontFacts] = {}  # by SHA-256 of the font file
+
+
+def _facts_of(font: TTFont) -> FontFacts:
+    """Read the facts from a freshly opened font, as fontTools' own table reads give them."""
+    glyph_order = tuple(font.getGlyphOrder())
+    best = frozenset(font.getBestCmap() or {})
+    metrics = {tag: {name: (int(adv), int(sb)) for name, (adv, sb) in font[tag].metrics.items()}
+               for tag in _METRICS_TAGS if tag in font}
+    return FontFacts(glyph_order, best, metrics)
+
+
+def facts_path(font_path: Path, digest: str) -> Path:
+    return font_path.parent / "facts" / f"{digest}.{_FACTS_FORMAT}"
+
+
+def _encode_facts(facts: FontFacts, digest: str) -> bytes:
+    payload = marshal.dumps((_FACTS_FORMAT, digest, facts.glyph_order, sorted(facts.best_cmap), facts.metrics))
+    return _FACTS_MAGIC + hashlib.sha256(payload).digest() + payload
+
+
+def _decode_facts(data: bytes, digest: str) -> FontFacts | None:
+    """The facts in a cache file, or None unless it is whole, of this format and of the font with this SHA-256."""
+    head = len(_FACTS_MAGIC)
+    if data[:head] != _FACTS_MAGIC or len(data) < head + 32:
+        return None
+    payload = data[head + 32:]
+    if hashlib.sha256(payload).digest() != data[head:head + 32]:
+        return None
+    try:
+        fmt, font_digest, glyph_order, best, metrics = marshal.loads(payload)
+    except (ValueError, EOFError, TypeError):
+        return None
+    if fmt != _FACTS_FORMAT or font_digest != digest:
+        return None
+    if not (isinstance(glyph_order, tuple) and isinstance(best, list) and isinstance(metrics, dict)):
+        return None
+    return FontFacts(glyph_order, frozenset(best), metrics)
+
+
+def font_facts(font_path: Path) -> FontFacts:
+    """A font file's facts: from this process's memory, else its file in <font folder>/facts/, else read from the
+    font (and the file written, atomically; a read-only folder only costs the time)."""
+    data, digest = font_bytes(font_path)
+    facts = _FACTS.get(digest)
+    if facts is not None:
+        return facts
+    cache = facts_path(font_path, digest)
+    facts = _decode_facts(cache.read_bytes(), digest) if cache.is_file() else None
+    if facts is None:
+        with TTFont(io.BytesIO(data), lazy=True) as font:
+            facts = _facts_of(font)
+        try:
+            with atomic_path(cache) as tmp:
+                tmp.write_bytes(_encode_facts(facts, digest))
+        except OSError:
+            pass
+    _FACTS[digest] = facts
+    return facts
+
+
 # Subsets made in this process, by cache key: a subset any document of the run needs again (the same fallback
 # characters in every county edition, a page rendered twice) is made once.
 _SUBSETS: dict[str, bytes] = {}
@@ -165,6 +241,7 @@ def subset_woff2(font_path: Path, chars: set[str]) -> bytes:
     if _is_whole_woff2(cached):
         _SUBSETS[key] = cached
         return cached
+    font_facts(font_path)  # the facts file: this process's first subset of the font starts from it (see _reuse_parsed)
     result = _subset_woff2(io.BytesIO(data), chars, digest=digest)
     _SUBSETS[key] = result
     try:
@@ -202,11 +279,11 @@ def _reuse_cff_bounds(font: TTFont, digest: str) -> None:
 
 
 # What every subset of a font file decompiles from the same bytes, kept from its first subset in this process (by the
-# SHA-256 of the file): the glyph order (for Noto Sans SC worked out from the cmap, which fontTools then parses a
-# second time), the 'glyf' table's glyph records and the 'hmtx'/'vmtx' metrics. About a third of a TrueType face's
-# subset went into reading these anew. The subsetter changes the tables it is given, so each subset gets its own
-# copies: a new glyph-order list, new metrics dicts, and a 'glyf' table that makes each glyph from its bytes when
-# the subsetter first looks it up (a few hundred of 31,000). The other tables are read from the file as before.
+# SHA-256 of the file): the glyph order and the 'hmtx'/'vmtx' metrics (from the font's facts, see FontFacts) and the
+# 'glyf' table's glyph records, cut from the table's bytes at the offsets 'loca' gives (fontTools' own decompile makes
+# a Glyph object for each of 31,000 glyphs, 0.5 s). The subsetter changes the tables it is given, so each subset gets
+# its own copies: a new glyph-order list, new metrics dicts, and a 'glyf' table that makes each glyph from its bytes
+# when the subsetter first looks it up (a few hundred of 31,000). The other tables are read from the file as before.
 @dataclass(frozen=True)
 class _Parsed:
     glyph_order: tuple[str, ...]
@@ -215,12 +292,43 @@ class _Parsed:
 
 
 _PARSED: dict[str, _Parsed] = {}
-_METRICS_TAGS = ("hmtx", "vmtx")
+
+
+def _is_simple(data: bytes) -> bool:
+    """A glyph record with outlines of its own (numberOfContours > 0), not a composite or an empty glyph."""
+    return len(data) >= 10 and int.from_bytes(data[:2], "big", signed=True) > 0
+
+
+# A simple glyph compiles (outline unpacked, bounds recalculated, packed again) to bytes that depend only on its own
+# bytes and the two packing options: nothing of the other glyphs, their number or its glyph index. Every subset of a
+# face compiles the same few hundred glyphs of its characters (a third of a TrueType subset's time), so each is
+# compiled once per process, by fontTools. Composite glyphs (they name their components by glyph index) are not kept.
+_COMPILED: dict[tuple[bytes, bool, bool], bytes] = {}
+
+
+class _RememberedGlyph(Glyph):
+    """A Glyph whose compile, while it is still the bytes it was read from, gives the bytes an earlier compile of
+    the same bytes gave. On such a repeat it keeps the compiled bytes, unexpanded, instead of the unpacked outline:
+    what the later recalculations (maxp, hhea, vhea) read from it is unpacked from them, the same numbers."""
+
+    def compile(self, glyfTable: object, recalcBBoxes: bool = True, *, boundsDone: set[str] | None = None,
+                optimizeSize: bool = True) -> bytes:
+        data = self.__dict__.get("data")
+        if not (recalcBBoxes and data and _is_simple(data)):
+            return super().compile(glyfTable, recalcBBoxes, boundsDone=boundsDone, optimizeSize=optimizeSize)
+        key = (bytes(data), optimizeSize, glyfTable is None or bool(getattr(glyfTable, "extended", False)))
+        compiled = _COMPILED.get(key)
+        if compiled is None:
+            compiled = super().compile(glyfTable, recalcBBoxes, boundsDone=boundsDone, optimizeSize=optimizeSize)
+            _COMPILED[key] = compiled
+        else:
+            self.data = compiled
+        return compiled
 
 
 class _GlyphsOnDemand(MutableMapping[str, Glyph]):
     """A 'glyf' table's glyphs, each made from its bytes when first looked up and kept from then on: the same
-    Glyph objects the table's own decompile makes, for the glyphs the subsetter reads."""
+    Glyph objects the table's own decompile makes (as _RememberedGlyph), for the glyphs the subsetter reads."""
 
     def __init__(self, data: dict[str, bytes]) -> None:
         self._data = data  # shared, never changed
@@ -232,7 +340,7 @@ class _GlyphsOnDemand(MutableMapping[str, Glyph]):
             return self._all[name]
         glyph = self._made.get(name)
         if glyph is None:
-            glyph = self._made[name] = Glyph(self._data[name])
+            glyph = self._made[name] = _RememberedGlyph(self._data[name])
         return glyph
 
     def _every(self) -> dict[str, Glyph]:
@@ -256,22 +364,28 @@ class _GlyphsOnDemand(MutableMapping[str, Glyph]):
         return name in (self._data if self._all is None else self._all)
 
 
-def _parsed(font: TTFont) -> _Parsed:
-    """Read what _Parsed keeps from a freshly opened font, before the subsetter has changed anything."""
-    glyf = None
-    if "glyf" in font:
-        glyf = {name: getattr(glyph, "data", b"") for name, glyph in font["glyf"].glyphs.items()}
-    metrics = {tag: dict(font[tag].metrics) for tag in _METRICS_TAGS if tag in font}
-    return _Parsed(tuple(font.getGlyphOrder()), glyf, metrics)
+def _glyf_records(font: TTFont, glyph_order: tuple[str, ...]) -> dict[str, bytes] | None:
+    """Each glyph's bytes in 'glyf', cut where 'loca' says, as the table's own decompile cuts them; None for a font
+    without 'glyf' or one whose 'loca' does not fit it (fontTools then reads the table itself and reports it)."""
+    if "glyf" not in font:
+        return None
+    offsets = list(font["loca"].locations)
+    raw = font.reader["glyf"]
+    if len(offsets) != len(glyph_order) + 1 or offsets[-1] > len(raw) or any(a > b for a, b in zip(offsets, offsets[1:])):
+        return None
+    return {name: raw[offsets[i]:offsets[i + 1]] for i, name in enumerate(glyph_order)}
 
 
 def _reuse_parsed(font: TTFont, digest: str) -> None:
-    """Give a freshly opened font what an earlier subset of the same file read (see _Parsed), or keep it for the
-    next one. Same tables as fontTools' own decompile, so the same bytes."""
+    """Give a freshly opened font the glyph order, metrics and glyph records of its file (see _Parsed), from this
+    process's first subset of the file or, for that first one, from the file's facts (read from this very font when
+    no facts are known). Same tables as fontTools' own decompile, so the same bytes."""
     parsed = _PARSED.get(digest)
     if parsed is None:
-        _PARSED[digest] = _parsed(font)
-        return
+        facts = _FACTS.get(digest)
+        if facts is None:
+            facts = _facts_of(font)
+        parsed = _PARSED[digest] = _Parsed(facts.glyph_order, _glyf_records(font, facts.glyph_order), facts.metrics)
     font.setGlyphOrder(list(parsed.glyph_order))
     for tag, metrics in parsed.metrics.items():
         table = newTable(tag)
@@ -285,6 +399,43 @@ def _reuse_parsed(font: TTFont, digest: str) -> None:
         glyf.glyphOrder = font.getGlyphOrder()
         glyf._reverseGlyphOrder = {}
         font["glyf"] = glyf
+
+
+# The woff2 'glyf' transform splits each glyph over seven streams (contour and point counts, flags, coordinates,
+# instructions, bounds) and two bitmaps. For a simple glyph what it adds depends only on the glyph's bytes in the
+# compiled 'glyf' (its bitmap bits sit at its glyph index, set here by that index): kept per process by those bytes,
+# worked out by fontTools' own encoder the first time, so every later subset with the glyph adds the same bytes.
+_ENCODED: dict[bytes, tuple[tuple[bytes, ...], bool, bool]] = {}
+
+
+def _bit(bitmap: object, glyph_id: int) -> bool:
+    return bool(bitmap[glyph_id >> 3] & (0x80 >> (glyph_id & 7)))  # type: ignore[index]
+
+
+class _RememberingGlyfTransform(ft_woff2.WOFF2GlyfTable):  # type: ignore[misc]
+    def _encodeGlyph(self, glyphID: int) -> None:
+        glyph = self.glyphs[self.getGlyphName(glyphID)]
+        data = glyph.__dict__.get("data")
+        if not data or not _is_simple(data):
+            super()._encodeGlyph(glyphID)
+            return
+        streams = self.subStreams
+        data = bytes(data)
+        known = _ENCODED.get(data)
+        if known is None:
+            before = [len(getattr(self, name)) for name in streams]
+            super()._encodeGlyph(glyphID)
+            pieces = tuple(getattr(self, name)[n:] for name, n in zip(streams, before))
+            _ENCODED[data] = (pieces, _bit(self.bboxBitmap, glyphID), _bit(self.overlapSimpleBitmap, glyphID))
+            return
+        pieces, bbox, overlap = known
+        for name, piece in zip(streams, pieces):
+            if piece:
+                setattr(self, name, getattr(self, name) + piece)
+        if bbox:
+            self.bboxBitmap[glyphID >> 3] |= 0x80 >> (glyphID & 7)
+        if overlap:
+            self.overlapSimpleBitmap[glyphID >> 3] |= 0x80 >> (glyphID & 7)
 
 
 # The brotli quality of the woff2 stream. fontTools uses brotli's default, 11, which took 40 % of a county
@@ -304,6 +455,17 @@ def _brotli_quality(quality: int) -> Iterator[None]:
         yield
     finally:
         ft_woff2.brotli = real
+
+
+@contextlib.contextmanager
+def _remembered_glyf_transform() -> Iterator[None]:
+    """While saving a woff2, fontTools' WOFF2 writer transforms 'glyf' with _RememberingGlyfTransform."""
+    real = ft_woff2.WOFF2GlyfTable
+    ft_woff2.WOFF2GlyfTable = _RememberingGlyfTransform  # type: ignore[misc]
+    try:
+        yield
+    finally:
+        ft_woff2.WOFF2GlyfTable = real  # type: ignore[misc]
 
 
 def _subset_woff2(font_file: Path | io.BytesIO, chars: set[str], *, digest: str | None = None) -> bytes:
@@ -329,7 +491,7 @@ def _subset_woff2(font_file: Path | io.BytesIO, chars: set[str], *, digest: str 
         _reuse_cff_bounds(font, digest)
         font.flavor = "woff2"
         buffer = io.BytesIO()
-        with _brotli_quality(BROTLI_QUALITY):
+        with _brotli_quality(BROTLI_QUALITY), _remembered_glyf_transform():
             font.save(buffer, reorderTables=True)
     return buffer.getvalue()
 

@@ -213,3 +213,108 @@ def test_fonts_opened_lazily_give_the_bytes_of_fonts_read_whole(fonts_copy: Path
     monkeypatch.setattr(html_fonts, "_reuse_parsed", lambda font, digest: None)
     assert lazy == [html_fonts._subset_woff2(font, chars) for chars in sets]
     assert opened == [True, True]  # the subsets do open lazily
+
+
+def _facts_by_fonttools(path: Path) -> tuple[list[str], set[int], dict[str, dict[str, tuple[int, int]]]]:
+    """A font's glyph order, best-cmap code points and metrics as fontTools reads them, whole and without our code."""
+    with TTFont(path) as font:
+        metrics = {tag: {name: tuple(m) for name, m in font[tag].metrics.items()} for tag in ("hmtx", "vmtx")
+                   if tag in font}
+        return font.getGlyphOrder(), set(font.getBestCmap()), metrics
+
+
+def _new_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forget everything this process kept about fonts: only the files under the font folder remain."""
+    for name in ("_FACTS", "_PARSED", "_SUBSETS", "_COMPILED", "_ENCODED", "_CFF_BOUNDS"):
+        monkeypatch.setattr(html_fonts, name, {})
+
+
+@pytest.mark.parametrize("filename", [SERIF_FILENAME, REGULAR_FILENAME])
+def test_font_facts_are_what_fonttools_reads_and_a_new_process_takes_them_from_the_file(
+        fonts_copy: Path, monkeypatch: pytest.MonkeyPatch, filename: str) -> None:
+    font = fonts_copy / filename
+    _new_process(monkeypatch)
+    facts = html_fonts.font_facts(font)
+    order, best, metrics = _facts_by_fonttools(font)
+    assert list(facts.glyph_order) == order and set(facts.best_cmap) == best and facts.metrics == metrics
+    digest = hashlib.sha256(font.read_bytes()).hexdigest()
+    files = list((fonts_copy / "facts").iterdir())
+    assert [f.name.split(".")[0] for f in files] == [digest]  # named by the font's content
+    _new_process(monkeypatch)
+
+    def no_reading(font: object) -> None:
+        raise AssertionError("the facts were read from the font again")
+
+    monkeypatch.setattr(html_fonts, "_facts_of", no_reading)
+    assert html_fonts.font_facts(font) == facts
+    assert html_fonts.cmap(font) == frozenset(best)
+
+
+def test_a_broken_or_foreign_facts_file_is_not_used(fonts_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    serif, sans = fonts_copy / SERIF_FILENAME, fonts_copy / REGULAR_FILENAME
+    _new_process(monkeypatch)
+    true_serif = html_fonts.font_facts(serif)
+    html_fonts.font_facts(sans)
+    serif_file = html_fonts.facts_path(serif, html_fonts.font_bytes(serif)[1])
+    sans_file = html_fonts.facts_path(sans, html_fonts.font_bytes(sans)[1])
+    whole = serif_file.read_bytes()
+    tampered = bytearray(whole)
+    tampered[-5] ^= 0x01  # one bit of the payload changed: its SHA-256 no longer matches
+    plants = {
+        "cut short": whole[: len(whole) // 2],
+        "tampered": bytes(tampered),
+        "another font's": sans_file.read_bytes(),  # a whole, valid file, but stamped with the sans font's digest
+        "empty": b"",
+    }
+    for label, planted in plants.items():
+        serif_file.write_bytes(planted)
+        _new_process(monkeypatch)
+        assert html_fonts.font_facts(serif) == true_serif, label
+        assert serif_file.read_bytes() == whole, label  # and replaced by a good one
+
+
+@pytest.mark.parametrize("filename", [SERIF_FILENAME, REGULAR_FILENAME])
+def test_subsets_from_the_facts_file_and_remembered_glyphs_are_fonttools_own_bytes(
+        fonts_copy: Path, monkeypatch: pytest.MonkeyPatch, filename: str) -> None:
+    """A new process's subsets, made from the facts file, the kept glyph records, compiled simple glyphs and their
+    woff2 encodings (each later subset shares glyphs with earlier ones), are the bytes fontTools makes when it reads
+    every table from the font itself and compiles and encodes every glyph afresh (all reuse switched off)."""
+    import contextlib
+
+    font = fonts_copy / filename
+    sets = [{"岳", "阳"}, {"市", "阳", "1", "\u3000"}, {chr(c) for c in range(0x4E00, 0x4E00 + 200)} | set("0123（），。"),
+            {chr(c) for c in range(0x4E00 + 100, 0x4E00 + 300)} | {"岳", "阳"}]
+    _new_process(monkeypatch)
+    html_fonts.font_facts(font)  # writes the facts file
+    _new_process(monkeypatch)
+    html_fonts.font_facts(font)  # a new process: read from the file
+    remembered = [html_fonts._subset_woff2(font, chars) for chars in sets]
+    if filename.endswith(".ttf"):  # the TrueType reuse is exercised
+        assert html_fonts._COMPILED and html_fonts._ENCODED
+    monkeypatch.setattr(html_fonts, "_reuse_parsed", lambda font, digest: None)
+    monkeypatch.setattr(html_fonts, "_remembered_glyf_transform", contextlib.nullcontext)
+    monkeypatch.setattr(html_fonts, "_reuse_cff_bounds", lambda font, digest: None)
+    assert remembered == [html_fonts._subset_woff2(font, chars) for chars in sets]
+
+
+def test_a_remembered_glyph_compiles_to_the_bytes_of_a_fresh_one(fonts_copy: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Glyph by glyph: a simple glyph compiled a second time (from the memory) gives the bytes of a fresh
+    fontTools Glyph, and what is read from it afterwards (its bounds, its points) is the same too."""
+    from fontTools.ttLib.tables._g_l_y_f import Glyph
+
+    monkeypatch.setattr(html_fonts, "_COMPILED", {})
+    with TTFont(fonts_copy / REGULAR_FILENAME) as font:
+        glyf = font["glyf"]
+        names = [font.getBestCmap()[ord(c)] for c in "岳阳市1"]
+        for name in names:
+            raw = glyf.glyphs[name].data if hasattr(glyf.glyphs[name], "data") else glyf.glyphs[name].compile(glyf)
+            fresh = Glyph(raw)
+            expected = fresh.compile(glyf)
+            first, second = html_fonts._RememberedGlyph(raw), html_fonts._RememberedGlyph(raw)
+            assert first.compile(glyf) == expected and second.compile(glyf) == expected
+            second.expand(glyf)
+            assert (second.xMin, second.yMin, second.xMax, second.yMax) == (fresh.xMin, fresh.yMin, fresh.xMax,
+                                                                            fresh.yMax)
+            assert list(second.coordinates) == list(fresh.coordinates)
+        assert len(html_fonts._COMPILED) == len(set(names))
