@@ -225,7 +225,7 @@ def _facts_by_fonttools(path: Path) -> tuple[list[str], set[int], dict[str, dict
 
 def _new_process(monkeypatch: pytest.MonkeyPatch) -> None:
     """Forget everything this process kept about fonts: only the files under the font folder remain."""
-    for name in ("_FACTS", "_PARSED", "_SUBSETS", "_COMPILED", "_ENCODED", "_CFF_BOUNDS"):
+    for name in ("_FACTS", "_PARSED", "_SUBSETS", "_COMPILED", "_ENCODED", "_CFF_BOUNDS", "_CFF_COMPONENTS"):
         monkeypatch.setattr(html_fonts, name, {})
 
 
@@ -291,7 +291,10 @@ def test_subsets_from_the_facts_file_and_remembered_glyphs_are_fonttools_own_byt
     remembered = [html_fonts._subset_woff2(font, chars) for chars in sets]
     if filename.endswith(".ttf"):  # the TrueType reuse is exercised
         assert html_fonts._COMPILED and html_fonts._ENCODED
+    else:  # and the CFF one
+        assert html_fonts._CFF_COMPONENTS and html_fonts._CFF_BOUNDS
     monkeypatch.setattr(html_fonts, "_reuse_parsed", lambda font, digest: None)
+    monkeypatch.setattr(html_fonts, "_reuse_cff_closure", lambda font, digest: None)
     monkeypatch.setattr(html_fonts, "_remembered_glyf_transform", contextlib.nullcontext)
     monkeypatch.setattr(html_fonts, "_reuse_cff_bounds", lambda font, digest: None)
     assert remembered == [html_fonts._subset_woff2(font, chars) for chars in sets]
