@@ -16,7 +16,7 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from pipeline.render import html_fonts
-from pipeline.render.fonts import REGULAR_FILENAME, SERIF_FILENAME, ensure_fonts
+from pipeline.render.fonts import REGULAR_FILENAME, SANS_FACES, SERIF_FACE, SERIF_FILENAME, ensure_fonts
 
 CHARS = {"岳", "阳", "市", "1", "\u3000"}
 
@@ -225,7 +225,8 @@ def _facts_by_fonttools(path: Path) -> tuple[list[str], set[int], dict[str, dict
 
 def _new_process(monkeypatch: pytest.MonkeyPatch) -> None:
     """Forget everything this process kept about fonts: only the files under the font folder remain."""
-    for name in ("_FACTS", "_PARSED", "_SUBSETS", "_COMPILED", "_ENCODED", "_CFF_BOUNDS", "_CFF_COMPONENTS"):
+    for name in ("_FACTS", "_PARSED", "_SUBSETS", "_COMPILED", "_ENCODED", "_CFF_BOUNDS", "_CFF_COMPONENTS",
+                 "_MEMO_SEEN"):
         monkeypatch.setattr(html_fonts, name, {})
 
 
@@ -321,3 +322,58 @@ def test_a_remembered_glyph_compiles_to_the_bytes_of_a_fresh_one(fonts_copy: Pat
                                                                             fresh.yMax)
             assert list(second.coordinates) == list(fresh.coordinates)
         assert len(html_fonts._COMPILED) == len(set(names))
+
+
+def _all_reuse_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    import contextlib
+
+    monkeypatch.setattr(html_fonts, "_reuse_parsed", lambda font, digest: None)
+    monkeypatch.setattr(html_fonts, "_reuse_cff_closure", lambda font, digest: None)
+    monkeypatch.setattr(html_fonts, "_remembered_glyf_transform", contextlib.nullcontext)
+    monkeypatch.setattr(html_fonts, "_reuse_cff_bounds", lambda font, digest: None)
+
+
+def test_the_glyph_memo_file_serves_a_new_process_with_fonttools_own_bytes(fonts_copy: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """What one process worked out per glyph (compiled glyphs, woff2 encodings, CFF bounds and closures) is written
+    once per document to <font folder>/facts/, and a new process starts from it: its subsets of other characters
+    sharing those glyphs are the bytes fontTools makes with every reuse switched off."""
+    first = {chr(c) for c in range(0x4E00, 0x4E00 + 120)} | set("0123")
+    later = [{chr(c) for c in range(0x4E00 + 60, 0x4E00 + 180)} | {"岳", "阳"}, CHARS]
+    _new_process(monkeypatch)
+    html_fonts.font_face_css(first, fonts_copy, (SERIF_FACE, SANS_FACES[0]))
+    written = html_fonts._memo_sizes()
+    assert all(written) and html_fonts.memo_path(fonts_copy).is_file()
+    _new_process(monkeypatch)
+    html_fonts.load_glyph_memo(fonts_copy)
+    assert html_fonts._memo_sizes() == written  # all of it, read back
+    fonts = [fonts_copy / SERIF_FILENAME, fonts_copy / REGULAR_FILENAME]
+    with_memo = [html_fonts.subset_woff2(font, chars) for font in fonts for chars in later]
+    _new_process(monkeypatch)
+    _all_reuse_off(monkeypatch)
+    assert with_memo == [html_fonts._subset_woff2(font, chars) for font in fonts for chars in later]
+
+
+def test_a_broken_glyph_memo_file_is_not_used_and_is_replaced(fonts_copy: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    _new_process(monkeypatch)
+    html_fonts.font_face_css(CHARS, fonts_copy, (SANS_FACES[0],))
+    path = html_fonts.memo_path(fonts_copy)
+    whole = path.read_bytes()
+    sizes = html_fonts._memo_sizes()
+    tampered = bytearray(whole)
+    tampered[-3] ^= 0x01
+    other_format = whole.replace(html_fonts._MEMO_FORMAT.encode(), html_fonts._MEMO_FORMAT.replace("-1-", "-0-").encode())
+    for label, planted in {"cut short": whole[:-100], "tampered": bytes(tampered), "empty": b""}.items():
+        path.write_bytes(planted)
+        shutil.rmtree(fonts_copy / "subsets")  # so that the subset is made, not taken from the subset cache
+        _new_process(monkeypatch)
+        html_fonts.load_glyph_memo(fonts_copy)
+        assert html_fonts._memo_sizes() == (0, 0, 0, 0), label
+        html_fonts.font_face_css(CHARS, fonts_copy, (SANS_FACES[0],))  # made afresh: same entries
+        assert html_fonts._memo_sizes() == sizes and html_fonts._read_memo(path) is not None, label
+    assert html_fonts._read_memo(path) is not None
+    head = len(html_fonts._MEMO_MAGIC)  # a whole file of another format (its payload hash stamped anew)
+    payload = other_format[head + 32:]
+    path.write_bytes(other_format[:head] + hashlib.sha256(payload).digest() + payload)
+    assert html_fonts._read_memo(path) is None
