@@ -31,6 +31,7 @@ from fontTools.ttLib.tables._g_l_y_f import Glyph
 
 from pipeline.io_utils import atomic_path
 
+
 @functools.lru_cache(maxsize=8)
 def _font_bytes(font_path: Path, size: int, mtime_ns: int) -> tuple[bytes, str]:
     """A font file's bytes and their SHA-256, read once per font file and process (size and mtime in the key: a
@@ -50,8 +51,8 @@ def font_bytes(font_path: Path) -> tuple[bytes, str]:
 # 'hmtx'/'vmtx' metrics. A stage, and each county worker, starts with these in a few milliseconds. The file is named
 # and stamped with the font file's SHA-256 and _FACTS_FORMAT, and carries the SHA-256 of its own payload: a file cut
 # short, written by another format or for another font is not used (it is worked out again and replaced). The facts
-# are the values fontTools itself reads, so a subset made with them has the same bytes.
-# The format of the files under <font folder>/facts/: what they hold is what this fontTools reads and writes.
+# are the values fontTools itself reads, so a subset made with them has the same bytes. The format of every file under
+# <font folder>/facts/ names the fontTools, Python and marshal versions: what they hold is what this fontTools reads.
 _STORE_FORMAT = f"fonttools{fontTools.version}-py{sys.version_info[0]}.{sys.version_info[1]}-marshal{marshal.version}"
 _FACTS_FORMAT = f"font-facts-1-{_STORE_FORMAT}"
 _FACTS_MAGIC = b"healthstats font facts\n"
@@ -113,7 +114,10 @@ def font_facts(font_path: Path) -> FontFacts:
     if facts is not None:
         return facts
     cache = facts_path(font_path, digest)
-    facts = _decode_facts(cache.read_bytes(), digest) if cache.is_file() else None
+    try:
+        facts = _decode_facts(cache.read_bytes(), digest)
+    except OSError:  # none yet, or unreadable: worked out from the font
+        facts = None
     if facts is None:
         with TTFont(io.BytesIO(data), lazy=True) as font:
             facts = _facts_of(font)
