@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -165,11 +166,24 @@ def _render_pandoc(md_path: Path, out_dir: Path, stem: str, font_dir: Path, *, n
     src_dir = md_path.resolve().parent
     ast = apparatus_to_meta(move_date_to_dateline(read_ast(md_path)), md_path)
     images = check_images(ast, src_dir)
-    html_text = finalize_html(_pandoc_html(ast, src_dir), font_dir)
-    root = _project_root(src_dir, images)
-    typst_source = _pandoc_typst(_rebase_images(ast, src_dir, root))
-    pdf_bytes = compile_typst(typst_source, root, font_dir)
+    # The PDF is made in a second thread while this one embeds the HTML's fonts: pandoc runs as a subprocess and
+    # typst's compile releases the GIL, so one document uses both cores (fontTools' subsetting holds the GIL). The
+    # two only read the AST. An HTML error is raised first, as before; the PDF's next.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="typst") as pool:
+        pdf = pool.submit(_pandoc_pdf, ast, src_dir, images, font_dir)
+        try:
+            html_text = finalize_html(_pandoc_html(ast, src_dir), font_dir)
+        except BaseException:
+            pdf.cancel()
+            raise
+        pdf_bytes = pdf.result()
     return _write_outputs(out_dir, stem, html_text, pdf_bytes, "pandoc", pandoc_renderer(), note)
+
+
+def _pandoc_pdf(ast: dict[str, Any], src_dir: Path, images: list[Path], font_dir: Path) -> bytes:
+    """The PDF of a document: pandoc's typst output (images relative to the project root), compiled by typst."""
+    root = _project_root(src_dir, images)
+    return compile_typst(_pandoc_typst(_rebase_images(ast, src_dir, root)), root, font_dir)
 
 
 def _write_outputs(out_dir: Path, stem: str, html_text: str, pdf_bytes: bytes, backend: str,

@@ -13,23 +13,22 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import functools
 import hashlib
 import io
 import types
-from collections.abc import Iterator, MutableMapping
-from dataclasses import dataclass
 import unicodedata
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
 from fontTools import subset as ft_subset
-from fontTools.ttLib import TTFont, newTable
-from fontTools.ttLib.tables._g_l_y_f import Glyph
+from fontTools.ttLib import TTFont
 from fontTools.ttLib import woff2 as ft_woff2
 
 from pipeline.errors import UserError
 from pipeline.io_utils import atomic_path
+from pipeline.render import font_reuse
+from pipeline.render.font_reuse import font_bytes, font_facts
 from pipeline.render.fonts import (
     FALLBACK_FACE,
     REPORT_FACES,
@@ -85,15 +84,9 @@ def document_chars(html_text: str) -> set[str]:
     return {c for c in collector.chars if needs_glyph(c)}
 
 
-@functools.lru_cache(maxsize=16)
-def _cmap(font_path: Path, mtime_ns: int) -> frozenset[int]:
-    """The code points a font covers (read once per font file and process)."""
-    with TTFont(font_path, lazy=True) as font:
-        return frozenset(font.getBestCmap())
-
-
 def cmap(font_path: Path) -> frozenset[int]:
-    return _cmap(font_path, font_path.stat().st_mtime_ns)
+    """The code points a font covers (from its facts: read once per font file and process, worked out once)."""
+    return font_facts(font_path).best_cmap
 
 
 def _uncovered(chars: set[str], font_dir: Path) -> list[str]:
@@ -120,19 +113,6 @@ def check_glyph_coverage(chars: set[str], font_dir: Path) -> None:
 def missing_glyphs(text: str) -> list[str]:
     """The characters of `text` no report font has a glyph for (checked before rendering, to name the source)."""
     return _uncovered({c for c in text if needs_glyph(c)}, ensure_fonts())
-
-
-@functools.lru_cache(maxsize=8)
-def _font_bytes(font_path: Path, size: int, mtime_ns: int) -> tuple[bytes, str]:
-    """A font file's bytes and their SHA-256, read once per font file and process (size and mtime in the key: a
-    replaced file is read again)."""
-    data = font_path.read_bytes()
-    return data, hashlib.sha256(data).hexdigest()
-
-
-def font_bytes(font_path: Path) -> tuple[bytes, str]:
-    stat = font_path.stat()
-    return _font_bytes(font_path, stat.st_size, stat.st_mtime_ns)
 
 
 # Subsets made in this process, by cache key: a subset any document of the run needs again (the same fallback
@@ -165,6 +145,8 @@ def subset_woff2(font_path: Path, chars: set[str]) -> bytes:
     if _is_whole_woff2(cached):
         _SUBSETS[key] = cached
         return cached
+    font_facts(font_path)  # the facts file: this process's first subset of the font starts from it (see reuse_parsed)
+    font_reuse.load_glyph_memo(font_path.parent)
     result = _subset_woff2(io.BytesIO(data), chars, digest=digest)
     _SUBSETS[key] = result
     try:
@@ -173,118 +155,6 @@ def subset_woff2(font_path: Path, chars: set[str]) -> bytes:
     except OSError:
         pass  # a read-only font folder: no cache, same bytes
     return result
-
-
-# Bounds of CFF glyphs, by (SHA-256 of the font file, glyph name). Saving a CFF subset makes fontTools draw every
-# glyph's charstring three times for its bounds (CFF FontBBox, hhea, vhea), a third of a subset's time. A glyph's
-# outline does not depend on which other glyphs a subset keeps (subsetting renumbers the subroutines a charstring
-# calls, not what it draws), so each glyph's bounds are worked out once per process, by fontTools itself.
-Bounds = tuple[float, float, float, float] | None  # (xMin, yMin, xMax, yMax); None for a glyph that draws nothing
-_CFF_BOUNDS: dict[tuple[str, str], Bounds] = {}
-
-
-def _known_bounds(bounds: Bounds, _glyph_set: object) -> Bounds:
-    return bounds
-
-
-def _reuse_cff_bounds(font: TTFont, digest: str) -> None:
-    """Give each glyph of a subset CFF font its bounds from `_CFF_BOUNDS` (computed by fontTools on first use), so
-    that the recalculations at save time look them up instead of drawing the glyph again. Same numbers, same bytes."""
-    if "CFF " not in font:
-        return
-    charstrings = font["CFF "].cff.topDictIndex[0].CharStrings
-    for name in font.getGlyphOrder():
-        glyph = charstrings[name]
-        key = (digest, name)
-        if key not in _CFF_BOUNDS:
-            _CFF_BOUNDS[key] = glyph.calcBounds(charstrings)
-        glyph.calcBounds = functools.partial(_known_bounds, _CFF_BOUNDS[key])
-
-
-# What every subset of a font file decompiles from the same bytes, kept from its first subset in this process (by the
-# SHA-256 of the file): the glyph order (for Noto Sans SC worked out from the cmap, which fontTools then parses a
-# second time), the 'glyf' table's glyph records and the 'hmtx'/'vmtx' metrics. About a third of a TrueType face's
-# subset went into reading these anew. The subsetter changes the tables it is given, so each subset gets its own
-# copies: a new glyph-order list, new metrics dicts, and a 'glyf' table that makes each glyph from its bytes when
-# the subsetter first looks it up (a few hundred of 31,000). The other tables are read from the file as before.
-@dataclass(frozen=True)
-class _Parsed:
-    glyph_order: tuple[str, ...]
-    glyf: dict[str, bytes] | None  # glyph name → the glyph's bytes in 'glyf' (b"" for an empty glyph)
-    metrics: dict[str, dict[str, tuple[int, int]]]  # 'hmtx'/'vmtx' → glyph name → (advance, side bearing)
-
-
-_PARSED: dict[str, _Parsed] = {}
-_METRICS_TAGS = ("hmtx", "vmtx")
-
-
-class _GlyphsOnDemand(MutableMapping[str, Glyph]):
-    """A 'glyf' table's glyphs, each made from its bytes when first looked up and kept from then on: the same
-    Glyph objects the table's own decompile makes, for the glyphs the subsetter reads."""
-
-    def __init__(self, data: dict[str, bytes]) -> None:
-        self._data = data  # shared, never changed
-        self._made: dict[str, Glyph] = {}
-        self._all: dict[str, Glyph] | None = None  # every glyph, once the mapping itself is changed
-
-    def __getitem__(self, name: str) -> Glyph:
-        if self._all is not None:
-            return self._all[name]
-        glyph = self._made.get(name)
-        if glyph is None:
-            glyph = self._made[name] = Glyph(self._data[name])
-        return glyph
-
-    def _every(self) -> dict[str, Glyph]:
-        if self._all is None:
-            self._all = {name: self[name] for name in self._data}
-        return self._all
-
-    def __setitem__(self, name: str, glyph: Glyph) -> None:
-        self._every()[name] = glyph
-
-    def __delitem__(self, name: str) -> None:
-        del self._every()[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data if self._all is None else self._all)
-
-    def __len__(self) -> int:
-        return len(self._data if self._all is None else self._all)
-
-    def __contains__(self, name: object) -> bool:
-        return name in (self._data if self._all is None else self._all)
-
-
-def _parsed(font: TTFont) -> _Parsed:
-    """Read what _Parsed keeps from a freshly opened font, before the subsetter has changed anything."""
-    glyf = None
-    if "glyf" in font:
-        glyf = {name: getattr(glyph, "data", b"") for name, glyph in font["glyf"].glyphs.items()}
-    metrics = {tag: dict(font[tag].metrics) for tag in _METRICS_TAGS if tag in font}
-    return _Parsed(tuple(font.getGlyphOrder()), glyf, metrics)
-
-
-def _reuse_parsed(font: TTFont, digest: str) -> None:
-    """Give a freshly opened font what an earlier subset of the same file read (see _Parsed), or keep it for the
-    next one. Same tables as fontTools' own decompile, so the same bytes."""
-    parsed = _PARSED.get(digest)
-    if parsed is None:
-        _PARSED[digest] = _parsed(font)
-        return
-    font.setGlyphOrder(list(parsed.glyph_order))
-    for tag, metrics in parsed.metrics.items():
-        table = newTable(tag)
-        font[table.maxpTag], font.get(table.headerTag)  # read first, as the table's own decompile does
-        table.metrics = dict(metrics)
-        font[tag] = table
-    if parsed.glyf is not None:
-        font["loca"]  # read first, as the table's own decompile does
-        glyf = newTable("glyf")
-        glyf.glyphs = _GlyphsOnDemand(parsed.glyf)
-        glyf.glyphOrder = font.getGlyphOrder()
-        glyf._reverseGlyphOrder = {}
-        font["glyf"] = glyf
 
 
 # The brotli quality of the woff2 stream. fontTools uses brotli's default, 11, which took 40 % of a county
@@ -321,15 +191,16 @@ def _subset_woff2(font_file: Path | io.BytesIO, chars: set[str], *, digest: str 
     # only when the subsetter reads it, not every one of them up front. Same tables, same bytes; about a fifth of a
     # subset's time.
     with TTFont(font_file, recalcTimestamp=False, lazy=True) as font:
-        _reuse_parsed(font, digest)
+        font_reuse.reuse_parsed(font, digest)
+        font_reuse.reuse_cff_closure(font, digest)
         subsetter = ft_subset.Subsetter(options=options)
         subsetter.populate(unicodes=sorted(ord(c) for c in chars))
         subsetter.subset(font)
         font["head"].modified = font["head"].created
-        _reuse_cff_bounds(font, digest)
+        font_reuse.reuse_cff_bounds(font, digest)
         font.flavor = "woff2"
         buffer = io.BytesIO()
-        with _brotli_quality(BROTLI_QUALITY):
+        with _brotli_quality(BROTLI_QUALITY), font_reuse.remembered_glyf_transform():
             font.save(buffer, reorderTables=True)
     return buffer.getvalue()
 
@@ -358,6 +229,7 @@ def font_face_css(chars: set[str], font_dir: Path, faces: tuple[FontFace, ...] =
             if take:
                 rules.append(_face_rule(face, subset_woff2(font_dir / filename, set(take)), take))
                 rest -= set(take)
+    font_reuse.save_glyph_memo(font_dir)
     return '<style id="embedded-fonts">\n' + "\n".join(rules) + "\n</style>"
 
 

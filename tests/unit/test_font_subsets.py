@@ -1,4 +1,5 @@
-"""pipeline.render.html_fonts.subset_woff2: the subset cache (in this process and in <font folder>/subsets/).
+"""pipeline.render.html_fonts.subset_woff2: the subset cache (in this process and in <font folder>/subsets/), and
+what pipeline.render.font_reuse keeps of each font and glyph (in this process and in <font folder>/facts/).
 
 The cache may only save time: every test compares the cached bytes with a subset made afresh by the uncached
 `_subset_woff2`, and reads the woff2 back with fontTools to check which characters it carries. The cache key is
@@ -15,8 +16,8 @@ from pathlib import Path
 import pytest
 from fontTools.ttLib import TTFont
 
-from pipeline.render import html_fonts
-from pipeline.render.fonts import REGULAR_FILENAME, SERIF_FILENAME, ensure_fonts
+from pipeline.render import font_reuse, html_fonts
+from pipeline.render.fonts import REGULAR_FILENAME, SANS_FACES, SERIF_FACE, SERIF_FILENAME, ensure_fonts
 
 CHARS = {"岳", "阳", "市", "1", "\u3000"}
 
@@ -103,11 +104,11 @@ def test_reused_glyph_bounds_give_the_bytes_fonttools_makes_by_itself(fonts_copy
     with other glyphs before and after the shared ones must be the bytes fontTools makes when it draws every glyph
     for its bounds itself (the reuse switched off)."""
     serif = fonts_copy / SERIF_FILENAME
-    monkeypatch.setattr(html_fonts, "_CFF_BOUNDS", {})
+    monkeypatch.setattr(font_reuse, "_CFF_BOUNDS", {})
     html_fonts._subset_woff2(serif, {"岳", "阳"})
-    assert len(html_fonts._CFF_BOUNDS) >= 3  # .notdef and the two glyphs: the reuse is exercised
+    assert len(font_reuse._CFF_BOUNDS) >= 3  # .notdef and the two glyphs: the reuse is exercised
     second = html_fonts._subset_woff2(serif, {"市", "阳", "1", "\u3000"})  # "阳" now has another glyph index
-    monkeypatch.setattr(html_fonts, "_reuse_cff_bounds", lambda font, digest: None)
+    monkeypatch.setattr(font_reuse, "reuse_cff_bounds", lambda font, digest: None)
     assert second == html_fonts._subset_woff2(serif, {"市", "阳", "1", "\u3000"})
     with TTFont(io.BytesIO(second)) as font:  # and the bounds are the subset's own, not the whole font's
         head = font["head"]
@@ -153,20 +154,20 @@ def test_reused_parsed_tables_give_the_bytes_fonttools_makes_by_itself(fonts_cop
                                                                        monkeypatch: pytest.MonkeyPatch,
                                                                        filename: str) -> None:
     """The glyph order, glyph records and metrics read for a font's first subset in a process are reused for the
-    next subsets of that file (html_fonts._Parsed): each later subset, with glyphs before and after the earlier
+    next subsets of that file (font_reuse._Parsed): each later subset, with glyphs before and after the earlier
     one's, must be the bytes fontTools makes when it reads every table from the file itself (the reuse switched
     off), and the reuse must not leak one subset's changes into the next."""
     font = fonts_copy / filename
-    monkeypatch.setattr(html_fonts, "_PARSED", {})
+    monkeypatch.setattr(font_reuse, "_PARSED", {})
     first = html_fonts._subset_woff2(font, {"岳", "阳"})
-    assert len(html_fonts._PARSED) == 1  # read once for this file ...
-    parsed = next(iter(html_fonts._PARSED.values()))
+    assert len(font_reuse._PARSED) == 1  # read once for this file ...
+    parsed = next(iter(font_reuse._PARSED.values()))
     assert len(parsed.glyph_order) > 30000 and filename.endswith(".ttf") == (parsed.glyf is not None)
     others = [{"市", "阳", "1", "\u3000"}, {chr(c) for c in range(0x4E00, 0x4E00 + 200)} | set("0123456789（），。"),
               {"岳", "阳"}]
     reused = [html_fonts._subset_woff2(font, chars) for chars in others]
-    assert len(html_fonts._PARSED) == 1  # ... and used for the others
-    monkeypatch.setattr(html_fonts, "_reuse_parsed", lambda font, digest: None)
+    assert len(font_reuse._PARSED) == 1  # ... and used for the others
+    monkeypatch.setattr(font_reuse, "reuse_parsed", lambda font, digest: None)
     assert reused == [html_fonts._subset_woff2(font, chars) for chars in others]
     assert reused[-1] == first
     with TTFont(io.BytesIO(reused[1])) as subset:
@@ -179,11 +180,11 @@ def test_glyph_records_are_made_on_demand_and_kept(fonts_copy: Path, monkeypatch
     from fontTools.ttLib.tables._g_l_y_f import Glyph
 
     font = fonts_copy / REGULAR_FILENAME
-    monkeypatch.setattr(html_fonts, "_PARSED", {})
+    monkeypatch.setattr(font_reuse, "_PARSED", {})
     html_fonts._subset_woff2(font, CHARS)
-    raw = next(iter(html_fonts._PARSED.values())).glyf
+    raw = next(iter(font_reuse._PARSED.values())).glyf
     assert raw is not None
-    glyphs = html_fonts._GlyphsOnDemand(raw)
+    glyphs = font_reuse._GlyphsOnDemand(raw)
     names = list(raw)
     assert len(glyphs) == len(raw) and list(glyphs) == names and names[5] in glyphs and "nonexistent" not in glyphs
     one = glyphs[names[5]]
@@ -210,6 +211,170 @@ def test_fonts_opened_lazily_give_the_bytes_of_fonts_read_whole(fonts_copy: Path
         return TTFont(file, **{**kwargs, "lazy": None})
 
     monkeypatch.setattr(html_fonts, "TTFont", whole)
-    monkeypatch.setattr(html_fonts, "_reuse_parsed", lambda font, digest: None)
+    monkeypatch.setattr(font_reuse, "reuse_parsed", lambda font, digest: None)
     assert lazy == [html_fonts._subset_woff2(font, chars) for chars in sets]
     assert opened == [True, True]  # the subsets do open lazily
+
+
+def _facts_by_fonttools(path: Path) -> tuple[list[str], set[int], dict[str, dict[str, tuple[int, int]]]]:
+    """A font's glyph order, best-cmap code points and metrics as fontTools reads them, whole and without our code."""
+    with TTFont(path) as font:
+        metrics = {tag: {name: tuple(m) for name, m in font[tag].metrics.items()} for tag in ("hmtx", "vmtx")
+                   if tag in font}
+        return font.getGlyphOrder(), set(font.getBestCmap()), metrics
+
+
+def _new_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forget everything this process kept about fonts: only the files under the font folder remain."""
+    monkeypatch.setattr(html_fonts, "_SUBSETS", {})
+    for name in ("_FACTS", "_PARSED", "_COMPILED", "_ENCODED", "_CFF_BOUNDS", "_CFF_COMPONENTS", "_MEMO_SEEN"):
+        monkeypatch.setattr(font_reuse, name, {})
+
+
+@pytest.mark.parametrize("filename", [SERIF_FILENAME, REGULAR_FILENAME])
+def test_font_facts_are_what_fonttools_reads_and_a_new_process_takes_them_from_the_file(
+        fonts_copy: Path, monkeypatch: pytest.MonkeyPatch, filename: str) -> None:
+    font = fonts_copy / filename
+    _new_process(monkeypatch)
+    facts = font_reuse.font_facts(font)
+    order, best, metrics = _facts_by_fonttools(font)
+    assert list(facts.glyph_order) == order and set(facts.best_cmap) == best and facts.metrics == metrics
+    digest = hashlib.sha256(font.read_bytes()).hexdigest()
+    files = list((fonts_copy / "facts").iterdir())
+    assert [f.name.split(".")[0] for f in files] == [digest]  # named by the font's content
+    _new_process(monkeypatch)
+
+    def no_reading(font: object) -> None:
+        raise AssertionError("the facts were read from the font again")
+
+    monkeypatch.setattr(font_reuse, "_facts_of", no_reading)
+    assert font_reuse.font_facts(font) == facts
+    assert html_fonts.cmap(font) == frozenset(best)
+
+
+def test_a_broken_or_foreign_facts_file_is_not_used(fonts_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    serif, sans = fonts_copy / SERIF_FILENAME, fonts_copy / REGULAR_FILENAME
+    _new_process(monkeypatch)
+    true_serif = font_reuse.font_facts(serif)
+    font_reuse.font_facts(sans)
+    serif_file = font_reuse.facts_path(serif, font_reuse.font_bytes(serif)[1])
+    sans_file = font_reuse.facts_path(sans, font_reuse.font_bytes(sans)[1])
+    whole = serif_file.read_bytes()
+    tampered = bytearray(whole)
+    tampered[-5] ^= 0x01  # one bit of the payload changed: its SHA-256 no longer matches
+    plants = {
+        "cut short": whole[: len(whole) // 2],
+        "tampered": bytes(tampered),
+        "another font's": sans_file.read_bytes(),  # a whole, valid file, but stamped with the sans font's digest
+        "empty": b"",
+    }
+    for label, planted in plants.items():
+        serif_file.write_bytes(planted)
+        _new_process(monkeypatch)
+        assert font_reuse.font_facts(serif) == true_serif, label
+        assert serif_file.read_bytes() == whole, label  # and replaced by a good one
+
+
+@pytest.mark.parametrize("filename", [SERIF_FILENAME, REGULAR_FILENAME])
+def test_subsets_from_the_facts_file_and_remembered_glyphs_are_fonttools_own_bytes(
+        fonts_copy: Path, monkeypatch: pytest.MonkeyPatch, filename: str) -> None:
+    """A new process's subsets, made from the facts file, the kept glyph records, compiled simple glyphs and their
+    woff2 encodings (each later subset shares glyphs with earlier ones), are the bytes fontTools makes when it reads
+    every table from the font itself and compiles and encodes every glyph afresh (all reuse switched off)."""
+    import contextlib
+
+    font = fonts_copy / filename
+    sets = [{"岳", "阳"}, {"市", "阳", "1", "\u3000"}, {chr(c) for c in range(0x4E00, 0x4E00 + 200)} | set("0123（），。"),
+            {chr(c) for c in range(0x4E00 + 100, 0x4E00 + 300)} | {"岳", "阳"}]
+    _new_process(monkeypatch)
+    font_reuse.font_facts(font)  # writes the facts file
+    _new_process(monkeypatch)
+    font_reuse.font_facts(font)  # a new process: read from the file
+    remembered = [html_fonts._subset_woff2(font, chars) for chars in sets]
+    if filename.endswith(".ttf"):  # the TrueType reuse is exercised
+        assert font_reuse._COMPILED and font_reuse._ENCODED
+    else:  # and the CFF one
+        assert font_reuse._CFF_COMPONENTS and font_reuse._CFF_BOUNDS
+    monkeypatch.setattr(font_reuse, "reuse_parsed", lambda font, digest: None)
+    monkeypatch.setattr(font_reuse, "reuse_cff_closure", lambda font, digest: None)
+    monkeypatch.setattr(font_reuse, "remembered_glyf_transform", contextlib.nullcontext)
+    monkeypatch.setattr(font_reuse, "reuse_cff_bounds", lambda font, digest: None)
+    assert remembered == [html_fonts._subset_woff2(font, chars) for chars in sets]
+
+
+def test_a_remembered_glyph_compiles_to_the_bytes_of_a_fresh_one(fonts_copy: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Glyph by glyph: a simple glyph compiled a second time (from the memory) gives the bytes of a fresh
+    fontTools Glyph, and what is read from it afterwards (its bounds, its points) is the same too."""
+    from fontTools.ttLib.tables._g_l_y_f import Glyph
+
+    monkeypatch.setattr(font_reuse, "_COMPILED", {})
+    with TTFont(fonts_copy / REGULAR_FILENAME) as font:
+        glyf = font["glyf"]
+        names = [font.getBestCmap()[ord(c)] for c in "岳阳市1"]
+        for name in names:
+            raw = glyf.glyphs[name].data if hasattr(glyf.glyphs[name], "data") else glyf.glyphs[name].compile(glyf)
+            fresh = Glyph(raw)
+            expected = fresh.compile(glyf)
+            first, second = font_reuse._RememberedGlyph(raw), font_reuse._RememberedGlyph(raw)
+            assert first.compile(glyf) == expected and second.compile(glyf) == expected
+            second.expand(glyf)
+            assert (second.xMin, second.yMin, second.xMax, second.yMax) == (fresh.xMin, fresh.yMin, fresh.xMax,
+                                                                            fresh.yMax)
+            assert list(second.coordinates) == list(fresh.coordinates)
+        assert len(font_reuse._COMPILED) == len(set(names))
+
+
+def _all_reuse_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    import contextlib
+
+    monkeypatch.setattr(font_reuse, "reuse_parsed", lambda font, digest: None)
+    monkeypatch.setattr(font_reuse, "reuse_cff_closure", lambda font, digest: None)
+    monkeypatch.setattr(font_reuse, "remembered_glyf_transform", contextlib.nullcontext)
+    monkeypatch.setattr(font_reuse, "reuse_cff_bounds", lambda font, digest: None)
+
+
+def test_the_glyph_memo_file_serves_a_new_process_with_fonttools_own_bytes(fonts_copy: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """What one process worked out per glyph (compiled glyphs, woff2 encodings, CFF bounds and closures) is written
+    once per document to <font folder>/facts/, and a new process starts from it: its subsets of other characters
+    sharing those glyphs are the bytes fontTools makes with every reuse switched off."""
+    first = {chr(c) for c in range(0x4E00, 0x4E00 + 120)} | set("0123")
+    later = [{chr(c) for c in range(0x4E00 + 60, 0x4E00 + 180)} | {"岳", "阳"}, CHARS]
+    _new_process(monkeypatch)
+    html_fonts.font_face_css(first, fonts_copy, (SERIF_FACE, SANS_FACES[0]))
+    written = font_reuse._memo_sizes()
+    assert all(written) and font_reuse.memo_path(fonts_copy).is_file()
+    _new_process(monkeypatch)
+    font_reuse.load_glyph_memo(fonts_copy)
+    assert font_reuse._memo_sizes() == written  # all of it, read back
+    fonts = [fonts_copy / SERIF_FILENAME, fonts_copy / REGULAR_FILENAME]
+    with_memo = [html_fonts.subset_woff2(font, chars) for font in fonts for chars in later]
+    _new_process(monkeypatch)
+    _all_reuse_off(monkeypatch)
+    assert with_memo == [html_fonts._subset_woff2(font, chars) for font in fonts for chars in later]
+
+
+def test_a_broken_glyph_memo_file_is_not_used_and_is_replaced(fonts_copy: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    _new_process(monkeypatch)
+    html_fonts.font_face_css(CHARS, fonts_copy, (SANS_FACES[0],))
+    path = font_reuse.memo_path(fonts_copy)
+    whole = path.read_bytes()
+    sizes = font_reuse._memo_sizes()
+    tampered = bytearray(whole)
+    tampered[-3] ^= 0x01
+    other_format = whole.replace(font_reuse._MEMO_FORMAT.encode(), font_reuse._MEMO_FORMAT.replace("-1-", "-0-").encode())
+    for label, planted in {"cut short": whole[:-100], "tampered": bytes(tampered), "empty": b""}.items():
+        path.write_bytes(planted)
+        shutil.rmtree(fonts_copy / "subsets")  # so that the subset is made, not taken from the subset cache
+        _new_process(monkeypatch)
+        font_reuse.load_glyph_memo(fonts_copy)
+        assert font_reuse._memo_sizes() == (0, 0, 0, 0), label
+        html_fonts.font_face_css(CHARS, fonts_copy, (SANS_FACES[0],))  # made afresh: same entries
+        assert font_reuse._memo_sizes() == sizes and font_reuse._read_memo(path) is not None, label
+    assert font_reuse._read_memo(path) is not None
+    head = len(font_reuse._MEMO_MAGIC)  # a whole file of another format (its payload hash stamped anew)
+    payload = other_format[head + 32:]
+    path.write_bytes(other_format[:head] + hashlib.sha256(payload).digest() + payload)
+    assert font_reuse._read_memo(path) is None
