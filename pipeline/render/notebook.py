@@ -34,9 +34,25 @@ def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         cell.metadata.pop("execution", None)
         cell["id"] = f"cell-{index}"  # stable ids instead of random ones
         if cell.get("outputs"):  # progress lines (stderr) describe the run, not the result: keep them out
-            cell["outputs"] = [o for o in cell["outputs"] if not (o.get("output_type") == "stream"
-                                                                   and o.get("name") == "stderr")]
+            cell["outputs"] = _joined_streams([o for o in cell["outputs"] if not (o.get("output_type") == "stream"
+                                                                                  and o.get("name") == "stderr")])
     return nb
+
+
+def _joined_streams(outputs: list[Any]) -> list[Any]:
+    """Adjacent outputs of the same stream as one output. The kernel sends what a cell prints in pieces whenever
+    its output buffer is flushed, and a flush can fall inside one print (between the text and its newline: seen on
+    a loaded machine), so the pieces are timing, not content. Only neighbours are joined: a figure or table shown
+    between two prints stays between them."""
+    joined: list[Any] = []
+    for output in outputs:
+        previous = joined[-1] if joined else None
+        if (previous is not None and output.get("output_type") == "stream"
+                and previous.get("output_type") == "stream" and previous.get("name") == output.get("name")):
+            previous["text"] += output["text"]
+        else:
+            joined.append(output)
+    return joined
 
 
 def execute(source: Path, output: Path, parameters: dict[str, Any], cwd: Path,
