@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
+import fontTools
 from fontTools import subset as ft_subset
 from fontTools.ttLib import TTFont
 from fontTools.ttLib import woff2 as ft_woff2
@@ -120,10 +121,17 @@ def missing_glyphs(text: str) -> list[str]:
 _SUBSETS: dict[str, bytes] = {}
 
 
+def subset_tools() -> str:
+    """The versions of the code that writes a subset's bytes: fontTools (the subsetter and woff2 writer) and brotli
+    (the compressed stream). Part of the cache key, so that after an upgrade a cached subset made by the old versions
+    is not used: the output never depends on what an earlier run left in the cache."""
+    return f"fonttools{fontTools.version}-brotli{getattr(ft_woff2.brotli, '__version__', 'unknown')}"
+
+
 def subset_key(font_digest: str, chars: set[str]) -> str:
-    """The cache key of a subset: the subsetting options, the font file's content (SHA-256) and the sorted
-    characters. Same key → same bytes, whatever the font file is called or wherever it lies."""
-    text = f"{_SUBSET_OPTIONS}|{font_digest}|{''.join(sorted(chars))}"
+    """The cache key of a subset: the subsetting options, the tools' versions, the font file's content (SHA-256)
+    and the sorted characters. Same key → same bytes, whatever the font file is called or wherever it lies."""
+    text = f"{_SUBSET_OPTIONS}|{subset_tools()}|{font_digest}|{''.join(sorted(chars))}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

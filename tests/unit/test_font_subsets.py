@@ -49,8 +49,30 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def _expected_key(font: Path, chars: set[str]) -> str:
+    import brotli
+    import fontTools
+
+    tools = f"fonttools{fontTools.version}-brotli{brotli.__version__}"
     digest = hashlib.sha256(font.read_bytes()).hexdigest()
-    return hashlib.sha256(f"{html_fonts._SUBSET_OPTIONS}|{digest}|{''.join(sorted(chars))}".encode()).hexdigest()
+    text = f"{html_fonts._SUBSET_OPTIONS}|{tools}|{digest}|{''.join(sorted(chars))}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_a_cached_subset_of_another_fonttools_version_is_not_used(fonts_copy: Path, counted: list[int],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a fontTools upgrade the old subsets/ files are not served: the subset is made again, under its own key."""
+    import fontTools
+
+    serif = fonts_copy / SERIF_FILENAME
+    first = html_fonts.subset_woff2(serif, CHARS)
+    old_file = fonts_copy / "subsets" / f"{_expected_key(serif, CHARS)}.woff2"
+    assert old_file.is_file() and len(counted) == 1
+    monkeypatch.setattr(fontTools, "version", "0.0-other")
+    monkeypatch.setattr(html_fonts, "_SUBSETS", {})  # as in a new process
+    assert html_fonts.subset_woff2(serif, CHARS) == first  # this fontTools makes the same bytes: only the key moved
+    assert len(counted) == 2
+    assert (fonts_copy / "subsets" / f"{_expected_key(serif, CHARS)}.woff2").is_file()
+    assert len(list((fonts_copy / "subsets").glob("*.woff2"))) == 2
 
 
 def test_subset_is_a_woff2_with_exactly_the_requested_characters(fonts_copy: Path, counted: list[int]) -> None:
