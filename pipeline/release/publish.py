@@ -446,14 +446,6 @@ def bundle_item(ctx: Context, eid: str, rel: Released, files: dict[str, bytes]) 
     )
 
 
-def recipient_items(ctx: Context, recipient: Recipient, latest: dict[tuple[str, str | None], Released]
-                    ) -> tuple[list[bundles.BundleItem], list[str]]:
-    selection, absent = recipient_selection(ctx, recipient, latest)
-    items = [bundle_item(ctx, eid, rel, {name: path.read_bytes() for name, path in tree_files(rel.path).items()})
-             for eid, rel in selection]
-    return items, absent
-
-
 class _BundleFiles:
     """The version folders' files for the bundles of one run, each read (and its SHA-256 and deflate stream
     computed) once however many bundles carry it: the monthly report goes into all 17 on the sample city.
