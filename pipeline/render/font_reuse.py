@@ -21,6 +21,7 @@ import sys
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import fontTools
 from fontTools import subset as ft_subset
@@ -82,23 +83,36 @@ def facts_path(font_path: Path, digest: str) -> Path:
     return font_path.parent / "facts" / f"{digest}.{_FACTS_FORMAT}"
 
 
-def _encode_facts(facts: FontFacts, digest: str) -> bytes:
-    payload = marshal.dumps((_FACTS_FORMAT, digest, facts.glyph_order, sorted(facts.best_cmap), facts.metrics))
-    return _FACTS_MAGIC + hashlib.sha256(payload).digest() + payload
+def _sealed(magic: bytes, value: tuple[Any, ...]) -> bytes:
+    """A cache file's bytes: its magic line, the SHA-256 of the payload, the payload (`value`, marshalled)."""
+    payload = marshal.dumps(value)
+    return magic + hashlib.sha256(payload).digest() + payload
 
 
-def _decode_facts(data: bytes, digest: str) -> FontFacts | None:
-    """The facts in a cache file, or None unless it is whole, of this format and of the font with this SHA-256."""
-    head = len(_FACTS_MAGIC)
-    if data[:head] != _FACTS_MAGIC or len(data) < head + 32:
+def _unsealed(magic: bytes, data: bytes) -> Any:
+    """What `_sealed` wrote, or None unless the file is whole (its magic, its checksum) and unmarshals."""
+    head = len(magic)
+    if data[:head] != magic or len(data) < head + 32:
         return None
     payload = data[head + 32:]
     if hashlib.sha256(payload).digest() != data[head:head + 32]:
         return None
     try:
-        fmt, font_digest, glyph_order, best, metrics = marshal.loads(payload)
+        return marshal.loads(payload)
     except (ValueError, EOFError, TypeError):
         return None
+
+
+def _encode_facts(facts: FontFacts, digest: str) -> bytes:
+    return _sealed(_FACTS_MAGIC, (_FACTS_FORMAT, digest, facts.glyph_order, sorted(facts.best_cmap), facts.metrics))
+
+
+def _decode_facts(data: bytes, digest: str) -> FontFacts | None:
+    """The facts in a cache file, or None unless it is whole, of this format and of the font with this SHA-256."""
+    value = _unsealed(_FACTS_MAGIC, data)
+    if not (isinstance(value, tuple) and len(value) == 5):
+        return None
+    fmt, font_digest, glyph_order, best, metrics = value
     if fmt != _FACTS_FORMAT or font_digest != digest:
         return None
     if not (isinstance(glyph_order, tuple) and isinstance(best, list) and isinstance(metrics, dict)):
@@ -386,14 +400,10 @@ def _read_memo(path: Path) -> tuple[dict, ...] | None:  # type: ignore[type-arg]
         data = path.read_bytes()
     except OSError:
         return None
-    head = len(_MEMO_MAGIC)
-    payload = data[head + 32:]
-    if data[:head] != _MEMO_MAGIC or hashlib.sha256(payload).digest() != data[head:head + 32]:
+    value = _unsealed(_MEMO_MAGIC, data)
+    if not (isinstance(value, tuple) and value):
         return None
-    try:
-        fmt, *dicts = marshal.loads(payload)
-    except (ValueError, EOFError, TypeError):
-        return None
+    fmt, *dicts = value
     if fmt != _MEMO_FORMAT or len(dicts) != 4 or not all(isinstance(d, dict) for d in dicts):
         return None
     return tuple(dicts)
@@ -436,10 +446,9 @@ def save_glyph_memo(font_dir: Path) -> None:
         dicts = _read_memo(path)
         if dicts is not None:
             _take_memo(dicts)
-    payload = marshal.dumps((_MEMO_FORMAT, *_memo_dicts()))
     try:
         with atomic_path(path) as tmp:
-            tmp.write_bytes(_MEMO_MAGIC + hashlib.sha256(payload).digest() + payload)
+            tmp.write_bytes(_sealed(_MEMO_MAGIC, (_MEMO_FORMAT, *_memo_dicts())))
     except OSError:
         pass  # a read-only font folder: the next process works them out again
     _MEMO_SEEN[font_dir] = (_memo_sizes(), _file_state(path))
